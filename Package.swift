@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Shoal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shoal", targets: ["shoal"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .library(name: "ShoalProtocol", targets: ["ShoalProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libzmq from the system (Debian: libzmq3-dev). Nothing but the modulemap and a shim header.
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        // The only Swift module that calls libzmq.
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // Shoal's wire protocol: message types and their encoding over frames; no sockets.
+        .target(name: "ShoalProtocol", dependencies: ["ZeroMQ"]),
+        // The CLI: parses flags into settings and runs services.
+        .executableTarget(
+            name: "shoal",
+            dependencies: [
+                "ZeroMQ",
+                "ShoalProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmarks run on demand (bench/run.sh), never in the test suite.
+        .executableTarget(
+            name: "shoal-bench",
+            dependencies: ["ZeroMQ"],
+            path: "bench/Sources/shoal-bench"
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ShoalProtocolTests", dependencies: ["ShoalProtocol", "ZeroMQ"]),
+        .testTarget(name: "ShoalCLITests", dependencies: ["ShoalProtocol", "ZeroMQ"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,30 @@
+/// One socket a `SocketLoop` creates and owns: its type, options, binds and connects.
+public struct SocketSpec: Sendable {
+    public var type: SocketType
+    /// Applied in order before any bind or connect.
+    public var options: [SocketOption]
+    /// Endpoints to bind; port 0 or `*` picks a free port, reported in `SocketLoop.endpoints`.
+    public var bind: [String]
+    /// Endpoints to connect to.
+    public var connect: [String]
+    /// Monitor events to report as `SocketLoop.Inbound.event` (a `ZMQ_EVENT_*` mask), or `nil` for none.
+    public var monitorEvents: Int32?
+    /// How long `stop()` lets this socket flush unsent messages.
+    public var lingerOnStop: Int32
+
+    public init(
+        _ type: SocketType,
+        options: [SocketOption] = [],
+        bind: [String] = [],
+        connect: [String] = [],
+        monitorEvents: Int32? = nil,
+        lingerOnStop milliseconds: Int32 = 1_000
+    ) {
+        self.type = type
+        self.options = options
+        self.bind = bind
+        self.connect = connect
+        self.monitorEvents = monitorEvents
+        self.lingerOnStop = milliseconds
+    }
+}
