@@ -1,0 +1,24 @@
+import ZeroMQ
+
+/// STATUS, client → coordinator: asks for a job's state, or the whole cluster's when `jobID` is 0.
+public struct StatusRequest: WireMessage {
+    public static let type = MessageType.status
+    public var requestID: UInt64
+    public var jobID: UInt64
+
+    public init(requestID: UInt64, jobID: UInt64 = 0) {
+        self.requestID = requestID
+        self.jobID = jobID
+    }
+
+    public func encodeBody(into w: inout WireWriter) {
+        w.u64(requestID)
+        w.u64(jobID)
+    }
+
+    public init(body r: inout WireReader, payloads: ArraySlice<Frame>) throws(ProtocolError) {
+        requestID = try r.u64("request_id")
+        jobID = try r.u64("job_id")
+        _ = try Self.requirePayloads(payloads, count: 0, limits: r.limits)
+    }
+}

@@ -1,0 +1,15 @@
+/// Versions of the Shoal wire protocol (docs/protocol.md, "Versions").
+public enum ProtocolVersion {
+    /// The version this build speaks and encodes with.
+    public static let current: UInt8 = 1
+    /// The oldest version this build still understands.
+    public static let minimum: UInt8 = 1
+    /// Every version this build understands.
+    public static var supported: ClosedRange<UInt8> { minimum...current }
+
+    /// The highest version both sides support, or `nil` when their ranges do not meet.
+    public static func negotiate(peerMinimum: UInt8, peerMaximum: UInt8) -> UInt8? {
+        let high = min(current, peerMaximum)
+        return high >= max(minimum, peerMinimum) ? high : nil
+    }
+}
