@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev). Nothing but the modulemap and a shim header.
@@ -24,14 +25,32 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Shoal's wire protocol: message types and their encoding over frames; no sockets.
         .target(name: "ShoalProtocol", dependencies: ["ZeroMQ"]),
+        // Client-side operations: the preflight check behind `shoal doctor`, ping.
+        .target(
+            name: "ShoalClient",
+            dependencies: ["ZeroMQ", "ShoalProtocol", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The coordinator service (for now: the PING responder every coordinator endpoint runs).
+        .target(
+            name: "ShoalCoordinator",
+            dependencies: [
+                "ZeroMQ",
+                "ShoalProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The CLI: parses flags into settings and runs services.
         .executableTarget(
             name: "shoal",
             dependencies: [
                 "ZeroMQ",
                 "ShoalProtocol",
+                "ShoalClient",
+                "ShoalCoordinator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Benchmarks run on demand (bench/run.sh), never in the test suite.
@@ -42,6 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ShoalProtocolTests", dependencies: ["ShoalProtocol", "ZeroMQ"]),
+        .testTarget(name: "ShoalClientTests", dependencies: ["ShoalClient", "ShoalCoordinator", "ShoalProtocol", "ZeroMQ"]),
         .testTarget(name: "ShoalCLITests", dependencies: ["ShoalProtocol", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,17 @@
+import ArgumentParser
+import ShoalProtocol
+
+/// `shoal`: the one command of a Shoal cluster.
+@main
+struct Shoal: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shoal",
+        abstract: "Run data and training jobs on a cluster of Shoal workers over ZeroMQ.",
+        discussion: """
+            Start with `shoal doctor` to check this machine, and `shoal doctor --coordinator tcp://HOST:PORT` \
+            to check the path to a coordinator.
+            """,
+        version: ShoalRelease.software,
+        subcommands: [DoctorCommand.self, PingCommand.self]
+    )
+}
