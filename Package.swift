@@ -59,10 +59,19 @@ let package = Package(
             dependencies: ["ZeroMQ"],
             path: "bench/Sources/shoal-bench"
         ),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "ShoalProtocolTests", dependencies: ["ShoalProtocol", "ZeroMQ"]),
-        .testTarget(name: "ShoalClientTests", dependencies: ["ShoalClient", "ShoalCoordinator", "ShoalProtocol", "ZeroMQ"]),
-        .testTarget(name: "ShoalCLITests", dependencies: ["ShoalProtocol", "ZeroMQ"]),
+        // Helpers for tests only: child processes, temporary directories, deadlines.
+        .target(name: "ShoalTestSupport", dependencies: []),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "ShoalTestSupport"]),
+        .testTarget(name: "ShoalProtocolTests", dependencies: ["ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
+        .testTarget(
+            name: "ShoalClientTests",
+            dependencies: ["ShoalClient", "ShoalCoordinator", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]
+        ),
+        // Runs the real `shoal` executable as child processes; depends on it so `swift test` builds it.
+        .testTarget(
+            name: "ShoalCLITests",
+            dependencies: ["shoal", "ShoalCoordinator", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -60,6 +60,7 @@ public enum Z85 {
     /// Encodes `bytes`; `nil` when the count is not a multiple of 4.
     public static func encode(_ bytes: [UInt8]) -> String? {
         guard bytes.count % 4 == 0 else { return nil }
+        if bytes.isEmpty { return "" }
         var text = [CChar](repeating: 0, count: bytes.count / 4 * 5 + 1)
         guard zmq_z85_encode(&text, bytes, bytes.count) != nil else { return nil }
         return String(nulTerminated: text)
@@ -69,6 +70,8 @@ public enum Z85 {
     public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 5 == 0 else { return nil }
+        // An empty array may have no storage, and libzmq reports failure as a null result: answer directly.
+        if utf8.isEmpty { return [] }
         // libzmq's decoder indexes its table with (byte - 32) unchecked; keep to Z85's alphabet first.
         guard utf8.allSatisfy({ alphabet.contains($0) }) else { return nil }
         var bytes = [UInt8](repeating: 0, count: utf8.count / 5 * 4)

@@ -51,6 +51,8 @@ public final class SocketLoop: Sendable {
         let mailbox = Mailbox()
         let endpoints = try await withCheckedThrowingContinuation { (ready: CheckedContinuation<[[String]], Error>) in
             let thread = Thread {
+                // corelibs Foundation applies a name set before `start()` only to the object, not the OS thread.
+                Thread.current.name = name
                 LoopThread.run(
                     context: context, specs: sockets, mailbox: mailbox, inbound: continuation, ready: ready)
             }
