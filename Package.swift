@@ -65,7 +65,10 @@ let package = Package(
         .testTarget(name: "ShoalProtocolTests", dependencies: ["ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
         .testTarget(
             name: "ShoalClientTests",
-            dependencies: ["ShoalClient", "ShoalCoordinator", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]
+            dependencies: [
+                "ShoalClient", "ShoalCoordinator", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Runs the real `shoal` executable as child processes; depends on it so `swift test` builds it.
         .testTarget(
