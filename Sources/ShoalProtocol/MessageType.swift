@@ -4,6 +4,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case welcome = 0x02
     case heartbeat = 0x03
     case bye = 0x04
+    case drain = 0x05
     case task = 0x10
     case result = 0x11
     case cancel = 0x12
@@ -14,6 +15,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case status = 0x32
     case statusReport = 0x33
     case cancelJob = 0x34
+    case drainWorker = 0x35
     case event = 0x40
     case error = 0x7F
 
@@ -24,6 +26,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .welcome: "WELCOME"
         case .heartbeat: "HEARTBEAT"
         case .bye: "BYE"
+        case .drain: "DRAIN"
         case .task: "TASK"
         case .result: "RESULT"
         case .cancel: "CANCEL"
@@ -34,6 +37,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .status: "STATUS"
         case .statusReport: "STATUS-REPORT"
         case .cancelJob: "CANCEL-JOB"
+        case .drainWorker: "DRAIN-WORKER"
         case .event: "EVENT"
         case .error: "ERROR"
         }

@@ -58,6 +58,7 @@ public enum ShoalCodec {
         case .welcome: return .welcome(try Welcome(body: &reader, payloads: payloads))
         case .heartbeat: return .heartbeat(try Heartbeat(body: &reader, payloads: payloads))
         case .bye: return .bye(try Bye(body: &reader, payloads: payloads))
+        case .drain: return .drain(try Drain(body: &reader, payloads: payloads))
         case .task: return .task(try TaskBatch(body: &reader, payloads: payloads))
         case .result: return .result(try TaskResult(body: &reader, payloads: payloads))
         case .cancel: return .cancel(try CancelTasks(body: &reader, payloads: payloads))
@@ -68,6 +69,7 @@ public enum ShoalCodec {
         case .status: return .status(try StatusRequest(body: &reader, payloads: payloads))
         case .statusReport: return .statusReport(try StatusReport(body: &reader, payloads: payloads))
         case .cancelJob: return .cancelJob(try CancelJob(body: &reader, payloads: payloads))
+        case .drainWorker: return .drainWorker(try DrainWorker(body: &reader, payloads: payloads))
         case .event: return .event(try ClusterEvent(body: &reader, payloads: payloads))
         case .error: return .error(try ErrorReply(body: &reader, payloads: payloads))
         }

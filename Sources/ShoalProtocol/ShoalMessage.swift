@@ -6,6 +6,7 @@ public enum ShoalMessage: Sendable, Equatable {
     case welcome(Welcome)
     case heartbeat(Heartbeat)
     case bye(Bye)
+    case drain(Drain)
     case task(TaskBatch)
     case result(TaskResult)
     case cancel(CancelTasks)
@@ -16,6 +17,7 @@ public enum ShoalMessage: Sendable, Equatable {
     case status(StatusRequest)
     case statusReport(StatusReport)
     case cancelJob(CancelJob)
+    case drainWorker(DrainWorker)
     case event(ClusterEvent)
     case error(ErrorReply)
 
@@ -26,6 +28,7 @@ public enum ShoalMessage: Sendable, Equatable {
         case .welcome(let m): m
         case .heartbeat(let m): m
         case .bye(let m): m
+        case .drain(let m): m
         case .task(let m): m
         case .result(let m): m
         case .cancel(let m): m
@@ -36,6 +39,7 @@ public enum ShoalMessage: Sendable, Equatable {
         case .status(let m): m
         case .statusReport(let m): m
         case .cancelJob(let m): m
+        case .drainWorker(let m): m
         case .event(let m): m
         case .error(let m): m
         }

@@ -22,7 +22,8 @@ extension Golden {
     /// At least one golden per message type; several for types with interesting variants.
     static let all: [Golden] = [
         hello, welcome, heartbeat, heartbeatFromCoordinator, bye, task, result, resultCancelled, cancel, ping,
-        pong, submit, accepted, status, statusReport, cancelJob, event, error, errorUnknownCode,
+        pong, submit, accepted, status, statusForTask, statusReport, cancelJob, event, error, errorUnknownCode,
+        drain, drainWorker,
     ]
 
     static let hello = Golden(
@@ -273,7 +274,8 @@ extension Golden {
     static let submit = Golden(
         name: "SUBMIT",
         message: .submit(SubmitJob(
-            requestID: 42, restart: true, format: .json, sourceName: "jobs/日本.json", spec: Frame("{}"))),
+            requestID: 42, restart: true, format: .json, sourceName: "jobs/日本.json", workingDirectory: "/srv",
+            spec: Frame("{}"))),
         frames: [
             [0x53, 0x48, 0x01, 0x30],  // "SH", version 1, type 0x30 SUBMIT
             [
@@ -285,6 +287,8 @@ extension Golden {
                 0xE6, 0x97, 0xA5,  // "日" U+65E5
                 0xE6, 0x9C, 0xAC,  // "本" U+672C
                 0x2E, 0x6A, 0x73, 0x6F, 0x6E,  // ".json"
+                0x04, 0x00, 0x00, 0x00,  // working_directory: length 4
+                0x2F, 0x73, 0x72, 0x76,  // "/srv"
             ],
             [0x7B, 0x7D],  // payload 0: the job file, "{}"
         ])
@@ -309,6 +313,42 @@ extension Golden {
             [
                 0x2B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 43
                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 0 (every job and the cluster)
+                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // task_id = 0 (no task detail)
+            ],
+        ])
+
+    static let statusForTask = Golden(
+        name: "STATUS of one task",
+        message: .status(StatusRequest(requestID: 1, jobID: 2, taskID: 0x0102)),
+        frames: [
+            [0x53, 0x48, 0x01, 0x32],  // "SH", version 1, type 0x32 STATUS
+            [
+                0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 1
+                0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 2
+                0x02, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // task_id = 0x0102
+            ],
+        ])
+
+    static let drain = Golden(
+        name: "DRAIN",
+        message: .drain(Drain(reason: "SIGTERM")),
+        frames: [
+            [0x53, 0x48, 0x01, 0x05],  // "SH", version 1, type 0x05 DRAIN
+            [
+                0x07, 0x00, 0x00, 0x00,  // reason: length 7
+                0x53, 0x49, 0x47, 0x54, 0x45, 0x52, 0x4D,  // "SIGTERM"
+            ],
+        ])
+
+    static let drainWorker = Golden(
+        name: "DRAIN-WORKER",
+        message: .drainWorker(DrainWorker(requestID: 5, workerID: "w-2")),
+        frames: [
+            [0x53, 0x48, 0x01, 0x35],  // "SH", version 1, type 0x35 DRAIN-WORKER
+            [
+                0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 5
+                0x03, 0x00, 0x00, 0x00,  // worker_id: length 3
+                0x77, 0x2D, 0x32,  // "w-2"
             ],
         ])
 

@@ -17,13 +17,19 @@ public struct SubmitJob: WireMessage {
     public var format: Format
     /// Where the file came from, for error messages ("cluster/jobs/clicks-etl.yaml").
     public var sourceName: String
+    /// The submitter's absolute current directory: relative paths in the job file are resolved against it.
+    public var workingDirectory: String
     public var spec: Frame
 
-    public init(requestID: UInt64, restart: Bool = false, format: Format = .yaml, sourceName: String, spec: Frame) {
+    public init(
+        requestID: UInt64, restart: Bool = false, format: Format = .yaml, sourceName: String,
+        workingDirectory: String, spec: Frame
+    ) {
         self.requestID = requestID
         self.restart = restart
         self.format = format
         self.sourceName = sourceName
+        self.workingDirectory = workingDirectory
         self.spec = spec
     }
 
@@ -34,6 +40,7 @@ public struct SubmitJob: WireMessage {
         w.bool(restart)
         w.u8(format.rawValue)
         w.string(sourceName)
+        w.string(workingDirectory)
     }
 
     public init(body r: inout WireReader, payloads: ArraySlice<Frame>) throws(ProtocolError) {
@@ -45,6 +52,7 @@ public struct SubmitJob: WireMessage {
         }
         self.format = format
         sourceName = try r.string("source_name")
+        workingDirectory = try r.string("working_directory")
         spec = try Self.requirePayloads(payloads, count: 1, limits: r.limits)[0]
     }
 }
