@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev). Nothing but the modulemap and a shim header.
@@ -25,15 +27,39 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Shoal's wire protocol: message types and their encoding over frames; no sockets.
         .target(name: "ShoalProtocol", dependencies: ["ZeroMQ"]),
+        // The cluster's logic without I/O shells: settings, job files, planning, the scheduler state machine,
+        // and the durable state store (SQLite through GRDB).
+        .target(
+            name: "ShoalCore",
+            dependencies: [
+                "ShoalProtocol",
+                "ZeroMQ",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The worker service and the task executors (the `command` kind and the built-in `noop`).
+        .target(
+            name: "ShoalWorker",
+            dependencies: [
+                "ShoalCore",
+                "ShoalProtocol",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Client-side operations: the preflight check behind `shoal doctor`, ping.
         .target(
             name: "ShoalClient",
-            dependencies: ["ZeroMQ", "ShoalProtocol", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ShoalCore", "ZeroMQ", "ShoalProtocol", .product(name: "Logging", package: "swift-log")]
         ),
-        // The coordinator service (for now: the PING responder every coordinator endpoint runs).
+        // The coordinator service: endpoints for workers, clients and watchers around the scheduler and store.
         .target(
             name: "ShoalCoordinator",
             dependencies: [
+                "ShoalCore",
                 "ZeroMQ",
                 "ShoalProtocol",
                 .product(name: "Logging", package: "swift-log"),
@@ -48,6 +74,8 @@ let package = Package(
                 "ShoalProtocol",
                 "ShoalClient",
                 "ShoalCoordinator",
+                "ShoalCore",
+                "ShoalWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,6 +90,8 @@ let package = Package(
         // Helpers for tests only: child processes, temporary directories, deadlines.
         .target(name: "ShoalTestSupport", dependencies: []),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "ShoalTestSupport"]),
+        .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
+        .testTarget(name: "ShoalWorkerTests", dependencies: ["ShoalWorker", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
         .testTarget(name: "ShoalProtocolTests", dependencies: ["ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
         .testTarget(
             name: "ShoalClientTests",

@@ -1,0 +1,44 @@
+/// A job kind as the coordinator sees it: reads the kind-specific part of a job file and plans the job into
+/// tasks. Kinds are plug-ins: ETL and training add planners (and worker-side `TaskExecutor`s) without
+/// touching the scheduler, which sees only opaque task specs.
+public protocol JobPlanner: Sendable {
+    /// The job file's `kind:` value this planner handles, e.g. "command".
+    var kind: String { get }
+
+    /// Validates the kind-specific keys of `job` and splits it into tasks.
+    /// - Throws: `JobFileError` naming the file, line and key at fault. Runs at submit time, so every error a
+    ///   user can make in a job file is reported before anything is queued.
+    func plan(_ job: JobFile) throws(JobFileError) -> JobPlan
+}
+
+/// What a planner makes of a job: its tasks, and where committed outputs go.
+public struct JobPlan: Sendable, Equatable {
+    /// The tasks, in shard order.
+    public var tasks: [PlannedTask]
+    /// The absolute directory committed shard outputs are renamed into (`shard-00000`, …); `nil` for none.
+    public var outputDirectory: String?
+
+    public init(tasks: [PlannedTask], outputDirectory: String?) {
+        self.tasks = tasks
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// One shard of work, before the scheduler gives it a task id.
+public struct PlannedTask: Sendable, Equatable {
+    /// The shard's position in the job, from 0; names its committed output (`shard-00042`).
+    public var index: Int
+    /// For people: the input file, byte range or arguments this shard covers.
+    public var label: String
+    /// The executor's input, in the format its kind defines (travels as TASK's spec payload frame).
+    public var spec: [UInt8]
+    /// Input bytes this shard covers, when known (progress and ETA); 0 otherwise.
+    public var inputBytes: UInt64
+
+    public init(index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0) {
+        self.index = index
+        self.label = label
+        self.spec = spec
+        self.inputBytes = inputBytes
+    }
+}

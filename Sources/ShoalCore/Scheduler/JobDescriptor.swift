@@ -1,0 +1,85 @@
+import ShoalProtocol
+import ZeroMQ
+
+/// What the scheduler needs to know of a job: its identity and its scheduling policy.
+public struct JobDescriptor: Sendable, Equatable {
+    public var id: JobID
+    public var name: String
+    /// The task kind every task of the job runs (a worker must advertise it).
+    public var kind: String
+    /// Higher runs first; equal priorities share the workers (fair share).
+    public var priority: Int
+    public var maxAttempts: Int
+    /// Per attempt; `nil`: no limit.
+    public var timeout: Duration?
+    public var hangTimeout: Duration
+    public var speculation: Bool
+
+    public init(
+        id: JobID, name: String, kind: String, priority: Int = 0, maxAttempts: Int = 3, timeout: Duration? = nil,
+        hangTimeout: Duration = .seconds(600), speculation: Bool = true
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+        self.timeout = timeout
+        self.hangTimeout = hangTimeout
+        self.speculation = speculation
+    }
+}
+
+/// One task as the scheduler receives it: new from a plan, or reloaded from the store after a restart.
+public struct TaskDescriptor: Sendable {
+    public var id: TaskID
+    public var index: Int
+    public var label: String
+    public var spec: Frame
+    /// Reloaded tasks: where they were. New tasks: `.queued`.
+    public var state: TaskState
+    /// The highest attempt number issued so far (0: never started); the next attempt gets one more.
+    public var lastAttempt: UInt32
+    /// Attempts that ended in a way that counts against `maxAttempts`.
+    public var failures: Int
+
+    public init(
+        id: TaskID, index: Int, label: String, spec: Frame, state: TaskState = .queued, lastAttempt: UInt32 = 0,
+        failures: Int = 0
+    ) {
+        self.id = id
+        self.index = index
+        self.label = label
+        self.spec = spec
+        self.state = state
+        self.lastAttempt = lastAttempt
+        self.failures = failures
+    }
+}
+
+/// A worker as it registers (HELLO).
+public struct WorkerRegistration: Sendable, Equatable {
+    public var id: WorkerID
+    public var slots: Int
+    public var kinds: Set<String>
+    /// Attempts it still runs or holds (after a reconnection).
+    public var held: [TaskRef]
+    public var host: String
+    public var pid: UInt32
+    public var cores: Int
+    public var memoryBytes: UInt64
+
+    public init(
+        id: WorkerID, slots: Int, kinds: Set<String>, held: [TaskRef] = [], host: String = "",
+        pid: UInt32 = 0, cores: Int = 0, memoryBytes: UInt64 = 0
+    ) {
+        self.id = id
+        self.slots = slots
+        self.kinds = kinds
+        self.held = held
+        self.host = host
+        self.pid = pid
+        self.cores = cores
+        self.memoryBytes = memoryBytes
+    }
+}

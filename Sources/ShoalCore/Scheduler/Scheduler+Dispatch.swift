@@ -1,0 +1,90 @@
+import ShoalProtocol
+import ZeroMQ
+
+extension Scheduler {
+    /// Hands queued tasks to workers with free credit: one per worker per round, so a few tasks spread over many
+    /// workers, and each worker's share leaves in one TASK message.
+    ///
+    /// Which job goes next (`docs/architecture.md`, "Fair share"): the highest priority with queued tasks; among
+    /// equal priorities the job with the fewest running attempts, then the oldest. So equal jobs share the
+    /// workers evenly, and a job submitted later is not starved by an earlier large one.
+    public mutating func dispatch(now: ContinuousClock.Instant) -> [SchedulerDirective] {
+        guard !workerOrder.isEmpty, jobs.values.contains(where: { !$0.queue.isEmpty }) else { return [] }
+        var batches: [WorkerID: [AttemptStart]] = [:]
+        var order: [WorkerID] = []
+        let count = workerOrder.count
+        dispatchOffset = (dispatchOffset + 1) % count
+        let rotated = (0..<count).map { workerOrder[($0 + dispatchOffset) % count] }
+        var active = rotated.filter { (workers[$0]?.credit ?? 0) > 0 }
+        while !active.isEmpty {
+            var stillActive: [WorkerID] = []
+            for workerID in active {
+                guard let worker = workers[workerID], worker.credit > 0 else { continue }
+                guard let jobID = nextJob(for: worker) else { continue }
+                let start = startAttempt(of: jobID, on: workerID, now: now, speculative: false)
+                if batches[workerID] == nil { order.append(workerID) }
+                batches[workerID, default: []].append(start)
+                if (workers[workerID]?.credit ?? 0) > 0 { stillActive.append(workerID) }
+            }
+            active = stillActive
+        }
+        return order.map { .start(worker: $0, attempts: batches[$0] ?? []) }
+    }
+
+    /// The job whose queued task `worker` should run next, or `nil` when none it can run is queued.
+    func nextJob(for worker: WorkerEntry) -> JobID? {
+        var best: JobEntry?
+        for job in jobs.values where !job.queue.isEmpty && !job.state.isTerminal
+            && worker.kinds.contains(job.descriptor.kind)
+        {
+            guard let current = best else {
+                best = job
+                continue
+            }
+            if (job.descriptor.priority, -job.counts.running, -Int(truncatingIfNeeded: job.id))
+                > (current.descriptor.priority, -current.counts.running, -Int(truncatingIfNeeded: current.id))
+            {
+                best = job
+            }
+        }
+        return best?.id
+    }
+
+    /// Leases the next queued task of `jobID` to `workerID` under a new attempt number.
+    mutating func startAttempt(of jobID: JobID, on workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool)
+        -> AttemptStart
+    {
+        var job = jobs[jobID]!  // callers pass a job with a queued task
+        let taskID = job.queue.popFirst()!
+        job.counts.queued -= 1
+        job.counts.running += 1
+        if job.state == .queued { job.state = .running }
+        jobs[jobID] = job
+        return lease(taskID, job: job, to: workerID, now: now, speculative: speculative)
+    }
+
+    /// Records a new attempt of `taskID` on `workerID` and describes it for the TASK message.
+    mutating func lease(
+        _ taskID: TaskID, job: JobEntry, to workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool
+    ) -> AttemptStart {
+        var task = tasks[taskID]!
+        task.lastAttempt += 1
+        task.state = .running
+        if speculative { task.speculated = true }
+        let ref = TaskRef(taskID: taskID, attempt: task.lastAttempt)
+        task.live[ref.attempt] = LiveAttempt(worker: workerID, startedAt: now, now: now, speculative: speculative)
+        tasks[taskID] = task
+        workers[workerID]?.attempts.insert(ref)
+        let timeoutMs = job.descriptor.timeout.map { UInt32(clamping: $0.milliseconds) } ?? 0
+        return AttemptStart(
+            task: ref, job: job.id, kind: job.descriptor.kind, timeoutMs: timeoutMs, spec: task.spec,
+            speculative: speculative)
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    public var milliseconds: Int64 {
+        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,417 @@
+import ShoalProtocol
+import ZeroMQ
+
+/// The coordinator's brain, without I/O: jobs, tasks, workers, leases and retries as a state machine.
+///
+/// Each event (a job submitted, a worker registered, a heartbeat, a result, a clock tick) updates the state and
+/// returns `SchedulerDirective`s, which the coordinator's shell carries out in order — persist first, then send.
+/// Nothing here touches a socket, a file or a clock: time comes in as `now`, so every rule (heartbeat
+/// timeout, hang detection, speculation) is unit-tested with a fake clock.
+///
+/// Invariants:
+/// - A worker never holds more attempts than its slots (its credit); an attempt being cancelled still holds its
+///   slot until its RESULT arrives or the worker is declared dead.
+/// - A result counts only if its (task, attempt) is a live, uncancelled attempt of that task on that worker
+///   (fencing). A task commits at most once.
+/// - Attempt numbers only grow, across restarts too (`TaskDescriptor.lastAttempt`).
+public struct Scheduler: Sendable {
+    /// The policies that are the cluster's, not a job's.
+    public struct Configuration: Sendable, Equatable {
+        public var heartbeatTimeout: Duration
+        /// 0 disables speculation.
+        public var speculationFactor: Double
+        public var speculationMinimumRuntime: Duration
+        /// Finished-task runtimes needed before a job's median is trusted for speculation.
+        public var speculationMinimumSamples: Int
+
+        public init(
+            heartbeatTimeout: Duration = .seconds(5), speculationFactor: Double = 3,
+            speculationMinimumRuntime: Duration = .seconds(2), speculationMinimumSamples: Int = 3
+        ) {
+            self.heartbeatTimeout = heartbeatTimeout
+            self.speculationFactor = speculationFactor
+            self.speculationMinimumRuntime = speculationMinimumRuntime
+            self.speculationMinimumSamples = speculationMinimumSamples
+        }
+
+        public init(_ settings: Settings) {
+            self.init(
+                heartbeatTimeout: settings.heartbeatTimeout, speculationFactor: settings.speculationFactor,
+                speculationMinimumRuntime: settings.speculationMinimumRuntime)
+        }
+    }
+
+    public let configuration: Configuration
+    var jobs: [JobID: JobEntry] = [:]
+    var tasks: [TaskID: TaskEntry] = [:]
+    var workers: [WorkerID: WorkerEntry] = [:]
+    /// Workers in registration order; dispatch starts at a rotating offset so no worker is always first.
+    var workerOrder: [WorkerID] = []
+    var dispatchOffset = 0
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    // MARK: - Jobs
+
+    /// Adds a job with its tasks: new ones queue; reloaded ones resume where the store says they were (a task
+    /// that was running is queued again unless `restoreLease` gives its attempt back to a worker).
+    public mutating func addJob(
+        _ descriptor: JobDescriptor, tasks descriptors: [TaskDescriptor], state: JobState = .queued
+    ) -> [SchedulerDirective] {
+        var job = JobEntry(descriptor, state: state, taskCount: descriptors.count)
+        for descriptor in descriptors {
+            var task = TaskEntry(descriptor, job: job.id)
+            switch descriptor.state {
+            case .queued, .running, .committing:
+                task.state = .queued
+                job.queue.append(task.id)
+                job.counts.queued += 1
+            case .succeeded: job.counts.succeeded += 1
+            case .failed: job.counts.failed += 1
+            case .cancelled: job.counts.cancelled += 1
+            }
+            job.retries += descriptor.failures
+            tasks[task.id] = task
+        }
+        jobs[job.id] = job
+        if state.isTerminal { return [] }
+        return settleJob(job.id)
+    }
+
+    /// Gives a reloaded running attempt back to the worker that held it when the coordinator stopped. The worker
+    /// appears as not yet reconnected; if it does not register within the heartbeat timeout, the attempt is lost.
+    public mutating func restoreLease(
+        _ attempt: TaskRef, worker workerID: WorkerID, startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
+    ) {
+        guard var task = tasks[attempt.taskID], task.state == .queued, var job = jobs[task.job],
+              !job.state.isTerminal else { return }
+        if workers[workerID] == nil {
+            workers[workerID] = WorkerEntry(placeholderFor: workerID, now: now)
+            workerOrder.append(workerID)
+        }
+        job.queue.remove(task.id)
+        job.counts.queued -= 1
+        job.counts.running += 1
+        if job.state == .queued { job.state = .running }
+        task.state = .running
+        task.lastAttempt = max(task.lastAttempt, attempt.attempt)
+        task.live[attempt.attempt] = LiveAttempt(worker: workerID, startedAt: startedAt, now: now)
+        workers[workerID]?.attempts.insert(attempt)
+        tasks[task.id] = task
+        jobs[job.id] = job
+    }
+
+    /// Cancels a job: queued tasks are dropped, running attempts cancelled on their workers.
+    public mutating func cancelJob(_ id: JobID, reason: String) -> [SchedulerDirective] {
+        guard let job = jobs[id], !job.state.isTerminal else { return [] }
+        return stopJob(id, as: .cancelled, error: reason)
+    }
+
+    /// Forgets a finished job's tasks (its record stays in the store). Returns whether it was finished.
+    @discardableResult
+    public mutating func forgetJob(_ id: JobID) -> Bool {
+        guard let job = jobs[id], job.state.isTerminal else { return false }
+        tasks = tasks.filter { $0.value.job != id }
+        jobs[id] = nil
+        return true
+    }
+
+    // MARK: - Workers
+
+    /// A worker registered (HELLO). Reconciles what it says it holds with what the scheduler leased to it:
+    /// attempts it no longer holds are lost (their results never arrived); attempts it holds that are no longer
+    /// wanted are cancelled.
+    public mutating func register(_ registration: WorkerRegistration, now: ContinuousClock.Instant)
+        -> [SchedulerDirective]
+    {
+        var directives: [SchedulerDirective] = []
+        var worker = workers[registration.id] ?? WorkerEntry(placeholderFor: registration.id, now: now)
+        if workers[registration.id] == nil { workerOrder.append(registration.id) }
+        worker.slots = max(0, registration.slots)
+        worker.kinds = registration.kinds
+        worker.registered = true
+        worker.draining = false
+        worker.lastSeen = now
+        worker.info = registration
+        let held = Set(registration.held)
+        let vanished = worker.attempts.subtracting(held)
+        worker.attempts.formIntersection(held)
+        workers[registration.id] = worker
+        for attempt in vanished.sorted(by: Self.attemptOrder) {
+            directives += endAttempt(
+                attempt, on: registration.id, as: .lost,
+                error: "the worker re-registered without this attempt; its result never arrived", now: now)
+        }
+        let stale = held.filter { !(workers[registration.id]?.attempts.contains($0) ?? false) }
+        if !stale.isEmpty {
+            directives.append(.cancel(
+                worker: registration.id, attempts: stale.sorted(by: Self.attemptOrder),
+                reason: "the coordinator no longer leases this attempt to you"))
+        }
+        directives.append(.workerJoined(registration.id))
+        return directives
+    }
+
+    /// Whether `worker` is registered (a worker known only from a reloaded lease is not, until its HELLO).
+    public func isRegistered(_ worker: WorkerID) -> Bool { workers[worker]?.registered ?? false }
+
+    /// Any message from a worker proves it alive.
+    public mutating func seen(_ worker: WorkerID, now: ContinuousClock.Instant) {
+        workers[worker]?.lastSeen = now
+    }
+
+    /// Progress reported in a HEARTBEAT. Moving progress resets the attempt's hang clock.
+    public mutating func heartbeat(
+        from workerID: WorkerID, progress: [TaskProgress], now: ContinuousClock.Instant
+    ) {
+        guard workers[workerID] != nil else { return }
+        workers[workerID]?.lastSeen = now
+        for report in progress {
+            guard var task = tasks[report.task.taskID], var live = task.live[report.task.attempt],
+                  live.worker == workerID else { continue }
+            if live.progress.records != report.records || live.progress.bytes != report.bytes
+                || live.progress.status != report.status || live.progress.counters != report.counters
+            {
+                live.lastProgressAt = now
+            }
+            live.progress = report
+            task.live[report.task.attempt] = live
+            tasks[task.id] = task
+        }
+    }
+
+    /// The worker asked to drain, or was asked to (`shoal drain`): it gets no more tasks, and is dismissed once
+    /// it holds none.
+    public mutating func drain(_ workerID: WorkerID) -> [SchedulerDirective] {
+        guard workers[workerID] != nil else { return [] }
+        workers[workerID]?.draining = true
+        return dismissIfDrained(workerID)
+    }
+
+    /// The worker left (BYE): attempts it returned go back to the queue without counting against their tasks;
+    /// any it still held are lost.
+    public mutating func bye(
+        from workerID: WorkerID, returned: [TaskRef], reason: String, now: ContinuousClock.Instant
+    ) -> [SchedulerDirective] {
+        guard let worker = workers[workerID] else { return [] }
+        var directives: [SchedulerDirective] = []
+        let returnedSet = Set(returned)
+        for attempt in worker.attempts.sorted(by: Self.attemptOrder) {
+            directives += endAttempt(
+                attempt, on: workerID, as: returnedSet.contains(attempt) ? .returned : .lost,
+                error: "worker left: \(reason)", now: now)
+        }
+        removeWorker(workerID)
+        directives.append(.workerLeft(workerID, reason: reason))
+        return directives
+    }
+
+    // MARK: - Results
+
+    /// An attempt ended on its worker (RESULT). Fenced: only the live attempt of the task, on the worker it was
+    /// leased to, counts; anything else (a duplicate, a late result from a worker presumed dead, an attempt
+    /// already cancelled) only frees the slot it held.
+    public mutating func result(
+        _ result: TaskResult, from workerID: WorkerID, now: ContinuousClock.Instant
+    ) -> [SchedulerDirective] {
+        let attempt = result.task
+        workers[workerID]?.lastSeen = now
+        guard let task = tasks[attempt.taskID], let live = task.live[attempt.attempt], live.worker == workerID else {
+            // Not (or no longer) a live lease: free the slot if this worker held it, and say nothing else.
+            if workers[workerID]?.attempts.remove(attempt) != nil { return dismissIfDrained(workerID) }
+            return []
+        }
+        switch result.outcome {
+        case .succeeded where task.state == .running:
+            workers[workerID]?.attempts.remove(attempt)
+            tasks[task.id]?.live[attempt.attempt] = nil
+            tasks[task.id]?.state = .committing
+            tasks[task.id]?.committing = CommittingAttempt(
+                attempt: attempt, worker: workerID, runtime: live.startedAt.duration(to: now),
+                logTail: result.logTail, counters: result.counters)
+            return [.commit(AttemptCommit(
+                task: attempt, job: task.job, index: task.index, worker: workerID, outputs: result.outputs,
+                counters: result.counters, logTail: result.logTail))] + dismissIfDrained(workerID)
+        case .succeeded:
+            // Another copy is already committing or committed.
+            return endAttempt(attempt, on: workerID, as: .superseded, error: "another attempt committed first",
+                              now: now)
+        case .failed:
+            return endAttempt(
+                attempt, on: workerID, as: .failed, error: result.error, exitStatus: result.exitStatus,
+                signal: result.signal, logTail: result.logTail, now: now)
+        case .cancelled:
+            return endAttempt(attempt, on: workerID, as: .cancelled, error: result.error, logTail: result.logTail,
+                              now: now)
+        }
+    }
+
+    /// The shell committed the outputs of the task's committing attempt.
+    public mutating func committed(_ attempt: TaskRef, now: ContinuousClock.Instant) -> [SchedulerDirective] {
+        guard var task = tasks[attempt.taskID], task.state == .committing,
+              let committing = task.committing, committing.attempt == attempt, var job = jobs[task.job]
+        else { return [] }
+        var directives: [SchedulerDirective] = [.attemptEnded(AttemptRecord(
+            task: attempt, job: task.job, worker: committing.worker, ending: .succeeded,
+            exitStatus: 0, logTail: committing.logTail, runtime: committing.runtime, counters: committing.counters))]
+        task.state = .succeeded
+        task.committing = nil
+        job.counts.running -= 1
+        job.counts.succeeded += 1
+        job.runtimes.add(committing.runtime)
+        // Speculative siblings still running lose: cancel them, and let them go without counting.
+        let siblings = task.live
+        task.live = [:]
+        tasks[task.id] = task
+        jobs[job.id] = job
+        for (number, sibling) in siblings.sorted(by: { $0.key < $1.key }) {
+            let ref = TaskRef(taskID: task.id, attempt: number)
+            directives.append(.attemptEnded(AttemptRecord(
+                task: ref, job: task.job, worker: sibling.worker, ending: .superseded,
+                error: "attempt \(attempt.attempt) committed first", runtime: sibling.startedAt.duration(to: now))))
+            directives.append(.cancel(worker: sibling.worker, attempts: [ref], reason: "another attempt committed"))
+        }
+        directives.append(.taskChanged(task: task.id, job: task.job, state: .succeeded, failures: task.failures))
+        return directives + settleJob(job.id)
+    }
+
+    /// Committing the outputs failed (disk full, permissions): the attempt counts as failed.
+    public mutating func commitFailed(_ attempt: TaskRef, error: String, now: ContinuousClock.Instant)
+        -> [SchedulerDirective]
+    {
+        guard var task = tasks[attempt.taskID], task.state == .committing,
+              let committing = task.committing, committing.attempt == attempt else { return [] }
+        task.state = .running
+        task.committing = nil
+        tasks[task.id] = task
+        let record = AttemptRecord(
+            task: attempt, job: task.job, worker: committing.worker, ending: .failed,
+            error: "committing the output failed: \(error)", logTail: committing.logTail, runtime: committing.runtime)
+        return afterAttempt(task.id, record: record)
+    }
+
+    // MARK: - Shared steps
+
+    /// Ends a live attempt (or frees a cancelling one's slot), records it, and moves its task on.
+    mutating func endAttempt(
+        _ attempt: TaskRef, on workerID: WorkerID, as ending: AttemptEnding, error: String, exitStatus: Int32 = -1,
+        signal: Int32 = 0, logTail: String = "", now: ContinuousClock.Instant
+    ) -> [SchedulerDirective] {
+        workers[workerID]?.attempts.remove(attempt)
+        var directives = dismissIfDrained(workerID)
+        guard var task = tasks[attempt.taskID], let live = task.live[attempt.attempt], live.worker == workerID else {
+            return directives
+        }
+        task.live[attempt.attempt] = nil
+        tasks[task.id] = task
+        let record = AttemptRecord(
+            task: attempt, job: task.job, worker: workerID, ending: ending, error: error, exitStatus: exitStatus,
+            signal: signal, logTail: logTail, runtime: live.startedAt.duration(to: now))
+        directives += afterAttempt(task.id, record: record)
+        return directives
+    }
+
+    /// Records an ended attempt and decides its task's fate: keep running (a sibling still runs), retry, or
+    /// fail the job once the task is out of attempts.
+    mutating func afterAttempt(_ taskID: TaskID, record: AttemptRecord) -> [SchedulerDirective] {
+        guard var task = tasks[taskID], var job = jobs[task.job] else { return [] }
+        var directives: [SchedulerDirective] = [.attemptEnded(record)]
+        if record.ending.countsAsFailure {
+            task.failures += 1
+            job.retries += 1
+            task.lastError = record.error.isEmpty ? record.ending.rawValue : record.error
+        }
+        guard task.state == .running, task.live.isEmpty else {
+            tasks[taskID] = task
+            jobs[job.id] = job
+            return directives
+        }
+        job.counts.running -= 1
+        if task.failures >= job.descriptor.maxAttempts {
+            task.state = .failed
+            job.counts.failed += 1
+            tasks[taskID] = task
+            jobs[job.id] = job
+            directives.append(.taskChanged(task: taskID, job: job.id, state: .failed, failures: task.failures))
+            let error = "task \(taskID) (\(task.label)) failed \(task.failures) time"
+                + (task.failures == 1 ? "" : "s") + "; last error: \(task.lastError ?? record.ending.rawValue)"
+            return directives + stopJob(job.id, as: .failed, error: error)
+        }
+        task.state = .queued
+        job.counts.queued += 1
+        job.queue.pushFront(taskID)
+        tasks[taskID] = task
+        jobs[job.id] = job
+        directives.append(.taskChanged(task: taskID, job: job.id, state: .queued, failures: task.failures))
+        return directives
+    }
+
+    /// Ends a job as failed or cancelled: its queued tasks are cancelled, its running attempts cancelled on their
+    /// workers (they keep their slots until their RESULT arrives).
+    mutating func stopJob(_ id: JobID, as state: JobState, error: String) -> [SchedulerDirective] {
+        guard var job = jobs[id] else { return [] }
+        var cancels: [WorkerID: [TaskRef]] = [:]
+        var directives: [SchedulerDirective] = []
+        for taskID in job.queue.drain() {
+            tasks[taskID]?.state = .cancelled
+            directives.append(.taskChanged(task: taskID, job: id, state: .cancelled, failures: tasks[taskID]?.failures ?? 0))
+        }
+        job.counts.cancelled += job.counts.queued
+        job.counts.queued = 0
+        for (taskID, task) in tasks where task.job == id && (task.state == .running || task.state == .committing) {
+            for (number, live) in task.live {
+                cancels[live.worker, default: []].append(TaskRef(taskID: taskID, attempt: number))
+            }
+            if task.state == .running {
+                tasks[taskID]?.live = [:]
+                tasks[taskID]?.state = .cancelled
+                job.counts.running -= 1
+                job.counts.cancelled += 1
+                directives.append(.taskChanged(task: taskID, job: id, state: .cancelled, failures: task.failures))
+            }
+        }
+        job.state = state
+        job.error = error
+        jobs[id] = job
+        for (worker, attempts) in cancels.sorted(by: { $0.key < $1.key }) {
+            for attempt in attempts.sorted(by: Self.attemptOrder) {
+                directives.append(.attemptEnded(AttemptRecord(
+                    task: attempt, job: id, worker: worker, ending: .cancelled, error: "job \(state.rawValue)")))
+            }
+            directives.append(.cancel(worker: worker, attempts: attempts.sorted(by: Self.attemptOrder),
+                                      reason: "job \(id) \(state.rawValue): \(error)"))
+        }
+        directives.append(.jobChanged(job: id, state: state, error: error))
+        return directives
+    }
+
+    /// Moves a job to succeeded once every task has committed (or to running when it has work).
+    mutating func settleJob(_ id: JobID) -> [SchedulerDirective] {
+        guard var job = jobs[id], !job.state.isTerminal else { return [] }
+        if job.counts.succeeded == job.taskCount {
+            job.state = .succeeded
+            jobs[id] = job
+            return [.jobChanged(job: id, state: .succeeded, error: nil)]
+        }
+        return []
+    }
+
+    /// Sends a drained worker away once it holds nothing.
+    mutating func dismissIfDrained(_ workerID: WorkerID) -> [SchedulerDirective] {
+        guard let worker = workers[workerID], worker.draining, worker.registered, worker.attempts.isEmpty,
+              !worker.dismissed else { return [] }
+        workers[workerID]?.dismissed = true
+        return [.dismiss(worker: workerID, reason: "drained")]
+    }
+
+    mutating func removeWorker(_ workerID: WorkerID) {
+        workers[workerID] = nil
+        workerOrder.removeAll { $0 == workerID }
+    }
+
+    static func attemptOrder(_ a: TaskRef, _ b: TaskRef) -> Bool {
+        (a.taskID, a.attempt) < (b.taskID, b.attempt)
+    }
+}

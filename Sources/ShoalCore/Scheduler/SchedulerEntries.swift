@@ -1,0 +1,188 @@
+import ShoalProtocol
+import ZeroMQ
+
+/// A job as the scheduler tracks it.
+struct JobEntry: Sendable {
+    var descriptor: JobDescriptor
+    var state: JobState
+    var error: String?
+    let taskCount: Int
+    var counts = TaskCounts()
+    /// Attempts that counted against their tasks, over the whole job.
+    var retries = 0
+    /// Tasks ready to start: retries at the front.
+    var queue = TaskQueue()
+    /// Runtimes of committed attempts, for the speculation median.
+    var runtimes = RuntimeSample()
+
+    var id: JobID { descriptor.id }
+
+    init(_ descriptor: JobDescriptor, state: JobState, taskCount: Int) {
+        self.descriptor = descriptor
+        self.state = state
+        self.taskCount = taskCount
+    }
+}
+
+/// How many of a job's tasks are in each state.
+public struct TaskCounts: Sendable, Equatable, Codable {
+    public var queued = 0
+    public var running = 0
+    public var succeeded = 0
+    public var failed = 0
+    public var cancelled = 0
+
+    public init() {}
+}
+
+/// A task as the scheduler tracks it.
+struct TaskEntry: Sendable {
+    let id: TaskID
+    let job: JobID
+    let index: Int
+    let label: String
+    let spec: Frame
+    var state: TaskState
+    var lastAttempt: UInt32
+    var failures: Int
+    var lastError: String?
+    /// The attempts that may still commit, by attempt number (more than one while a speculative copy runs).
+    var live: [UInt32: LiveAttempt] = [:]
+    /// The attempt whose outputs the shell is committing.
+    var committing: CommittingAttempt?
+    /// Whether a speculative copy was already started for this task.
+    var speculated = false
+
+    init(_ descriptor: TaskDescriptor, job: JobID) {
+        id = descriptor.id
+        self.job = job
+        index = descriptor.index
+        label = descriptor.label
+        spec = descriptor.spec
+        state = descriptor.state
+        lastAttempt = descriptor.lastAttempt
+        failures = descriptor.failures
+    }
+}
+
+/// An attempt running on a worker.
+struct LiveAttempt: Sendable {
+    let worker: WorkerID
+    let startedAt: ContinuousClock.Instant
+    var lastProgressAt: ContinuousClock.Instant
+    var progress: TaskProgress
+    var speculative = false
+
+    init(worker: WorkerID, startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant, speculative: Bool = false) {
+        self.worker = worker
+        self.startedAt = startedAt
+        self.lastProgressAt = now
+        self.progress = TaskProgress(task: TaskRef(taskID: 0, attempt: 0), records: 0, bytes: 0)
+        self.speculative = speculative
+    }
+}
+
+/// The succeeded attempt of a task whose outputs are being committed.
+struct CommittingAttempt: Sendable {
+    let attempt: TaskRef
+    let worker: WorkerID
+    let runtime: Duration
+    let logTail: String
+    let counters: [Counter]
+}
+
+/// A worker as the scheduler tracks it.
+struct WorkerEntry: Sendable {
+    let id: WorkerID
+    var slots = 0
+    var kinds: Set<String> = []
+    /// Attempts occupying its slots, including ones being cancelled.
+    var attempts: Set<TaskRef> = []
+    var lastSeen: ContinuousClock.Instant
+    /// False for a worker known only from a lease reloaded after a restart, until it says HELLO.
+    var registered = false
+    var draining = false
+    var dismissed = false
+    var info: WorkerRegistration?
+
+    init(placeholderFor id: WorkerID, now: ContinuousClock.Instant) {
+        self.id = id
+        self.lastSeen = now
+    }
+
+    var credit: Int { registered && !draining ? max(0, slots - attempts.count) : 0 }
+}
+
+/// A FIFO of task ids with retries put first; amortised O(1) at both ends.
+///
+/// Membership is the `members` set: an id removed (a reloaded lease took it) or queued again later may leave a
+/// stale copy in the arrays, which `popFirst` skips, so no task is ever handed out twice.
+struct TaskQueue: Sendable {
+    private var front: [TaskID] = []  // retries, newest last (popped first)
+    private var items: [TaskID] = []
+    private var head = 0
+    private var members: Set<TaskID> = []
+
+    var count: Int { members.count }
+    var isEmpty: Bool { members.isEmpty }
+
+    mutating func append(_ id: TaskID) {
+        if members.insert(id).inserted { items.append(id) }
+    }
+
+    mutating func pushFront(_ id: TaskID) {
+        if members.insert(id).inserted { front.append(id) }
+    }
+
+    /// Takes `id` out of the queue wherever it is.
+    mutating func remove(_ id: TaskID) { members.remove(id) }
+
+    mutating func popFirst() -> TaskID? {
+        while let id = front.popLast() {
+            if members.remove(id) != nil { return id }
+        }
+        while head < items.count {
+            let id = items[head]
+            head += 1
+            if head > 4096 && head * 2 > items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+            if members.remove(id) != nil { return id }
+        }
+        return nil
+    }
+
+    /// Empties the queue, returning what it held.
+    mutating func drain() -> [TaskID] {
+        var all: [TaskID] = []
+        while let id = popFirst() { all.append(id) }
+        front = []
+        items = []
+        head = 0
+        return all
+    }
+}
+
+/// A bounded sample of task runtimes whose median is cheap enough to take on every tick.
+struct RuntimeSample: Sendable {
+    static let capacity = 1024
+    private(set) var values: [Duration] = []
+    private(set) var total = 0
+
+    mutating func add(_ runtime: Duration) {
+        total += 1
+        if values.count < Self.capacity {
+            values.append(runtime)
+        } else {
+            // Deterministic replacement keeps a spread of old and recent runtimes without a random source.
+            values[(total &* 2_654_435_761) % Self.capacity] = runtime
+        }
+    }
+
+    var median: Duration? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+}

@@ -1,0 +1,29 @@
+/// Everything a coordinator, worker or client process is configured with, in one value.
+///
+/// Filled in layers, each overriding the one before: these defaults, `cluster/cluster.yaml` (or `--config`),
+/// `SHOAL_*` environment variables, then command-line flags (`SettingsLoader`).
+public struct Settings: Sendable, Equatable {
+    /// The coordinator's ROUTER for workers (docs/protocol.md, section 1).
+    public var workerEndpoint = "tcp://127.0.0.1:5570"
+    /// The coordinator's ROUTER for clients (`shoal submit`, `status`, …).
+    public var clientEndpoint = "tcp://127.0.0.1:5571"
+    /// The coordinator's PUB for watchers.
+    public var eventsEndpoint = "tcp://127.0.0.1:5572"
+    /// Where the coordinator keeps its SQLite database; the same directory after a restart resumes every job.
+    public var stateDirectory = ".shoal/state"
+    /// How often each side must send something (HEARTBEAT when idle).
+    public var heartbeatInterval: Duration = .milliseconds(500)
+    /// Silence after which a worker (or, seen from a worker, the coordinator) is declared dead.
+    public var heartbeatTimeout: Duration = .seconds(5)
+    /// Attempts per task before its job fails, unless the job file says otherwise.
+    public var maxAttempts = 3
+    /// A running attempt whose progress has not moved for this long is killed and retried; unless the job says.
+    public var hangTimeout: Duration = .seconds(600)
+    /// Speculate a copy of a task running longer than this factor × the median of its job's finished tasks,
+    /// once the queue is empty; 0 disables speculation.
+    public var speculationFactor = 3.0
+    /// Never speculate a task that has run for less than this.
+    public var speculationMinimumRuntime: Duration = .seconds(2)
+
+    public init() {}
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// A job as the store keeps it: its policy, where it came from, and its history.
+public struct JobRecord: Sendable, Equatable, Codable {
+    public var id: JobID
+    public var name: String
+    public var kind: String
+    public var priority: Int
+    public var maxAttempts: Int
+    public var timeoutMs: Int64?
+    public var hangTimeoutMs: Int64
+    public var speculation: Bool
+    public var state: JobState
+    public var error: String?
+    /// The job file as submitted (its path as the user typed it).
+    public var source: String
+    public var workingDirectory: String
+    /// SHA-256 of the job file's text and working directory: the same job submitted again resumes.
+    public var specHash: String
+    public var outputDirectory: String?
+    public var taskCount: Int
+    /// Unix seconds.
+    public var submittedAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+
+    public init(
+        id: JobID = 0, name: String, kind: String, priority: Int, maxAttempts: Int, timeoutMs: Int64?,
+        hangTimeoutMs: Int64, speculation: Bool, state: JobState = .queued, error: String? = nil, source: String,
+        workingDirectory: String, specHash: String, outputDirectory: String?, taskCount: Int,
+        submittedAt: Double = Date().timeIntervalSince1970, startedAt: Double? = nil, finishedAt: Double? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+        self.timeoutMs = timeoutMs
+        self.hangTimeoutMs = hangTimeoutMs
+        self.speculation = speculation
+        self.state = state
+        self.error = error
+        self.source = source
+        self.workingDirectory = workingDirectory
+        self.specHash = specHash
+        self.outputDirectory = outputDirectory
+        self.taskCount = taskCount
+        self.submittedAt = submittedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
+    /// The scheduling policy, for the scheduler.
+    public var descriptor: JobDescriptor {
+        JobDescriptor(
+            id: id, name: name, kind: kind, priority: priority, maxAttempts: maxAttempts,
+            timeout: timeoutMs.map { .milliseconds($0) }, hangTimeout: .milliseconds(hangTimeoutMs),
+            speculation: speculation)
+    }
+}

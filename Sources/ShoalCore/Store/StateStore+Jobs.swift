@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import ZeroMQ
+
+extension StateStore {
+    /// Stores a new job and its planned tasks in one transaction, assigning their ids.
+    /// - Returns: the job as stored, and its tasks as the scheduler takes them.
+    public func insertJob(_ job: JobRecord, tasks planned: [PlannedTask]) throws -> (JobRecord, [TaskDescriptor]) {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (name, kind, priority, max_attempts, timeout_ms, hang_timeout_ms, speculation,
+                        state, error, source, working_directory, spec_hash, output_directory, task_count,
+                        submitted_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    job.name, job.kind, job.priority, job.maxAttempts, job.timeoutMs, job.hangTimeoutMs,
+                    job.speculation, JobState.queued.rawValue, job.source, job.workingDirectory, job.specHash,
+                    job.outputDirectory, planned.count, job.submittedAt,
+                ])
+            var stored = job
+            stored.id = JobID(db.lastInsertedRowID)
+            stored.state = .queued
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO tasks (job_id, idx, label, spec, input_bytes, state) VALUES (?, ?, ?, ?, ?, 'queued')
+                """)
+            var descriptors: [TaskDescriptor] = []
+            descriptors.reserveCapacity(planned.count)
+            for task in planned {
+                try insert.execute(arguments: [
+                    stored.id, task.index, task.label, Data(task.spec), Int64(clamping: task.inputBytes),
+                ])
+                descriptors.append(TaskDescriptor(
+                    id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: Frame(task.spec)))
+            }
+            return (stored, descriptors)
+        }
+    }
+
+    /// The unfinished job submitted earlier with the same spec hash, if any: submitting it again resumes it.
+    public func unfinishedJob(specHash: String) throws -> JobID? {
+        try database.read { db in
+            try JobID.fetchOne(
+                db, sql: "SELECT id FROM jobs WHERE spec_hash = ? AND state IN ('queued', 'running') ORDER BY id DESC",
+                arguments: [specHash])
+        }
+    }
+
+    /// One job's record.
+    public func job(_ id: JobID) throws -> JobRecord? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.jobRecord)
+        }
+    }
+
+    /// The most recent jobs, newest first.
+    public func jobs(limit: Int = 100) throws -> [JobRecord] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY id DESC LIMIT ?", arguments: [limit])
+                .map(Self.jobRecord)
+        }
+    }
+
+    static func jobRecord(_ row: Row) -> JobRecord {
+        JobRecord(
+            id: row["id"], name: row["name"], kind: row["kind"], priority: row["priority"],
+            maxAttempts: row["max_attempts"], timeoutMs: row["timeout_ms"], hangTimeoutMs: row["hang_timeout_ms"],
+            speculation: row["speculation"], state: JobState(rawValue: row["state"]) ?? .failed, error: row["error"],
+            source: row["source"], workingDirectory: row["working_directory"], specHash: row["spec_hash"],
+            outputDirectory: row["output_directory"], taskCount: row["task_count"], submittedAt: row["submitted_at"],
+            startedAt: row["started_at"], finishedAt: row["finished_at"])
+    }
+}

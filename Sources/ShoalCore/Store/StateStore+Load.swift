@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import ShoalProtocol
+import ZeroMQ
+
+/// An unfinished job as reloaded after a restart.
+public struct ReloadedJob: Sendable {
+    public var record: JobRecord
+    public var tasks: [TaskDescriptor]
+    /// Attempts that were running when the coordinator stopped, with their workers and start times.
+    public var leases: [ReloadedLease]
+}
+
+/// A running attempt reloaded after a restart.
+public struct ReloadedLease: Sendable, Equatable {
+    public var attempt: TaskRef
+    public var worker: WorkerID
+    /// Unix seconds.
+    public var startedAt: Double
+}
+
+extension StateStore {
+    /// Every job that was queued or running, with its tasks and running leases.
+    public func loadUnfinished() throws -> [ReloadedJob] {
+        try database.read { db in
+            let records = try Row.fetchAll(
+                db, sql: "SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
+            ).map(Self.jobRecord)
+            return try records.map { record in
+                let tasks = try Row.fetchAll(
+                    db, sql: "SELECT id, idx, label, spec, state, last_attempt, failures FROM tasks WHERE job_id = ? ORDER BY idx",
+                    arguments: [record.id]
+                ).map { row in
+                    TaskDescriptor(
+                        id: row["id"], index: row["idx"], label: row["label"], spec: Frame([UInt8](row["spec"] as Data)),
+                        state: TaskState(rawValue: row["state"]) ?? .queued, lastAttempt: row["last_attempt"],
+                        failures: row["failures"])
+                }
+                let leases = try Row.fetchAll(
+                    db, sql: "SELECT task_id, attempt, worker, started_at FROM attempts WHERE job_id = ? AND ending IS NULL",
+                    arguments: [record.id]
+                ).map { row in
+                    ReloadedLease(
+                        attempt: TaskRef(taskID: row["task_id"], attempt: row["attempt"]), worker: row["worker"],
+                        startedAt: row["started_at"])
+                }
+                return ReloadedJob(record: record, tasks: tasks, leases: leases)
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import ShoalProtocol
+import ZeroMQ
+
+/// The coordinator's durable state: jobs, tasks, attempts (leases and how they ended), counters, and the
+/// coordinator's epoch, in one SQLite database (`state.sqlite`, WAL) in the state directory.
+///
+/// Write-ahead: the coordinator applies a batch of scheduler directives here, in one transaction, *before* it
+/// sends the messages they describe or acknowledges a submission. After a kill -9, `loadUnfinished()` gives
+/// back every job that was not finished, with its tasks' attempt counts and the leases that were running.
+///
+/// WAL with `synchronous = NORMAL`: a committed transaction survives the process dying at any point; a power
+/// cut may lose the last few (documented in docs/architecture.md).
+public final class StateStore: Sendable {
+    /// The database file.
+    public let path: String
+    /// +1 every time a coordinator opens this state directory.
+    public let epoch: UInt64
+    let database: DatabaseQueue
+
+    /// Opens (creating if needed) the state in `directory`, migrates it, and starts a new epoch.
+    /// - Throws: when the directory cannot be created or the database cannot be opened (another coordinator
+    ///   holding it is reported by SQLite as busy).
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = (directory as NSString).appendingPathComponent("state.sqlite")
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(2)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+        epoch = try database.write { db in
+            try db.execute(sql: "UPDATE coordinator SET epoch = epoch + 1 WHERE id = 1")
+            return try UInt64.fetchOne(db, sql: "SELECT epoch FROM coordinator WHERE id = 1") ?? 1
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE coordinator (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL);
+                INSERT INTO coordinator (id, epoch) VALUES (1, 0);
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL, kind TEXT NOT NULL, priority INTEGER NOT NULL,
+                    max_attempts INTEGER NOT NULL, timeout_ms INTEGER, hang_timeout_ms INTEGER NOT NULL,
+                    speculation INTEGER NOT NULL,
+                    state TEXT NOT NULL, error TEXT,
+                    source TEXT NOT NULL, working_directory TEXT NOT NULL, spec_hash TEXT NOT NULL,
+                    output_directory TEXT, task_count INTEGER NOT NULL,
+                    submitted_at REAL NOT NULL, started_at REAL, finished_at REAL);
+                CREATE INDEX jobs_by_hash ON jobs (spec_hash, state);
+                CREATE TABLE tasks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    job_id INTEGER NOT NULL REFERENCES jobs (id),
+                    idx INTEGER NOT NULL, label TEXT NOT NULL, spec BLOB NOT NULL, input_bytes INTEGER NOT NULL,
+                    state TEXT NOT NULL, last_attempt INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (job_id, idx));
+                CREATE TABLE attempts (
+                    task_id INTEGER NOT NULL, attempt INTEGER NOT NULL, job_id INTEGER NOT NULL,
+                    worker TEXT NOT NULL, speculative INTEGER NOT NULL,
+                    started_at REAL NOT NULL, ended_at REAL, ending TEXT, error TEXT,
+                    exit_status INTEGER, signal INTEGER, log_tail TEXT, runtime_ms INTEGER,
+                    PRIMARY KEY (task_id, attempt));
+                CREATE INDEX attempts_running ON attempts (ending) WHERE ending IS NULL;
+                CREATE INDEX attempts_by_job ON attempts (job_id, ending);
+                CREATE TABLE counters (
+                    job_id INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+                    PRIMARY KEY (job_id, name));
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,19 @@
+import ShoalProtocol
+
+/// A task kind as a worker sees it: runs one attempt. Kinds are plug-ins, registered by kind name
+/// (`ExecutorRegistry`); the worker service knows nothing about what a kind does.
+public protocol TaskExecutor: Sendable {
+    /// The kind this executor runs, e.g. "command"; matches a `JobPlanner.kind`.
+    var kind: String { get }
+
+    /// Runs one attempt to its end and describes how it ended.
+    ///
+    /// Runs as a child task of the worker: cancellation (a CANCEL from the coordinator, a drain that gives up,
+    /// a hang) arrives as Swift task cancellation, and the executor must then stop promptly (kill its process)
+    /// and return a result with outcome `.cancelled`. It never throws: every failure is a `.failed` result
+    /// whose `error` and `logTail` say what happened.
+    /// - Parameters:
+    ///   - assignment: the attempt, with the kind-specific spec the planner made.
+    ///   - context: where to report progress, and a private scratch directory.
+    func run(_ assignment: TaskAssignment, context: TaskContext) async -> TaskResult
+}

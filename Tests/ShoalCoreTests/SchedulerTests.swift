@@ -1,0 +1,354 @@
+import ShoalCore
+import ShoalProtocol
+import Testing
+import ZeroMQ
+
+/// The scheduler as a pure state machine: events in, directives out, time from a fake clock.
+@Suite struct SchedulerTests {
+    let t0 = ContinuousClock.now
+
+    func at(_ seconds: Double) -> ContinuousClock.Instant { t0.advanced(by: .milliseconds(Int64(seconds * 1000))) }
+
+    func job(_ id: JobID, tasks count: Int, kind: String = "noop", priority: Int = 0, maxAttempts: Int = 3,
+             hang: Duration = .seconds(60), timeout: Duration? = nil, speculation: Bool = true)
+        -> (JobDescriptor, [TaskDescriptor])
+    {
+        let descriptor = JobDescriptor(
+            id: id, name: "job\(id)", kind: kind, priority: priority, maxAttempts: maxAttempts, timeout: timeout,
+            hangTimeout: hang, speculation: speculation)
+        let tasks = (0..<count).map { TaskDescriptor(id: id * 1000 + TaskID($0), index: $0, label: "t\($0)", spec: Frame([UInt8($0 % 256)])) }
+        return (descriptor, tasks)
+    }
+
+    func scheduler(speculationFactor: Double = 0, heartbeatTimeout: Duration = .seconds(5)) -> Scheduler {
+        Scheduler(configuration: .init(
+            heartbeatTimeout: heartbeatTimeout, speculationFactor: speculationFactor,
+            speculationMinimumRuntime: .seconds(1), speculationMinimumSamples: 2))
+    }
+
+    func register(_ s: inout Scheduler, _ id: WorkerID, slots: Int, kinds: Set<String> = ["noop"],
+                  held: [TaskRef] = [], at now: ContinuousClock.Instant) -> [SchedulerDirective] {
+        s.register(WorkerRegistration(id: id, slots: slots, kinds: kinds, held: held), now: now)
+    }
+
+    /// The attempts started per worker by `directives`.
+    func starts(_ directives: [SchedulerDirective]) -> [WorkerID: [TaskRef]] {
+        var result: [WorkerID: [TaskRef]] = [:]
+        for case .start(let worker, let attempts) in directives { result[worker, default: []] += attempts.map(\.task) }
+        return result
+    }
+
+    func cancels(_ directives: [SchedulerDirective]) -> [WorkerID: [TaskRef]] {
+        var result: [WorkerID: [TaskRef]] = [:]
+        for case .cancel(let worker, let attempts, _) in directives { result[worker, default: []] += attempts }
+        return result
+    }
+
+    func jobStates(_ directives: [SchedulerDirective]) -> [(JobID, JobState, String?)] {
+        directives.compactMap { if case .jobChanged(let job, let state, let error) = $0 { (job, state, error) } else { nil } }
+    }
+
+    func endings(_ directives: [SchedulerDirective]) -> [TaskRef: AttemptEnding] {
+        var result: [TaskRef: AttemptEnding] = [:]
+        for case .attemptEnded(let record) in directives { result[record.task] = record.ending }
+        return result
+    }
+
+    /// Reports success and completes the commit, as the coordinator's shell does.
+    func succeed(_ s: inout Scheduler, _ attempt: TaskRef, on worker: WorkerID, at now: ContinuousClock.Instant)
+        -> [SchedulerDirective]
+    {
+        let directives = s.result(TaskResult(task: attempt, outcome: .succeeded), from: worker, now: now)
+        var all = directives
+        for case .commit(let commit) in directives { all += s.committed(commit.task, now: now) }
+        return all
+    }
+
+    @Test func workersNeverGetMoreThanTheirSlotsAndTasksSpread() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 10)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 2, at: at(0))
+        _ = register(&s, "b", slots: 3, at: at(0))
+        let first = starts(s.dispatch(now: at(0)))
+        #expect(first["a"]?.count == 2)
+        #expect(first["b"]?.count == 3)
+        #expect(starts(s.dispatch(now: at(0))).isEmpty, "no credit left")
+        // One result frees one slot.
+        let done = first["a"]![0]
+        _ = succeed(&s, done, on: "a", at: at(1))
+        #expect(starts(s.dispatch(now: at(1)))["a"]?.count == 1)
+    }
+
+    @Test func fewTasksSpreadOverManyWorkers() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 3)
+        _ = s.addJob(descriptor, tasks: tasks)
+        for id in ["a", "b", "c"] { _ = register(&s, id, slots: 8, at: at(0)) }
+        let started = starts(s.dispatch(now: at(0)))
+        #expect(started.values.map(\.count).sorted() == [1, 1, 1])
+    }
+
+    @Test func aJobSucceedsOnceEveryTaskCommittedAndCommitsHappenOnce() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 3)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 3, at: at(0))
+        let started = starts(s.dispatch(now: at(0)))["a"]!
+        var all: [SchedulerDirective] = []
+        for attempt in started { all += succeed(&s, attempt, on: "a", at: at(1)) }
+        let commits = all.filter { if case .commit = $0 { true } else { false } }
+        #expect(commits.count == 3)
+        #expect(jobStates(all).map(\.1) == [.succeeded])
+        // A duplicate RESULT after the commit changes nothing.
+        #expect(s.result(TaskResult(task: started[0], outcome: .succeeded), from: "a", now: at(2)).isEmpty)
+    }
+
+    @Test func resultsAreFencedByAttemptAndWorker() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 1)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 1, at: at(0))
+        _ = register(&s, "b", slots: 1, at: at(0))
+        let started = starts(s.dispatch(now: at(0)))
+        let (holder, attempts) = started.first!
+        let other: WorkerID = holder == "a" ? "b" : "a"
+        let attempt = attempts[0]
+        // The wrong attempt number, and the right attempt from the wrong worker, are ignored.
+        let wrongAttempt = TaskRef(taskID: attempt.taskID, attempt: attempt.attempt + 5)
+        #expect(s.result(TaskResult(task: wrongAttempt, outcome: .succeeded), from: holder, now: at(1)).isEmpty)
+        #expect(s.result(TaskResult(task: attempt, outcome: .succeeded), from: other, now: at(1)).isEmpty)
+        // The right one from the right worker commits.
+        #expect(s.result(TaskResult(task: attempt, outcome: .succeeded), from: holder, now: at(1))
+            .contains { if case .commit = $0 { true } else { false } })
+    }
+
+    @Test func aFailedAttemptIsRetriedWithANewAttemptNumberThenTheJobFails() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 2, maxAttempts: 2)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 2, at: at(0))
+        let started = starts(s.dispatch(now: at(0)))["a"]!
+        let doomed = started.first { $0.taskID == 1000 }!
+        let other = started.first { $0.taskID == 1001 }!
+
+        let first = s.result(TaskResult(task: doomed, outcome: .failed, exitStatus: 3, error: "exit 3"), from: "a", now: at(1))
+        #expect(endings(first)[doomed] == .failed)
+        #expect(first.contains { if case .taskChanged(1000, 1, .queued, 1) = $0 { true } else { false } })
+        let retry = starts(s.dispatch(now: at(1)))["a"]!
+        #expect(retry == [TaskRef(taskID: 1000, attempt: 2)])
+
+        let second = s.result(TaskResult(task: retry[0], outcome: .failed, error: "exit 3 again"), from: "a", now: at(2))
+        let states = jobStates(second)
+        #expect(states.count == 1)
+        #expect(states.first?.1 == .failed)
+        #expect(states.first?.2?.contains("exit 3 again") == true)
+        #expect(states.first?.2?.contains("failed 2 times") == true)
+        // The job's other running attempt is cancelled on its worker.
+        #expect(cancels(second)["a"] == [other])
+        // Its cancelled RESULT later only frees the slot.
+        #expect(s.result(TaskResult(task: other, outcome: .cancelled), from: "a", now: at(3)).isEmpty)
+    }
+
+    @Test func aSilentWorkerIsDeclaredDeadAndItsTasksRunElsewhere() {
+        var s = scheduler(heartbeatTimeout: .seconds(5))
+        let (descriptor, tasks) = job(1, tasks: 2)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 2, at: at(0))
+        let onA = starts(s.dispatch(now: at(0)))["a"]!
+        _ = register(&s, "b", slots: 2, at: at(1))
+        s.seen("b", now: at(5))
+        #expect(s.tick(now: at(4.9)).isEmpty, "not silent long enough yet")
+        let dead = s.tick(now: at(5.5))
+        #expect(dead.contains { if case .workerLeft("a", _) = $0 { true } else { false } })
+        #expect(Set(endings(dead).keys) == Set(onA))
+        #expect(endings(dead).values.allSatisfy { $0 == .lost })
+        let onB = starts(s.dispatch(now: at(5.5)))["b"]!
+        #expect(Set(onB.map(\.taskID)) == Set(onA.map(\.taskID)))
+        #expect(onB.allSatisfy { $0.attempt == 2 })
+        // A late result from the dead worker is ignored; B's result commits.
+        #expect(s.result(TaskResult(task: onA[0], outcome: .succeeded), from: "a", now: at(6)).isEmpty)
+        var all: [SchedulerDirective] = []
+        for attempt in onB { all += succeed(&s, attempt, on: "b", at: at(7)) }
+        #expect(jobStates(all).map(\.1) == [.succeeded])
+    }
+
+    @Test func anAttemptWhoseProgressStopsIsKilledAndRetried() {
+        var s = scheduler(heartbeatTimeout: .seconds(100))
+        let (descriptor, tasks) = job(1, tasks: 1, hang: .seconds(10))
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 2, at: at(0))
+        let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
+        // Moving progress keeps it alive past the hang timeout.
+        for second in stride(from: 2.0, through: 16.0, by: 2.0) {
+            s.heartbeat(from: "a", progress: [TaskProgress(task: attempt, records: UInt64(second), bytes: 0)], now: at(second))
+            #expect(s.tick(now: at(second)).isEmpty)
+        }
+        // Then it stops moving.
+        s.heartbeat(from: "a", progress: [TaskProgress(task: attempt, records: 16, bytes: 0)], now: at(20))
+        let hung = s.tick(now: at(26.5))
+        #expect(endings(hung)[attempt] == .hung)
+        #expect(cancels(hung)["a"] == [attempt])
+        // The hung attempt still holds its slot, so only one slot is free for the retry.
+        let retry = starts(s.dispatch(now: at(26.5)))["a"]!
+        #expect(retry == [TaskRef(taskID: attempt.taskID, attempt: 2)])
+        #expect(starts(s.dispatch(now: at(26.5))).isEmpty)
+    }
+
+    @Test func aTaskPastItsTimeoutIsKilled() {
+        var s = scheduler(heartbeatTimeout: .seconds(100))
+        let (descriptor, tasks) = job(1, tasks: 1, maxAttempts: 1, timeout: .seconds(3))
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 1, at: at(0))
+        let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
+        let directives = s.tick(now: at(3.5))
+        #expect(endings(directives)[attempt] == .timedOut)
+        #expect(jobStates(directives).first?.1 == .failed)
+    }
+
+    @Test func aStragglerGetsASpeculativeCopyAndTheFirstCommitWins() {
+        var s = scheduler(speculationFactor: 3, heartbeatTimeout: .seconds(100))
+        let (descriptor, tasks) = job(1, tasks: 4)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 4, at: at(0))
+        let started = starts(s.dispatch(now: at(0)))["a"]!
+        let straggler = started[3]
+        for attempt in started.prefix(3) { _ = succeed(&s, attempt, on: "a", at: at(0.5)) }
+        _ = register(&s, "b", slots: 1, at: at(0.5))
+        s.seen("a", now: at(1))
+        #expect(starts(s.tick(now: at(1.2))).isEmpty, "under the minimum runtime")
+        let speculative = starts(s.tick(now: at(2)))
+        let copy = try! #require(speculative["b"]?.first)
+        #expect(copy.taskID == straggler.taskID && copy.attempt == straggler.attempt + 1)
+        #expect(starts(s.tick(now: at(3))).isEmpty, "one copy per straggler")
+
+        let won = succeed(&s, copy, on: "b", at: at(3))
+        #expect(cancels(won)["a"] == [straggler])
+        #expect(endings(won)[straggler] == .superseded)
+        #expect(jobStates(won).map(\.1) == [.succeeded])
+        #expect(won.filter { if case .commit = $0 { true } else { false } }.count == 1)
+        // The original finishing later commits nothing.
+        #expect(s.result(TaskResult(task: straggler, outcome: .succeeded), from: "a", now: at(4)).isEmpty)
+    }
+
+    @Test func equalJobsShareWorkersAndHigherPriorityGoesFirst() {
+        var s = scheduler()
+        let (low, lowTasks) = job(1, tasks: 10, priority: 0)
+        let (other, otherTasks) = job(2, tasks: 10, priority: 0)
+        _ = s.addJob(low, tasks: lowTasks)
+        _ = s.addJob(other, tasks: otherTasks)
+        _ = register(&s, "a", slots: 4, at: at(0))
+        let shared = starts(s.dispatch(now: at(0)))["a"]!
+        #expect(shared.filter { $0.taskID < 2000 }.count == 2)
+        #expect(shared.filter { $0.taskID >= 2000 }.count == 2)
+
+        let (urgent, urgentTasks) = job(3, tasks: 10, priority: 5)
+        _ = s.addJob(urgent, tasks: urgentTasks)
+        _ = register(&s, "b", slots: 3, at: at(1))
+        let next = starts(s.dispatch(now: at(1)))["b"]!
+        #expect(next.allSatisfy { $0.taskID >= 3000 })
+    }
+
+    @Test func workersOnlyGetKindsTheyRun() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 2, kind: "command")
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 2, kinds: ["noop"], at: at(0))
+        #expect(s.dispatch(now: at(0)).isEmpty)
+        _ = register(&s, "b", slots: 2, kinds: ["noop", "command"], at: at(0))
+        #expect(starts(s.dispatch(now: at(0)))["b"]?.count == 2)
+    }
+
+    @Test func afterARestartAWorkerThatReconnectsKeepsWhatItStillHolds() {
+        var s = scheduler(heartbeatTimeout: .seconds(5))
+        let (descriptor, tasks) = job(1, tasks: 3)
+        let reloaded = tasks.enumerated().map { index, task -> TaskDescriptor in
+            var task = task
+            task.state = index < 2 ? .running : .succeeded
+            task.lastAttempt = 1
+            return task
+        }
+        _ = s.addJob(descriptor, tasks: reloaded, state: .running)
+        let kept = TaskRef(taskID: 1000, attempt: 1)
+        let vanished = TaskRef(taskID: 1001, attempt: 1)
+        s.restoreLease(kept, worker: "a", startedAt: at(0), now: at(0))
+        s.restoreLease(vanished, worker: "a", startedAt: at(0), now: at(0))
+        #expect(!s.isRegistered("a"))
+        #expect(s.dispatch(now: at(0)).isEmpty, "nothing queued and no registered worker")
+
+        let stale = TaskRef(taskID: 1002, attempt: 1)
+        let joined = register(&s, "a", slots: 3, held: [kept, stale], at: at(1))
+        #expect(endings(joined)[vanished] == .lost)
+        #expect(cancels(joined)["a"] == [stale], "an attempt of a committed task is cancelled")
+        let retry = starts(s.dispatch(now: at(1)))["a"]!
+        #expect(retry == [TaskRef(taskID: 1001, attempt: 2)])
+        var all = succeed(&s, kept, on: "a", at: at(2))
+        all += succeed(&s, retry[0], on: "a", at: at(2))
+        #expect(jobStates(all).map(\.1) == [.succeeded])
+    }
+
+    @Test func aReloadedLeaseWhoseWorkerNeverReturnsIsLost() {
+        var s = scheduler(heartbeatTimeout: .seconds(5))
+        let (descriptor, tasks) = job(1, tasks: 1)
+        var task = tasks[0]
+        task.state = .running
+        task.lastAttempt = 4
+        _ = s.addJob(descriptor, tasks: [task], state: .running)
+        s.restoreLease(TaskRef(taskID: 1000, attempt: 4), worker: "gone", startedAt: at(0), now: at(0))
+        let directives = s.tick(now: at(6))
+        #expect(endings(directives)[TaskRef(taskID: 1000, attempt: 4)] == .lost)
+        _ = register(&s, "b", slots: 1, at: at(6))
+        #expect(starts(s.dispatch(now: at(6)))["b"] == [TaskRef(taskID: 1000, attempt: 5)])
+    }
+
+    @Test func aDrainedWorkerGetsNothingNewAndIsDismissedWhenIdle() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 4)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 1, at: at(0))
+        let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
+        #expect(s.drain("a").isEmpty, "still busy")
+        let finished = succeed(&s, attempt, on: "a", at: at(1))
+        #expect(finished.contains { if case .dismiss("a", _) = $0 { true } else { false } })
+        #expect(s.dispatch(now: at(1)).isEmpty)
+    }
+
+    @Test func returnedAttemptsRequeueWithoutCountingAsFailures() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 1, maxAttempts: 1)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 1, at: at(0))
+        let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
+        let left = s.bye(from: "a", returned: [attempt], reason: "SIGTERM", now: at(1))
+        #expect(endings(left)[attempt] == .returned)
+        #expect(jobStates(left).isEmpty, "a returned attempt does not use up max_attempts")
+        _ = register(&s, "b", slots: 1, at: at(1))
+        #expect(starts(s.dispatch(now: at(1)))["b"] == [TaskRef(taskID: attempt.taskID, attempt: 2)])
+    }
+
+    @Test func cancellingAJobCancelsItsAttemptsAndDropsItsQueue() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 5)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 2, at: at(0))
+        let running = starts(s.dispatch(now: at(0)))["a"]!
+        let directives = s.cancelJob(1, reason: "user")
+        #expect(Set(cancels(directives)["a"] ?? []) == Set(running))
+        #expect(jobStates(directives).map(\.1) == [.cancelled])
+        #expect(s.dispatch(now: at(1)).isEmpty)
+        #expect(s.cancelJob(1, reason: "again").isEmpty)
+    }
+
+    @Test func commitFailureCountsAsAFailedAttempt() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 1)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 1, at: at(0))
+        let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
+        let directives = s.result(TaskResult(task: attempt, outcome: .succeeded), from: "a", now: at(1))
+        #expect(directives.contains { if case .commit = $0 { true } else { false } })
+        let failed = s.commitFailed(attempt, error: "No space left on device", now: at(1))
+        #expect(endings(failed)[attempt] == .failed)
+        #expect(starts(s.dispatch(now: at(1)))["a"] == [TaskRef(taskID: attempt.taskID, attempt: 2)])
+    }
+}
