@@ -12,6 +12,10 @@ struct Shoal: AsyncParsableCommand {
             to check the path to a coordinator.
             """,
         version: ShoalRelease.software,
-        subcommands: [DoctorCommand.self, PingCommand.self]
+        subcommands: [
+            RunCommand.self, UpCommand.self, CoordinatorCommand.self, WorkerCommand.self, SubmitCommand.self,
+            StatusCommand.self, JobsCommand.self, WorkersCommand.self, LogsCommand.self, CancelCommand.self,
+            DrainCommand.self, DoctorCommand.self, PingCommand.self,
+        ]
     )
 }

@@ -1,5 +1,3 @@
-import Yams
-
 /// A job file, parsed and checked for the keys every kind shares; the kind-specific keys stay in `document`
 /// for the kind's `JobPlanner`, which reads them with their source positions so its errors name the line.
 ///
@@ -22,12 +20,12 @@ public struct JobFile {  // not Sendable: Yams.Node is not; a JobFile lives only
     public var hangTimeout: Duration
     /// Whether stragglers of this job may be speculatively duplicated.
     public var speculation: Bool
-    /// The whole parsed document (a mapping), with positions, for the kind's planner.
-    public var document: Node
+    /// The whole parsed document (a mapping), with positions, for the kind's planner (`reader(keys:)`).
+    public var document: YAMLNode
 
     public init(
         source: String, workingDirectory: String, kind: String, name: String, priority: Int, maxAttempts: Int,
-        timeout: Duration?, hangTimeout: Duration, speculation: Bool, document: Node
+        timeout: Duration?, hangTimeout: Duration, speculation: Bool, document: YAMLNode
     ) {
         self.source = source
         self.workingDirectory = workingDirectory
@@ -39,5 +37,18 @@ public struct JobFile {  // not Sendable: Yams.Node is not; a JobFile lives only
         self.hangTimeout = hangTimeout
         self.speculation = speculation
         self.document = document
+    }
+}
+
+extension JobFile {
+    /// The keys every kind accepts; `JobFile.parse` reads them.
+    public static let commonKeys = ["kind", "name", "priority", "max_attempts", "timeout", "hang_timeout", "speculation"]
+
+    /// A reader over the document for a kind's planner, which reads `keys` besides the common ones.
+    /// - Throws: `JobFileError` at the first key that is neither common nor in `keys`.
+    public func reader(keys: [String]) throws(JobFileError) -> YAMLMappingReader {
+        let reader = try YAMLMappingReader(document, source: source)
+        try reader.checkKeys(Self.commonKeys + keys)
+        return reader
     }
 }

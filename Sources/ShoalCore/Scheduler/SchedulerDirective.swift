@@ -33,6 +33,15 @@ public struct AttemptStart: Sendable, Equatable {
     public var spec: Frame
     /// A speculative copy of a straggler, not a retry.
     public var speculative: Bool
+
+    public init(task: TaskRef, job: JobID, kind: String, timeoutMs: UInt32, spec: Frame, speculative: Bool) {
+        self.task = task
+        self.job = job
+        self.kind = kind
+        self.timeoutMs = timeoutMs
+        self.spec = spec
+        self.speculative = speculative
+    }
 }
 
 /// A succeeded attempt whose outputs are to be committed.

@@ -17,6 +17,12 @@ public struct ReloadedLease: Sendable, Equatable {
     public var worker: WorkerID
     /// Unix seconds.
     public var startedAt: Double
+
+    public init(attempt: TaskRef, worker: WorkerID, startedAt: Double) {
+        self.attempt = attempt
+        self.worker = worker
+        self.startedAt = startedAt
+    }
 }
 
 extension StateStore {

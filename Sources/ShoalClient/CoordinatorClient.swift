@@ -1,0 +1,147 @@
+import Foundation
+import ShoalCore
+import ShoalProtocol
+import Synchronization
+import ZeroMQ
+
+/// A client of the coordinator's client endpoint: submit, status, cancel, drain. Each request carries a fresh
+/// request_id; its reply (or ERROR) is matched by it, and a request unanswered by its deadline fails with
+/// `ClientError.noAnswer` rather than hanging.
+public final class CoordinatorClient: Sendable {
+    public let endpoint: String
+    private let loop: SocketLoop
+    private let waiters = PendingRequests()
+    private let nextRequest = Atomic<UInt64>(UInt64.random(in: 1...(1 << 40)))
+    private let consumer: Task<Void, Never>
+
+    /// Connects to `endpoint` (the coordinator's client endpoint).
+    public init(endpoint: String, context: Context) async throws {
+        self.endpoint = endpoint
+        let limit = Int64(ProtocolLimits.standard.maxPayloadFrameBytes) + (1 << 20)
+        let loop = try await SocketLoop.start(
+            context: context,
+            sockets: [SocketSpec(.dealer, options: [.linger(milliseconds: 0), .maxMessageSize(limit)],
+                                 connect: [endpoint], lingerOnStop: 0)],
+            name: "shoal-client")
+        self.loop = loop
+        let waiters = self.waiters
+        consumer = Task {
+            for await item in loop.inbound {
+                guard case .message(_, let frames) = item, let reply = try? ShoalCodec.decode(frames),
+                      let id = Self.requestID(of: reply) else { continue }
+                waiters.resolve(id, with: reply)
+            }
+        }
+    }
+
+    /// Submits a job file's text. - Returns: the job id, and whether an unfinished identical job was resumed.
+    public func submit(jobFile text: String, source: String, workingDirectory: String, restart: Bool = false,
+                       timeout: Duration = .seconds(60)) async throws -> JobAccepted {
+        let reply = try await request(timeout: timeout) { id in
+            SubmitJob(requestID: id, restart: restart, format: .yaml, sourceName: source,
+                      workingDirectory: workingDirectory, spec: Frame(text))
+        }
+        guard case .accepted(let accepted) = reply else { throw ClientError.unexpected(reply.type) }
+        return accepted
+    }
+
+    /// The cluster's status (job 0), one job's, or one task's in detail.
+    public func status(job: JobID = 0, task: TaskID = 0, timeout: Duration = .seconds(10)) async throws -> ClusterStatus {
+        try Self.document(try await request(timeout: timeout) { StatusRequest(requestID: $0, jobID: job, taskID: task) })
+    }
+
+    /// Cancels a job; returns its status after.
+    public func cancel(job: JobID, reason: String, timeout: Duration = .seconds(10)) async throws -> ClusterStatus {
+        try Self.document(try await request(timeout: timeout) { CancelJob(requestID: $0, jobID: job, reason: reason) })
+    }
+
+    /// Asks a worker to drain; returns the cluster's status after.
+    public func drain(worker: WorkerID, timeout: Duration = .seconds(10)) async throws -> ClusterStatus {
+        try Self.document(try await request(timeout: timeout) { DrainWorker(requestID: $0, workerID: worker) })
+    }
+
+    public func close() async {
+        await loop.stop()
+        await consumer.value
+        waiters.resolveAll()
+    }
+
+    /// Sends the message `build` makes for a fresh request id and waits for its reply.
+    /// - Throws: `ClientError.refused` for an ERROR reply, `.noAnswer` at the deadline.
+    func request(timeout: Duration, _ build: (UInt64) -> some WireMessage) async throws -> ShoalMessage {
+        let id = nextRequest.add(1, ordering: .relaxed).newValue
+        let frames = ShoalCodec.encode(build(id))
+        let reply = await withCheckedContinuation { (waiter: CheckedContinuation<ShoalMessage?, Never>) in
+            waiters.register(id, waiter)
+            loop.send(frames, on: 0)
+            Task { [waiters] in
+                try? await Task.sleep(for: timeout)
+                waiters.resolve(id, with: nil)
+            }
+        }
+        guard let reply else { throw ClientError.noAnswer(endpoint: endpoint, timeout: timeout) }
+        if case .error(let error) = reply { throw ClientError.refused(error) }
+        return reply
+    }
+
+    static func requestID(of message: ShoalMessage) -> UInt64? {
+        switch message {
+        case .accepted(let m): m.requestID
+        case .statusReport(let m): m.requestID
+        case .error(let m): m.requestID
+        default: nil
+        }
+    }
+
+    static func document(_ reply: ShoalMessage) throws -> ClusterStatus {
+        guard case .statusReport(let report) = reply else { throw ClientError.unexpected(reply.type) }
+        do {
+            return try JSONDecoder().decode(ClusterStatus.self, from: Data(report.document.bytes))
+        } catch {
+            throw ClientError.badDocument("\(error)")
+        }
+    }
+}
+
+/// Requests waiting for their replies, by request id.
+final class PendingRequests: Sendable {
+    private let waiters = Mutex<[UInt64: CheckedContinuation<ShoalMessage?, Never>]>([:])
+
+    func register(_ id: UInt64, _ waiter: CheckedContinuation<ShoalMessage?, Never>) {
+        waiters.withLock { $0[id] = waiter }
+    }
+
+    /// Resumes the request `id` with `reply` (`nil`: no answer), if it still waits.
+    func resolve(_ id: UInt64, with reply: ShoalMessage?) {
+        waiters.withLock { $0.removeValue(forKey: id) }?.resume(returning: reply)
+    }
+
+    func resolveAll() {
+        let all = waiters.withLock { state in
+            defer { state.removeAll() }
+            return Array(state.values)
+        }
+        for waiter in all { waiter.resume(returning: nil) }
+    }
+}
+
+/// Why a request to the coordinator failed.
+public enum ClientError: Error, CustomStringConvertible, Equatable {
+    /// No reply before the deadline.
+    case noAnswer(endpoint: String, timeout: Duration)
+    /// The coordinator answered ERROR.
+    case refused(ErrorReply)
+    case unexpected(MessageType)
+    case badDocument(String)
+
+    public var description: String {
+        switch self {
+        case .noAnswer(let endpoint, let timeout):
+            "no answer from the coordinator at \(endpoint) within \(timeout) "
+                + "(is it running? `shoal doctor --coordinator \(endpoint)` checks the path)"
+        case .refused(let error): error.message
+        case .unexpected(let type): "the coordinator answered \(type), which does not answer this request"
+        case .badDocument(let reason): "the coordinator's status document does not decode: \(reason)"
+        }
+    }
+}

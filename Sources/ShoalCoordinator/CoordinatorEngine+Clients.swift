@@ -1,0 +1,163 @@
+import Foundation
+import ShoalCore
+import ShoalProtocol
+import ZeroMQ
+
+extension CoordinatorEngine {
+    /// A request on the client endpoint; every request is answered, with its request_id echoed.
+    func handleClientMessage(_ frames: [Frame], now: ContinuousClock.Instant) throws {
+        guard let routing = frames.first, frames.count >= 2 else { return }
+        let message: ShoalMessage
+        do {
+            message = try ShoalCodec.decode(frames.dropFirst())
+        } catch {
+            refuseUndecodable(frames, socket: Coordinator.Socket.clients, error: error)
+            return
+        }
+        switch message {
+        case .submit(let submit):
+            try accept(submit, routing: routing, now: now)
+        case .status(let request):
+            answerStatus(request.requestID, job: request.jobID, task: request.taskID, routing: routing, now: now)
+        case .cancelJob(let request):
+            guard records[request.jobID] != nil || (try? store.job(request.jobID)) != nil else {
+                return refuse(routing, .notFound, inReplyTo: message.type.rawValue, requestID: request.requestID,
+                              "no job \(request.jobID)", socket: Coordinator.Socket.clients)
+            }
+            try carryOut(scheduler.cancelJob(request.jobID, reason: request.reason.isEmpty ? "cancelled" : request.reason),
+                         now: now)
+            answerStatus(request.requestID, job: request.jobID, task: 0, routing: routing, now: now)
+        case .drainWorker(let request):
+            guard scheduler.isRegistered(request.workerID) else {
+                return refuse(routing, .notFound, inReplyTo: message.type.rawValue, requestID: request.requestID,
+                              "no registered worker '\(request.workerID)'", socket: Coordinator.Socket.clients)
+            }
+            sendToWorker(request.workerID, Drain(reason: "shoal drain"))
+            try carryOut(scheduler.drain(request.workerID), now: now)
+            answerStatus(request.requestID, job: 0, task: 0, routing: routing, now: now)
+        case .ping:
+            if let reply = responder.reply(to: frames) { loop.send(reply, on: Coordinator.Socket.clients) }
+        default:
+            refuse(routing, .unknownType, inReplyTo: message.type.rawValue,
+                   "\(message.type) is not served on the client endpoint", socket: Coordinator.Socket.clients)
+        }
+    }
+
+    /// SUBMIT: the job file is parsed and planned here, so every mistake in it is reported now, with its line,
+    /// and nothing is queued unless all of it is valid. The same file from the same directory submitted again
+    /// while its job is unfinished resumes that job (unless `restart`).
+    func accept(_ submit: SubmitJob, routing: Frame, now: ContinuousClock.Instant) throws {
+        let reply = { (message: JobAccepted) in
+            self.loop.send([routing] + ShoalCodec.encode(message), on: Coordinator.Socket.clients)
+        }
+        guard let text = submit.spec.utf8String else {
+            return refuse(routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
+                          "\(submit.sourceName): the job file is not UTF-8 text", socket: Coordinator.Socket.clients)
+        }
+        let job: JobFile
+        let plan: JobPlan
+        do {
+            job = try JobFile.parse(
+                text: text, source: submit.sourceName, workingDirectory: submit.workingDirectory, settings: settings)
+            plan = try coordinator.planners.plan(job)
+        } catch {
+            return refuse(routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
+                          error.description, socket: Coordinator.Socket.clients)
+        }
+        let hash = Self.specHash(text: text, workingDirectory: submit.workingDirectory)
+        if let existing = try store.unfinishedJob(specHash: hash) {
+            if !submit.restart {
+                logger.info("resubmitted job resumes", metadata: ["job": "\(existing)"])
+                return reply(JobAccepted(requestID: submit.requestID, jobID: existing, resumed: true))
+            }
+            try carryOut(scheduler.cancelJob(existing, reason: "restarted by a new submission"), now: now)
+        }
+        let record = JobRecord(
+            name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,
+            timeoutMs: job.timeout?.milliseconds, hangTimeoutMs: job.hangTimeout.milliseconds,
+            speculation: job.speculation, source: submit.sourceName, workingDirectory: submit.workingDirectory,
+            specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count)
+        let (stored, tasks) = try store.insertJob(record, tasks: plan.tasks)
+        records[stored.id] = stored
+        try carryOut(scheduler.addJob(stored.descriptor, tasks: tasks), now: now)
+        publish(topic: "job.\(stored.id)", kind: "job", ["job": "\(stored.id)", "state": "queued", "name": stored.name])
+        logger.info("job accepted", metadata: [
+            "job": "\(stored.id)", "name": "\(stored.name)", "kind": "\(stored.kind)", "tasks": "\(tasks.count)",
+        ])
+        reply(JobAccepted(requestID: submit.requestID, jobID: stored.id, resumed: false))
+    }
+
+    /// STATUS-REPORT for one job (with one task in detail), or for every recent job.
+    func answerStatus(_ requestID: UInt64, job: JobID, task: TaskID, routing: Frame, now: ContinuousClock.Instant) {
+        do {
+            let status = try clusterStatus(job: job, task: task, now: now)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let document = try encoder.encode(status)
+            loop.send([routing] + ShoalCodec.encode(StatusReport(requestID: requestID, document: Frame([UInt8](document)))),
+                      on: Coordinator.Socket.clients)
+        } catch let error as StatusError {
+            refuse(routing, .notFound, inReplyTo: MessageType.status.rawValue, requestID: requestID,
+                   error.message, socket: Coordinator.Socket.clients)
+        } catch {
+            refuse(routing, .internalError, inReplyTo: MessageType.status.rawValue, requestID: requestID,
+                   "\(error)", socket: Coordinator.Socket.clients)
+        }
+    }
+
+    func clusterStatus(job jobID: JobID, task taskID: TaskID, now: ContinuousClock.Instant) throws -> ClusterStatus {
+        let summary = CoordinatorSummary(
+            id: coordinatorID, epoch: store.epoch, software: ShoalRelease.software,
+            stateDirectory: settings.stateDirectory)
+        let records: [JobRecord]
+        if jobID == 0 {
+            records = try store.jobs(limit: 50)
+        } else {
+            guard let record = try self.records[jobID] ?? store.job(jobID) else {
+                throw StatusError(message: "no job \(jobID)")
+            }
+            records = [record]
+        }
+        let jobs = try records.map { record in
+            let live = scheduler.liveStatus(of: record.id, now: now)
+            var current = record
+            if let live { current.state = live.state }
+            let committedBytes = try store.committedInputBytes(ofJob: record.id)
+            return JobStatus(
+                record: current, counts: live?.counts ?? Self.finishedCounts(record),
+                retries: live?.retries ?? 0, records: live?.records ?? 0,
+                bytes: committedBytes &+ (live?.bytes ?? 0), counters: try store.counters(ofJob: record.id),
+                running: live?.running ?? [], troubles: try store.troubles(ofJob: record.id, limit: jobID == 0 ? 3 : 20))
+        }
+        var detail: TaskDetail?
+        if taskID != 0 {
+            guard let found = try store.taskDetail(taskID, job: jobID) else {
+                throw StatusError(message: "job \(jobID) has no task \(taskID)")
+            }
+            detail = found
+        }
+        return ClusterStatus(coordinator: summary, jobs: jobs, workers: scheduler.workerStatuses(now: now), task: detail)
+    }
+
+    /// Counts for a job the scheduler no longer holds, from its final state.
+    static func finishedCounts(_ record: JobRecord) -> TaskCounts {
+        var counts = TaskCounts()
+        if record.state == .succeeded { counts.succeeded = record.taskCount }
+        return counts
+    }
+
+    /// FNV-1a (64-bit) of the job file and the directory it was submitted from: identifies "the same job" for
+    /// resubmission. Not a security boundary, so no cryptographic hash (and no crypto dependency) is needed.
+    static func specHash(text: String, workingDirectory: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 + [0] + workingDirectory.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return String(hash, radix: 16)
+    }
+}
+
+/// A STATUS request named something that does not exist.
+struct StatusError: Error {
+    var message: String
+}

@@ -1,0 +1,91 @@
+import Foundation
+import ShoalCore
+import ShoalProtocol
+import ZeroMQ
+
+extension CoordinatorEngine {
+    /// A message on the worker endpoint. The routing id is the worker's id (workers set it to their HELLO
+    /// `worker_id`), so a RESULT is attributed — and fenced — even before a restarted coordinator has heard
+    /// the worker's HELLO.
+    func handleWorkerMessage(_ frames: [Frame], now: ContinuousClock.Instant) throws {
+        guard let routing = frames.first, frames.count >= 2 else { return }
+        let message: ShoalMessage
+        do {
+            message = try ShoalCodec.decode(frames.dropFirst())
+        } catch {
+            refuseUndecodable(frames, socket: Coordinator.Socket.workers, error: error)
+            return
+        }
+        let worker = routing.utf8String ?? ""
+        switch message {
+        case .hello(let hello):
+            try register(hello, routing: routing, now: now)
+        case .heartbeat(let heartbeat):
+            guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
+            scheduler.heartbeat(from: worker, progress: heartbeat.progress, now: now)
+        case .result(let result):
+            try carryOut(scheduler.result(result, from: worker, now: now), now: now)
+        case .drain(let drain):
+            guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
+            logger.info("worker draining", metadata: ["worker": "\(worker)", "reason": "\(drain.reason)"])
+            try carryOut(scheduler.drain(worker), now: now)
+        case .bye(let bye):
+            try carryOut(scheduler.bye(from: worker, returned: bye.returned, reason: bye.reason, now: now), now: now)
+        case .ping:
+            if let reply = responder.reply(to: frames) { loop.send(reply, on: Coordinator.Socket.workers) }
+        case .error(let error):
+            logger.warning("worker reported an error", metadata: ["worker": "\(worker)", "error": "\(error.message)"])
+        default:
+            refuse(routing, .unknownType, inReplyTo: message.type.rawValue,
+                   "\(message.type) is not served on the worker endpoint", socket: Coordinator.Socket.workers)
+        }
+    }
+
+    /// HELLO: negotiate the version, register, answer WELCOME (docs/protocol.md, section 5.1).
+    func register(_ hello: Hello, routing: Frame, now: ContinuousClock.Instant) throws {
+        let ours = ProtocolVersion.supported
+        let version = min(ours.upperBound, hello.maxVersion)
+        guard version >= max(ours.lowerBound, hello.minVersion) else {
+            refuse(routing, .unsupportedVersion, inReplyTo: MessageType.hello.rawValue,
+                   "no common protocol version: the worker speaks \(hello.minVersion)…\(hello.maxVersion), "
+                       + "this coordinator speaks \(ours.lowerBound)…\(ours.upperBound)",
+                   socket: Coordinator.Socket.workers)
+            logger.warning("refused worker of another protocol version", metadata: [
+                "worker": "\(hello.workerID)", "versions": "\(hello.minVersion)…\(hello.maxVersion)",
+            ])
+            return
+        }
+        guard routing.utf8String == hello.workerID else {
+            refuse(routing, .malformed, inReplyTo: MessageType.hello.rawValue,
+                   "a worker's ZeroMQ routing id must be its worker_id", socket: Coordinator.Socket.workers)
+            return
+        }
+        let registration = WorkerRegistration(
+            id: hello.workerID, slots: Int(hello.slots), kinds: Set(hello.kinds), held: hello.held, host: hello.host,
+            pid: hello.pid, cores: Int(hello.cores), memoryBytes: hello.memoryBytes)
+        let directives = scheduler.register(registration, now: now)
+        sendToWorker(hello.workerID, Welcome(
+            version: version, coordinatorID: coordinatorID, epoch: store.epoch,
+            heartbeatIntervalMs: UInt32(clamping: settings.heartbeatInterval.milliseconds),
+            heartbeatTimeoutMs: UInt32(clamping: settings.heartbeatTimeout.milliseconds),
+            maxPayloadFrameBytes: UInt64(ProtocolLimits.standard.maxPayloadFrameBytes)))
+        try carryOut(directives, now: now)
+    }
+
+    func refuseUnregistered(_ routing: Frame, _ type: MessageType) {
+        refuse(routing, .notRegistered, inReplyTo: type.rawValue, "send HELLO first",
+               socket: Coordinator.Socket.workers)
+    }
+
+    /// Answers what does not decode with ERROR (never an ERROR, EVENT or PONG: no refusal ping-pong).
+    func refuseUndecodable(_ frames: [Frame], socket: Int, error: ProtocolError) {
+        logger.debug("undecodable message", metadata: ["socket": "\(socket)", "error": "\(error)"])
+        if let reply = responder.reply(to: frames) { loop.send(reply, on: socket) }
+    }
+
+    func refuse(_ routing: Frame, _ code: ErrorReply.Code, inReplyTo type: UInt8, requestID: UInt64 = 0,
+                _ text: String, socket: Int) {
+        let reply = ErrorReply(code: code, inReplyTo: type, requestID: requestID, message: text)
+        loop.send([routing] + ShoalCodec.encode(reply), on: socket)
+    }
+}

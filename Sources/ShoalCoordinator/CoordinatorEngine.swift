@@ -1,0 +1,224 @@
+import Foundation
+import Logging
+import ShoalCore
+import ShoalProtocol
+import ZeroMQ
+
+/// The coordinator's shell around the `Scheduler`: decodes what the sockets deliver, feeds the scheduler,
+/// and carries out its directives in the one order that keeps the promises — commit outputs, persist in one
+/// transaction, then send.
+///
+/// Confined to the coordinator's run task: not `Sendable`, touched by one task only.
+final class CoordinatorEngine {
+    /// What the engine reacts to.
+    enum Input: Sendable {
+        case socket(SocketLoop.Inbound)
+        case tick
+    }
+
+    let coordinator: Coordinator
+    var scheduler: Scheduler
+    let committer = OutputCommitter()
+    let responder: PingResponder
+    /// Job records of jobs the scheduler holds (output directory, name, timestamps).
+    var records: [JobID: JobRecord] = [:]
+    let coordinatorID: String
+    var eventSequence: UInt64 = 0
+    var lastHeartbeatSent = ContinuousClock.now
+    var lastProgressEvent = ContinuousClock.now
+    var logger: Logger { coordinator.logger }
+    var loop: SocketLoop { coordinator.loop }
+    var store: StateStore { coordinator.store }
+    var settings: Settings { coordinator.settings }
+
+    init(coordinator: Coordinator) throws {
+        self.coordinator = coordinator
+        scheduler = Scheduler(configuration: Scheduler.Configuration(coordinator.settings))
+        responder = PingResponder(role: "coordinator", software: ShoalRelease.software)
+        coordinatorID = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        try recover(now: .now)
+    }
+
+    /// Reloads every unfinished job; attempts that were running are leased back to their workers, which have
+    /// the heartbeat timeout to reconnect and say they still hold them.
+    func recover(now: ContinuousClock.Instant) throws {
+        let wallNow = Date().timeIntervalSince1970
+        for reloaded in try store.loadUnfinished() {
+            var tasks = reloaded.tasks
+            var reconciled: [SchedulerDirective] = []
+            if let output = reloaded.record.outputDirectory {
+                // A shard renamed into place by a coordinator that died before recording it is committed.
+                for index in tasks.indices where tasks[index].state != .succeeded
+                    && FileManager.default.fileExists(atPath: OutputCommitter.shardPath(output, index: tasks[index].index))
+                {
+                    tasks[index].state = .succeeded
+                    reconciled.append(.taskChanged(
+                        task: tasks[index].id, job: reloaded.record.id, state: .succeeded, failures: tasks[index].failures))
+                }
+            }
+            records[reloaded.record.id] = reloaded.record
+            let directives = scheduler.addJob(reloaded.record.descriptor, tasks: tasks, state: reloaded.record.state)
+            for lease in reloaded.leases where !reconciled.contains(where: {
+                if case .taskChanged(let task, _, _, _) = $0 { task == lease.attempt.taskID } else { false }
+            }) {
+                let age = Duration.milliseconds(Int64(max(0, wallNow - lease.startedAt) * 1000))
+                scheduler.restoreLease(lease.attempt, worker: lease.worker, startedAt: now - age, now: now)
+            }
+            try carryOut(reconciled + directives, now: now)
+            logger.info("resumed job", metadata: [
+                "job": "\(reloaded.record.id)", "name": "\(reloaded.record.name)",
+                "leases": "\(reloaded.leases.count)",
+            ])
+        }
+    }
+
+    func handle(_ input: Input, now: ContinuousClock.Instant) throws {
+        switch input {
+        case .socket(.message(let socket, let frames)):
+            switch socket {
+            case Coordinator.Socket.workers: try handleWorkerMessage(frames, now: now)
+            case Coordinator.Socket.clients: try handleClientMessage(frames, now: now)
+            default: break
+            }
+        case .socket(.sendFailed(let socket, let error, let frames)):
+            // A worker or client that went away between its request and our reply: its routing id is gone.
+            logger.debug("message not delivered", metadata: [
+                "socket": "\(socket)", "error": "\(error)", "peer": "\(frames.first?.utf8String ?? "?")",
+            ])
+        case .socket(.event):
+            break
+        case .tick:
+            try carryOut(scheduler.tick(now: now), now: now)
+            sendHeartbeats(now: now)
+            publishProgress(now: now)
+        }
+        try carryOut(scheduler.dispatch(now: now), now: now)
+    }
+
+    /// Carries out directives: commits first (which may produce more directives), then one transaction for
+    /// everything to persist, then the messages.
+    func carryOut(_ initial: [SchedulerDirective], now: ContinuousClock.Instant) throws {
+        guard !initial.isEmpty else { return }
+        var directives: [SchedulerDirective] = []
+        var pending = initial[...]
+        while let directive = pending.popFirst() {
+            directives.append(directive)
+            guard case .commit(let commit) = directive else { continue }
+            var more: [SchedulerDirective]
+            do {
+                let outcome = try committer.commit(
+                    commit.outputs, index: commit.index, attempt: commit.task,
+                    outputDirectory: records[commit.job]?.outputDirectory)
+                if case .alreadyCommitted(let path) = outcome {
+                    logger.info("shard already committed; this copy discarded", metadata: [
+                        "task": "\(commit.task)", "path": "\(path)",
+                    ])
+                }
+                more = scheduler.committed(commit.task, now: now)
+            } catch {
+                logger.error("commit failed", metadata: ["task": "\(commit.task)", "error": "\(error)"])
+                more = scheduler.commitFailed(commit.task, error: "\(error)", now: now)
+            }
+            pending = (more + Array(pending))[...]
+        }
+        try store.apply(directives)
+        for directive in directives { send(directive, now: now) }
+    }
+
+    /// Sends what one directive says to send, and publishes its events.
+    func send(_ directive: SchedulerDirective, now: ContinuousClock.Instant) {
+        switch directive {
+        case .start(let worker, let attempts):
+            // Stay well inside the message limits: at most 1,000 assignments per TASK.
+            for chunk in stride(from: 0, to: attempts.count, by: 1_000) {
+                let batch = TaskBatch(attempts[chunk..<min(chunk + 1_000, attempts.count)].map { start in
+                    TaskAssignment(task: start.task, jobID: start.job, kind: start.kind, timeoutMs: start.timeoutMs,
+                                   spec: start.spec)
+                })
+                sendToWorker(worker, batch)
+            }
+        case .cancel(let worker, let attempts, let reason):
+            sendToWorker(worker, CancelTasks(tasks: attempts, reason: reason))
+        case .dismiss(let worker, let reason):
+            sendToWorker(worker, Bye(reason: reason))
+        case .jobChanged(let job, let state, let error):
+            jobChanged(job, state: state, error: error)
+        case .workerJoined(let worker):
+            publish(topic: "cluster", kind: "worker", ["worker": worker, "event": "joined"])
+            logger.info("worker joined", metadata: ["worker": "\(worker)"])
+        case .workerLeft(let worker, let reason):
+            publish(topic: "cluster", kind: "worker", ["worker": worker, "event": "left", "reason": reason])
+            logger.warning("worker left", metadata: ["worker": "\(worker)", "reason": "\(reason)"])
+        case .attemptEnded(let record) where record.ending.countsAsFailure:
+            logger.warning("attempt ended", metadata: [
+                "task": "\(record.task)", "worker": "\(record.worker)", "ending": "\(record.ending.rawValue)",
+                "error": "\(record.error)",
+            ])
+        case .attemptEnded, .taskChanged, .commit:
+            break
+        }
+    }
+
+    func jobChanged(_ job: JobID, state: JobState, error: String?) {
+        if var record = records[job] {
+            record.state = state
+            record.error = error
+            records[job] = record
+        }
+        var document: [String: String] = ["job": "\(job)", "state": state.rawValue]
+        if let error { document["error"] = error }
+        publish(topic: "job.\(job)", kind: "job", document)
+        logger.info("job \(state.rawValue)", metadata: ["job": "\(job)", "error": "\(error ?? "")"])
+        guard state.isTerminal else { return }
+        if state == .succeeded, let record = records[job], let output = record.outputDirectory {
+            let summary = (try? JSONSerialization.data(
+                withJSONObject: ["job": job, "name": record.name, "tasks": record.taskCount, "epoch": store.epoch],
+                options: [.sortedKeys])) ?? Data()
+            do { try committer.markSucceeded(output, summary: summary) } catch {
+                logger.error("cannot write _SUCCESS", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+        }
+        scheduler.forgetJob(job)
+        records[job] = nil
+    }
+
+    /// Every registered worker hears from the coordinator at least once per heartbeat interval.
+    func sendHeartbeats(now: ContinuousClock.Instant) {
+        guard lastHeartbeatSent.duration(to: now) >= settings.heartbeatInterval else { return }
+        lastHeartbeatSent = now
+        for worker in scheduler.workerStatuses(now: now) { sendToWorker(worker.id, Heartbeat()) }
+    }
+
+    /// About once a second, each running job's counts go out on its event topic.
+    func publishProgress(now: ContinuousClock.Instant) {
+        guard lastProgressEvent.duration(to: now) >= .seconds(1) else { return }
+        lastProgressEvent = now
+        for job in scheduler.activeJobs {
+            guard let live = scheduler.liveStatus(of: job, now: now, limit: 0) else { continue }
+            publish(topic: "job.\(job)", kind: "progress", [
+                "job": "\(job)", "state": live.state.rawValue, "queued": "\(live.counts.queued)",
+                "running": "\(live.counts.running)", "succeeded": "\(live.counts.succeeded)",
+                "failed": "\(live.counts.failed)", "retries": "\(live.retries)",
+            ])
+        }
+    }
+
+    func sendToWorker(_ worker: WorkerID, _ message: some WireMessage) {
+        loop.send([Frame(worker)] + ShoalCodec.encode(message), on: Coordinator.Socket.workers)
+    }
+
+    func publish(topic: String, kind: String, _ document: [String: String]) {
+        eventSequence += 1
+        let json = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data()
+        let event = ClusterEvent(
+            sequence: eventSequence, timeMs: UInt64(Date().timeIntervalSince1970 * 1000), kind: kind,
+            document: Frame([UInt8](json)))
+        loop.send(ShoalCodec.encodeEvent(topic: topic, event), on: Coordinator.Socket.events)
+    }
+
+    /// Graceful shutdown: workers are told nothing (they keep running their attempts and reconnect to the next
+    /// coordinator on this state directory); the state is already durable.
+    func shutdown() {
+        logger.info("shutting down; \(scheduler.activeJobs.count) unfinished job(s) resume on restart")
+    }
+}

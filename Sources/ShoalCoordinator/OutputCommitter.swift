@@ -1,0 +1,114 @@
+import Foundation
+import ShoalProtocol
+import ZeroMQ
+
+/// Commits a task's outputs exactly once: written whole under a temporary name inside the job's output
+/// directory, flushed to disk, then renamed into place as `shard-NNNNN` in one `rename(2)`.
+///
+/// `rename` of a directory onto an existing non-empty one fails, so if a shard's directory already exists —
+/// committed by an earlier attempt, possibly by a coordinator that died before recording it — the new copy is
+/// discarded and the existing one stands. Readers never see a partial shard.
+public struct OutputCommitter: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case committed(path: String)
+        /// The shard was already committed; this copy was discarded.
+        case alreadyCommitted(path: String)
+        /// The job has no output directory; nothing was written.
+        case nothingToCommit
+    }
+
+    public init() {}
+
+    /// The directory of shard `index` under `outputDirectory`.
+    public static func shardPath(_ outputDirectory: String, index: Int) -> String {
+        (outputDirectory as NSString).appendingPathComponent(String(format: "shard-%05d", index))
+    }
+
+    /// Writes `outputs` as shard `index` of the job's output directory, from attempt `attempt`.
+    /// - Throws: `CommitError` naming the file at fault (a bad output name, a write or rename failure).
+    public func commit(
+        _ outputs: [NamedFrame], index: Int, attempt: TaskRef, outputDirectory: String?
+    ) throws -> Outcome {
+        guard let outputDirectory else { return .nothingToCommit }
+        let final = Self.shardPath(outputDirectory, index: index)
+        if FileManager.default.fileExists(atPath: final) { return .alreadyCommitted(path: final) }
+        let staging = (outputDirectory as NSString).appendingPathComponent(".shoal-tmp")
+        let temporary = (staging as NSString)
+            .appendingPathComponent("task-\(attempt.taskID)-attempt-\(attempt.attempt)")
+        let files = FileManager.default
+        try? files.removeItem(atPath: temporary)
+        do {
+            try files.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            for output in outputs {
+                let path = try Self.safePath(output.name, in: temporary)
+                try files.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Self.writeDurably(output.frame, to: path)
+            }
+        } catch let error as CommitError {
+            try? files.removeItem(atPath: temporary)
+            throw error
+        } catch {
+            try? files.removeItem(atPath: temporary)
+            throw CommitError(path: temporary, reason: "\(error)")
+        }
+        if rename(temporary, final) != 0 {
+            let code = errno
+            try? files.removeItem(atPath: temporary)
+            if code == ENOTEMPTY || code == EEXIST { return .alreadyCommitted(path: final) }
+            throw CommitError(path: final, reason: String(cString: strerror(code)))
+        }
+        Self.syncDirectory(outputDirectory)
+        return .committed(path: final)
+    }
+
+    /// Marks a finished job's output directory with `_SUCCESS` (Hadoop's convention), holding `summary`.
+    public func markSucceeded(_ outputDirectory: String, summary: Data) throws {
+        let path = (outputDirectory as NSString).appendingPathComponent("_SUCCESS")
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try summary.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try? FileManager.default.removeItem(atPath: (outputDirectory as NSString).appendingPathComponent(".shoal-tmp"))
+    }
+
+    /// An output name as a path inside `directory`; names that would escape it are refused.
+    static func safePath(_ name: String, in directory: String) throws -> String {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.isEmpty, !name.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty })
+        else {
+            throw CommitError(path: name, reason: "an output name must be a relative path without '.' or '..' parts")
+        }
+        return (directory as NSString).appendingPathComponent(name)
+    }
+
+    static func writeDurably(_ frame: Frame, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw CommitError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        try frame.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw CommitError(path: path, reason: String(cString: strerror(errno)))
+                }
+                offset += written
+            }
+        }
+        guard fsync(descriptor) == 0 else { throw CommitError(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    static func syncDirectory(_ path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+}
+
+/// Committing a shard failed.
+public struct CommitError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot commit \(path): \(reason)" }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShoalCore
+import ShoalProtocol
+import ZeroMQ
+
+/// The worker service: one DEALER to the coordinator's worker endpoint, up to `slots` attempts running at once
+/// on the executors of their kinds, progress in heartbeats, and a drain on SIGTERM.
+public final class Worker: Service {
+    /// How a worker runs.
+    public struct Configuration: Sendable {
+        /// The coordinator's worker endpoint.
+        public var coordinator: String
+        /// Attempts run at once: the credit this worker advertises.
+        public var slots: Int
+        /// Stable for the process's life; also its ZeroMQ routing id.
+        public var id: WorkerID
+        /// On drain, how long running attempts may take to finish before they are handed back.
+        public var drainTimeout: Duration
+        /// Where attempts get their private scratch directories.
+        public var scratchDirectory: String
+        /// Used until the coordinator's WELCOME says otherwise.
+        public var heartbeatInterval: Duration
+        public var heartbeatTimeout: Duration
+
+        public init(
+            coordinator: String, slots: Int = ProcessInfo.processInfo.activeProcessorCount,
+            id: WorkerID = Worker.defaultID(), drainTimeout: Duration = .seconds(30),
+            scratchDirectory: String = NSTemporaryDirectory(), heartbeatInterval: Duration = .milliseconds(500),
+            heartbeatTimeout: Duration = .seconds(5)
+        ) {
+            self.coordinator = coordinator
+            self.slots = slots
+            self.id = id
+            self.drainTimeout = drainTimeout
+            self.scratchDirectory = scratchDirectory
+            self.heartbeatInterval = heartbeatInterval
+            self.heartbeatTimeout = heartbeatTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    let loop: SocketLoop
+    let executors: ExecutorRegistry
+    let logger: Logger
+
+    private init(configuration: Configuration, loop: SocketLoop, executors: ExecutorRegistry, logger: Logger) {
+        self.configuration = configuration
+        self.loop = loop
+        self.executors = executors
+        self.logger = logger
+    }
+
+    /// "host-pid": unique among live processes, the same on every reconnection of this one.
+    public static func defaultID() -> WorkerID {
+        "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    }
+
+    /// Connects to the coordinator (ZeroMQ reconnects by itself: 100 ms doubling to 5 s).
+    public static func start(
+        _ configuration: Configuration, context: Context, executors: ExecutorRegistry = .standard, logger: Logger
+    ) async throws -> Worker {
+        let limit = Int64(ProtocolLimits.standard.maxPayloadFrameBytes) + (1 << 20)
+        let loop = try await SocketLoop.start(
+            context: context,
+            sockets: [SocketSpec(
+                .dealer,
+                options: [.linger(milliseconds: 0), .routingID(Array(configuration.id.utf8)), .maxMessageSize(limit),
+                          .reconnectInterval(milliseconds: 100), .reconnectIntervalMax(milliseconds: 5_000),
+                          .sendHighWaterMark(0), .receiveHighWaterMark(0)],
+                connect: [configuration.coordinator], lingerOnStop: 1_000)],
+            name: "shoal-worker")
+        return Worker(configuration: configuration, loop: loop, executors: executors, logger: logger)
+    }
+
+    /// Works until dismissed or drained (SIGTERM/SIGINT through a `ServiceGroup`, or `shoal drain`).
+    /// - Throws: `WorkerError` when the coordinator refuses this worker (another protocol version).
+    public func run() async throws {
+        let (inputs, continuation) = AsyncStream<WorkerEngine.Input>.makeStream()
+        let engine = WorkerEngine(worker: self, inputs: continuation)
+        let forwarder = Task { [loop] in
+            for await item in loop.inbound { continuation.yield(.socket(item)) }
+        }
+        let ticker = Task { [interval = configuration.heartbeatInterval] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval / 2)
+                continuation.yield(.tick)
+            }
+        }
+        defer {
+            ticker.cancel()
+            forwarder.cancel()
+        }
+        let failure: Error? = await withGracefulShutdownHandler {
+            engine.begin(now: .now)
+            for await input in inputs {
+                do {
+                    if try engine.handle(input, now: .now) == .finished { return nil }
+                } catch {
+                    return error
+                }
+            }
+            return nil
+        } onGracefulShutdown: {
+            continuation.yield(.drain(reason: "signal"))
+        }
+        engine.cancelAll()
+        await loop.stop()
+        if let failure { throw failure }
+        logger.info("worker stopped", metadata: ["worker": "\(configuration.id)"])
+    }
+}
+
+/// Why a worker stopped before its work was done.
+public struct WorkerError: Error, CustomStringConvertible {
+    public var description: String
+}

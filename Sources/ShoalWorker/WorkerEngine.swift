@@ -1,0 +1,219 @@
+import Foundation
+import Logging
+import ShoalCore
+import ShoalProtocol
+import ZeroMQ
+
+/// The worker's logic behind its socket: registration, running attempts, heartbeats, coordinator liveness,
+/// drain. Confined to the worker's run task.
+final class WorkerEngine {
+    enum Input: Sendable {
+        case socket(SocketLoop.Inbound)
+        case tick
+        case finished(TaskRef, TaskResult)
+        case drain(reason: String)
+    }
+
+    enum Step: Equatable {
+        case continuing, finished
+    }
+
+    /// An attempt running on this worker.
+    struct Running {
+        let handle: Task<Void, Never>
+        let context: TaskContext
+    }
+
+    let worker: Worker
+    let inputs: AsyncStream<Input>.Continuation
+    var running: [TaskRef: Running] = [:]
+    /// Attempts handed back in BYE: their late results are not sent.
+    var returned: Set<TaskRef> = []
+    var registered = false
+    var lastHeard: ContinuousClock.Instant = .now
+    var lastSent: ContinuousClock.Instant = .now
+    var lastHello: ContinuousClock.Instant = .now
+    var heartbeatInterval: Duration
+    var heartbeatTimeout: Duration
+    var drainDeadline: ContinuousClock.Instant?
+    var coordinatorID = ""
+
+    var configuration: Worker.Configuration { worker.configuration }
+    var logger: Logger { worker.logger }
+
+    init(worker: Worker, inputs: AsyncStream<Input>.Continuation) {
+        self.worker = worker
+        self.inputs = inputs
+        heartbeatInterval = worker.configuration.heartbeatInterval
+        heartbeatTimeout = worker.configuration.heartbeatTimeout
+    }
+
+    func begin(now: ContinuousClock.Instant) {
+        lastHeard = now
+        sendHello(now: now)
+        logger.info("worker started", metadata: [
+            "worker": "\(configuration.id)", "coordinator": "\(configuration.coordinator)",
+            "slots": "\(configuration.slots)", "kinds": "\(worker.executors.kinds.joined(separator: ","))",
+        ])
+    }
+
+    func handle(_ input: Input, now: ContinuousClock.Instant) throws -> Step {
+        switch input {
+        case .socket(.message(_, let frames)):
+            lastHeard = now
+            return try receive(frames, now: now)
+        case .socket(.event), .socket(.sendFailed):
+            return .continuing
+        case .finished(let attempt, let result):
+            finish(attempt, result, now: now)
+        case .drain(let reason):
+            startDraining(reason: reason, now: now)
+        case .tick:
+            return tick(now: now)
+        }
+        return drainStep(now: now)
+    }
+
+    func receive(_ frames: [Frame], now: ContinuousClock.Instant) throws -> Step {
+        let message: ShoalMessage
+        do {
+            message = try ShoalCodec.decode(frames)
+        } catch {
+            logger.warning("undecodable message from the coordinator", metadata: ["error": "\(error)"])
+            return .continuing
+        }
+        switch message {
+        case .welcome(let welcome):
+            registered = true
+            coordinatorID = welcome.coordinatorID
+            heartbeatInterval = .milliseconds(Int64(max(welcome.heartbeatIntervalMs, 10)))
+            heartbeatTimeout = .milliseconds(Int64(max(welcome.heartbeatTimeoutMs, welcome.heartbeatIntervalMs + 10)))
+            logger.info("registered", metadata: [
+                "coordinator": "\(welcome.coordinatorID)", "epoch": "\(welcome.epoch)", "protocol": "\(welcome.version)",
+            ])
+            if drainDeadline != nil { send(Drain(reason: "draining"), now: now) }
+        case .task(let batch):
+            for assignment in batch.assignments { start(assignment, now: now) }
+        case .cancel(let cancel):
+            for attempt in cancel.tasks { running[attempt]?.handle.cancel() }
+        case .heartbeat:
+            break
+        case .drain(let drain):
+            startDraining(reason: drain.reason, now: now)
+        case .bye(let bye):
+            logger.info("dismissed by the coordinator", metadata: ["reason": "\(bye.reason)"])
+            return .finished
+        case .error(let error) where error.code == .unsupportedVersion:
+            throw WorkerError(description: "the coordinator refused this worker: \(error.message)")
+        case .error(let error) where error.code == .notRegistered:
+            registered = false
+            sendHello(now: now)
+        case .error(let error):
+            logger.warning("the coordinator reported an error", metadata: ["error": "\(error.message)"])
+        default:
+            logger.warning("unexpected \(message.type) from the coordinator")
+        }
+        return .continuing
+    }
+
+    /// Starts an attempt on its kind's executor, in its own scratch directory.
+    func start(_ assignment: TaskAssignment, now: ContinuousClock.Instant) {
+        let attempt = assignment.task
+        guard running[attempt] == nil else { return }
+        guard drainDeadline == nil, let executor = worker.executors.executor(for: assignment.kind) else {
+            let reason = drainDeadline != nil ? "the worker is draining" : "this worker has no '\(assignment.kind)' executor"
+            send(TaskResult(task: attempt, outcome: drainDeadline != nil ? .cancelled : .failed, error: reason), now: now)
+            return
+        }
+        let scratch = (configuration.scratchDirectory as NSString)
+            .appendingPathComponent("shoal-\(configuration.id)/task-\(attempt.taskID)-attempt-\(attempt.attempt)")
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let context = TaskContext(task: attempt, scratchDirectory: scratch)
+        let inputs = self.inputs
+        let handle = Task {
+            let result = await executor.run(assignment, context: context)
+            inputs.yield(.finished(attempt, result))
+        }
+        running[attempt] = Running(handle: handle, context: context)
+    }
+
+    func finish(_ attempt: TaskRef, _ result: TaskResult, now: ContinuousClock.Instant) {
+        guard let ended = running.removeValue(forKey: attempt) else { return }
+        try? FileManager.default.removeItem(atPath: ended.context.scratchDirectory)
+        if returned.contains(attempt) { return }
+        send(result, now: now)
+    }
+
+    func tick(now: ContinuousClock.Instant) -> Step {
+        if lastHeard.duration(to: now) > heartbeatTimeout {
+            reconnect(now: now)
+        } else if !registered, lastHello.duration(to: now) >= heartbeatInterval * 2 {
+            sendHello(now: now)
+        } else if registered, lastSent.duration(to: now) >= heartbeatInterval {
+            send(Heartbeat(freeSlots: UInt16(clamping: max(0, configuration.slots - running.count)),
+                           progress: running.values.map(\.context.progress)), now: now)
+        }
+        return drainStep(now: now)
+    }
+
+    /// The coordinator has been silent past the timeout: it died or the network did. Running attempts go on;
+    /// a fresh connection and HELLO (with what this worker holds) find the next coordinator.
+    func reconnect(now: ContinuousClock.Instant) {
+        logger.warning("no word from the coordinator for \(lastHeard.duration(to: now)); reconnecting", metadata: [
+            "coordinator": "\(configuration.coordinator)", "running": "\(running.count)",
+        ])
+        registered = false
+        lastHeard = now
+        let endpoint = configuration.coordinator
+        let loop = worker.loop
+        let inputs = self.inputs
+        Task {
+            try? await loop.disconnect(endpoint, on: 0)
+            try? await loop.connect(endpoint, on: 0)
+            inputs.yield(.tick)
+        }
+        sendHello(now: now)
+    }
+
+    func sendHello(now: ContinuousClock.Instant) {
+        lastHello = now
+        let host = ProcessInfo.processInfo.hostName
+        send(Hello(
+            workerID: configuration.id, host: host, pid: UInt32(getpid()),
+            slots: UInt16(clamping: configuration.slots), cores: UInt16(clamping: ProcessInfo.processInfo.activeProcessorCount),
+            memoryBytes: ProcessInfo.processInfo.physicalMemory, software: ShoalRelease.software,
+            kinds: worker.executors.kinds, held: Array(running.keys.filter { !returned.contains($0) })),
+             now: now)
+    }
+
+    func startDraining(reason: String, now: ContinuousClock.Instant) {
+        guard drainDeadline == nil else { return }
+        drainDeadline = now + configuration.drainTimeout
+        logger.info("draining", metadata: ["reason": "\(reason)", "running": "\(running.count)"])
+        if registered { send(Drain(reason: reason), now: now) }
+    }
+
+    /// Leaves once drained: when nothing runs, or at the drain deadline, handing back what still runs.
+    func drainStep(now: ContinuousClock.Instant) -> Step {
+        guard let deadline = drainDeadline else { return .continuing }
+        if running.isEmpty {
+            send(Bye(reason: "drained"), now: now)
+            return .finished
+        }
+        guard now >= deadline else { return .continuing }
+        let unfinished = Array(running.keys)
+        returned.formUnion(unfinished)
+        cancelAll()
+        send(Bye(reason: "drain timeout; handing back \(unfinished.count) attempt(s)", returned: unfinished), now: now)
+        return .finished
+    }
+
+    func cancelAll() {
+        for attempt in running.values { attempt.handle.cancel() }
+    }
+
+    func send(_ message: some WireMessage, now: ContinuousClock.Instant) {
+        lastSent = now
+        worker.loop.send(ShoalCodec.encode(message), on: 0)
+    }
+}

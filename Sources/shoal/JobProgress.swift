@@ -1,0 +1,71 @@
+import Foundation
+import ShoalClient
+import ShoalCore
+
+/// Follows a job until it ends, showing progress: one redrawn bar on a terminal, plain lines otherwise.
+enum JobProgress {
+    /// Polls the job's status until it is finished; prints progress and a summary.
+    /// - Returns: the job's final status.
+    static func follow(_ job: JobID, client: CoordinatorClient, interval: Duration = .milliseconds(200)) async throws
+        -> JobStatus
+    {
+        let terminal = isatty(STDERR_FILENO) == 1
+        let started = ContinuousClock.now
+        var lastLine = ""
+        var lastPrinted = ContinuousClock.now - .seconds(10)
+        var unanswered = 0
+        while true {
+            let status: ClusterStatus
+            do {
+                status = try await client.status(job: job, timeout: .seconds(5))
+                unanswered = 0
+            } catch ClientError.noAnswer {
+                // A coordinator restarting on its state directory comes back with the job: keep waiting.
+                unanswered += 1
+                if unanswered == 1 { FileHandle.standardError.write(Data("waiting for the coordinator…\n".utf8)) }
+                continue
+            }
+            guard let current = status.jobs.first else { throw ClientError.unexpected(.statusReport) }
+            let line = progressLine(current, elapsed: started.duration(to: .now))
+            if current.record.state.isTerminal {
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+                print(summary(current, elapsed: started.duration(to: .now)))
+                return current
+            }
+            if terminal {
+                FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
+            } else if line != lastLine, lastPrinted.duration(to: .now) >= .seconds(2) {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+                lastLine = line
+                lastPrinted = .now
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    static func progressLine(_ job: JobStatus, elapsed: Duration) -> String {
+        let total = max(job.record.taskCount, 1)
+        let done = job.counts.succeeded
+        let fraction = Double(done) / Double(total)
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let seconds = max(elapsed.seconds, 0.001)
+        let rate = Double(done) / seconds
+        let eta = rate > 0 ? String(format: "%.0fs", Double(total - done) / rate) : "?"
+        return String(format: "[%@] %d/%d tasks  %d running  %.1f/s  ETA %@  retries %d", bar, done, total,
+                      job.counts.running, rate, eta, job.retries)
+    }
+
+    static func summary(_ job: JobStatus, elapsed: Duration) -> String {
+        let record = job.record
+        var text = "job \(record.id) \(record.name) \(record.state.rawValue): \(job.counts.succeeded)/\(record.taskCount) "
+            + "tasks in \(String(format: "%.1f", elapsed.seconds)) s, \(job.retries) retr\(job.retries == 1 ? "y" : "ies")"
+        if let output = record.outputDirectory, record.state == .succeeded { text += "; output in \(output)" }
+        if let error = record.error, record.state != .succeeded { text += "\n  error: \(error)" }
+        if record.state == .failed {
+            for trouble in job.troubles.prefix(3) { text += "\n  " + StatusText.attempt(trouble) }
+        }
+        return text
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import ShoalClient
+import ShoalCore
+import ZeroMQ
+
+/// `shoal run`: the embedded default — a local coordinator and workers, one job, then everything torn down.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a job on a local cluster started for it: a coordinator and N workers on this machine.",
+        discussion: """
+            Shows progress, prints a summary, and stops the cluster when the job ends (also on Ctrl-C). Exits 1 \
+            if the job fails. Logs of the coordinator and workers are kept in the state directory's logs/.
+            """
+    )
+
+    @Argument(help: "The job file (YAML).")
+    var jobFile: String
+
+    @Option(name: .long, help: "Worker processes to start.")
+    var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    @Option(name: .long, help: "Tasks each worker runs at once (default: its core count).")
+    var slots: Int?
+
+    @Option(name: .long, help: "State directory (default: a new temporary one).")
+    var stateDir: String?
+
+    func validate() throws {
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1…256, got \(workers)") }
+        if let slots, !(1...4096).contains(slots) { throw ValidationError("--slots must be 1…4096") }
+        guard FileManager.default.isReadableFile(atPath: jobFile) else {
+            throw ValidationError("cannot read the job file \(jobFile)")
+        }
+    }
+
+    func run() async throws {
+        let text = try String(contentsOfFile: jobFile, encoding: .utf8)
+        let state = stateDir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("shoal-run-\(getpid())")
+        let cluster = try LocalCluster(logDirectory: (state as NSString).appendingPathComponent("logs"))
+        let interrupts = InterruptTrap { [pids = cluster.pids] in pids.terminateAll(grace: 3) }
+        defer { interrupts.cancel() }
+        try cluster.startCoordinator([
+            "--state-dir", state, "--worker-endpoint", "tcp://127.0.0.1:0", "--client-endpoint", "tcp://127.0.0.1:0",
+            "--events-endpoint", "tcp://127.0.0.1:0",
+        ])
+        try cluster.startWorkers(workers, slots: slots)
+        FileHandle.standardError.write(Data(
+            "local cluster: coordinator \(cluster.endpoints["clients"] ?? "?") and \(workers) workers; logs in \(cluster.logDirectory)\n".utf8))
+        let context = try Context()
+        let client = try await CoordinatorClient(endpoint: cluster.endpoints["clients"] ?? "", context: context)
+        let final: JobStatus
+        do {
+            let accepted = try await client.submit(
+                jobFile: text, source: jobFile, workingDirectory: FileManager.default.currentDirectoryPath)
+            final = try await JobProgress.follow(accepted.jobID, client: client)
+        } catch let error as ClientError {
+            await client.close()
+            cluster.stop()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        await client.close()
+        cluster.stop()
+        if final.record.state != .succeeded { throw ExitCode(1) }
+    }
+}
+
+/// Runs `onInterrupt` on SIGINT or SIGTERM, then exits with 130 (the shell's code for Ctrl-C).
+///
+/// `@unchecked Sendable`: the sources are created in `init` and only cancelled after; DispatchSource is
+/// thread-safe for `cancel`.
+final class InterruptTrap: @unchecked Sendable {
+    private let sources: [DispatchSourceSignal]
+
+    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\ninterrupted: stopping the local cluster\n".utf8))
+                onInterrupt()
+                exit(130)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

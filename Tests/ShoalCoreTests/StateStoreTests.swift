@@ -1,0 +1,93 @@
+import Foundation
+import ShoalCore
+import ShoalProtocol
+import ShoalTestSupport
+import Testing
+import ZeroMQ
+
+/// The state store on a real SQLite file: what is applied survives closing and reopening.
+@Suite struct StateStoreTests {
+    func record(name: String = "job", hash: String = "h1", tasks: Int) -> JobRecord {
+        JobRecord(
+            name: name, kind: "noop", priority: 2, maxAttempts: 3, timeoutMs: 5_000, hangTimeoutMs: 60_000,
+            speculation: true, source: "jobs/x.yaml", workingDirectory: "/w", specHash: hash, outputDirectory: "/w/out",
+            taskCount: tasks)
+    }
+
+    func planned(_ count: Int) -> [PlannedTask] {
+        (0..<count).map { PlannedTask(index: $0, label: "shard \($0)", spec: [UInt8($0), 0xFF], inputBytes: UInt64($0 * 10)) }
+    }
+
+    @Test func anEpochPerOpening() throws {
+        let directory = try TemporaryDirectory()
+        let first = try StateStore(directory: directory.path("state")).epoch
+        let second = try StateStore(directory: directory.path("state")).epoch
+        #expect(second == first + 1)
+    }
+
+    @Test func jobsAndTasksGetIdsAndReadBack() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        let (job, tasks) = try store.insertJob(record(tasks: 3), tasks: planned(3))
+        #expect(job.id > 0)
+        #expect(tasks.map(\.index) == [0, 1, 2])
+        #expect(Set(tasks.map(\.id)).count == 3)
+        #expect(tasks[1].spec.bytes == [1, 0xFF])
+        let read = try #require(try store.job(job.id))
+        #expect(read.name == "job" && read.priority == 2 && read.timeoutMs == 5_000 && read.state == .queued)
+        #expect(try store.unfinishedJob(specHash: "h1") == job.id)
+        #expect(try store.unfinishedJob(specHash: "other") == nil)
+    }
+
+    @Test func runningLeasesAndTaskStatesSurviveAReopen() throws {
+        let directory = try TemporaryDirectory()
+        let jobID: JobID
+        let taskIDs: [TaskID]
+        do {
+            let store = try StateStore(directory: directory.path)
+            let (job, tasks) = try store.insertJob(record(tasks: 3), tasks: planned(3))
+            jobID = job.id
+            taskIDs = tasks.map(\.id)
+            let starts = tasks.map { task in
+                AttemptStart(task: TaskRef(taskID: task.id, attempt: 1), job: job.id, kind: "noop", timeoutMs: 0,
+                             spec: task.spec, speculative: false)
+            }
+            let done = TaskRef(taskID: tasks[0].id, attempt: 1)
+            let failed = TaskRef(taskID: tasks[1].id, attempt: 1)
+            try store.apply([
+                .start(worker: "w1", attempts: starts),
+                .attemptEnded(AttemptRecord(task: done, job: job.id, worker: "w1", ending: .succeeded, exitStatus: 0,
+                                            counters: [Counter(name: "rows", value: 7)])),
+                .taskChanged(task: done.taskID, job: job.id, state: .succeeded, failures: 0),
+                .attemptEnded(AttemptRecord(task: failed, job: job.id, worker: "w1", ending: .failed,
+                                            error: "exit 2", exitStatus: 2, logTail: "boom")),
+                .taskChanged(task: failed.taskID, job: job.id, state: .queued, failures: 1),
+            ])
+        }
+        let reopened = try StateStore(directory: directory.path)
+        let jobs = try reopened.loadUnfinished()
+        #expect(jobs.count == 1)
+        let job = try #require(jobs.first)
+        #expect(job.record.id == jobID)
+        #expect(job.record.state == .running)
+        #expect(job.tasks.map(\.state) == [.succeeded, .queued, .running])
+        #expect(job.tasks.map(\.lastAttempt) == [1, 1, 1])
+        #expect(job.tasks.map(\.failures) == [0, 1, 0])
+        #expect(job.leases == [ReloadedLease(attempt: TaskRef(taskID: taskIDs[2], attempt: 1), worker: "w1",
+                                             startedAt: job.leases.first?.startedAt ?? 0)])
+        let attempts = try reopened.attempts(ofTask: taskIDs[1])
+        #expect(attempts.first?.ending == .failed)
+        #expect(attempts.first?.logTail == "boom")
+        #expect(try reopened.counters(ofJob: jobID) == ["rows": 7])
+    }
+
+    @Test func finishedJobsAreNotReloaded() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        let (job, _) = try store.insertJob(record(tasks: 1), tasks: planned(1))
+        try store.apply([.jobChanged(job: job.id, state: .succeeded, error: nil)])
+        #expect(try store.loadUnfinished().isEmpty)
+        #expect(try store.job(job.id)?.finishedAt != nil)
+        #expect(try store.unfinishedJob(specHash: "h1") == nil)
+    }
+}
