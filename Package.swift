@@ -103,7 +103,9 @@ let package = Package(
         // Runs the real `shoal` executable as child processes; depends on it so `swift test` builds it.
         .testTarget(
             name: "ShoalCLITests",
-            dependencies: ["shoal", "ShoalCoordinator", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]
+            dependencies: [
+                "shoal", "ShoalClient", "ShoalCoordinator", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

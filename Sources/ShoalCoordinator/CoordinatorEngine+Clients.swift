@@ -125,7 +125,7 @@ extension CoordinatorEngine {
             let committedBytes = try store.committedInputBytes(ofJob: record.id)
             return JobStatus(
                 record: current, counts: live?.counts ?? Self.finishedCounts(record),
-                retries: live?.retries ?? 0, records: live?.records ?? 0,
+                retries: try live?.retries ?? store.retries(ofJob: record.id), records: live?.records ?? 0,
                 bytes: committedBytes &+ (live?.bytes ?? 0), counters: try store.counters(ofJob: record.id),
                 running: live?.running ?? [], troubles: try store.troubles(ofJob: record.id, limit: jobID == 0 ? 3 : 20))
         }

@@ -12,11 +12,12 @@ public final class ChildProcess: @unchecked Sendable {
     /// Starts `executable` with `arguments`, writing its output under `directory`.
     public init(
         _ executable: URL, _ arguments: [String], in directory: TemporaryDirectory,
-        environment: [String: String]? = nil, name: String = "child"
+        environment: [String: String]? = nil, currentDirectory: String? = nil, name: String = "child"
     ) throws {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         if let environment { process.environment = environment }
         stdoutURL = directory.url.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).stdout")
         stderrURL = directory.url.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).stderr")

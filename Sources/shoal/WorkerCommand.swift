@@ -50,8 +50,10 @@ struct WorkerCommand: AsyncParsableCommand {
             heartbeatTimeout: settings.heartbeatTimeout)
         let context = try Context()
         let worker = try await Worker.start(configuration, context: context, logger: logger)
-        let group = ServiceGroup(
-            services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        // A worker that was drained or dismissed returns from `run`: that ends the process normally.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         do {
             try await group.run()
         } catch let error as WorkerError {

@@ -7,14 +7,14 @@ public enum DurationText {
         if let seconds = nanoseconds(number: Substring(text), unit: 1_000_000_000) { return .nanoseconds(seconds) }
         var total: Int64 = 0
         var rest = Substring(text)
-        var previousUnitRank = Int.max
+        var previousUnitRank = -1
         while !rest.isEmpty {
             let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
             rest = rest.dropFirst(number.count)
             let unitName = rest.prefix { $0.isLetter }
             rest = rest.dropFirst(unitName.count)
             // Largest unit first, each once: "1h30m", never "30m1h" or "5m5m".
-            guard let rank = units.firstIndex(where: { $0.name == unitName }), rank < previousUnitRank,
+            guard let rank = units.firstIndex(where: { $0.name == unitName }), rank > previousUnitRank,
                 let part = nanoseconds(number: number, unit: units[rank].nanoseconds)
             else { return nil }
             previousUnitRank = rank

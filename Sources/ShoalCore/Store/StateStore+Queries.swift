@@ -54,6 +54,16 @@ extension StateStore {
         }
     }
 
+    /// Attempts of the job that counted against their tasks (failed, lost, hung, timed out).
+    public func retries(ofJob job: JobID) throws -> Int {
+        let failures = AttemptEnding.allCases.filter(\.countsAsFailure).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try database.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM attempts WHERE job_id = ? AND ending IN (\(failures))",
+                arguments: [job]) ?? 0
+        }
+    }
+
     /// Input bytes of the job's committed tasks.
     public func committedInputBytes(ofJob job: JobID) throws -> UInt64 {
         try database.read { db in

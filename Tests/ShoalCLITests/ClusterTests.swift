@@ -1,0 +1,245 @@
+import Foundation
+import ShoalClient
+import ShoalCore
+import ShoalTestSupport
+import Testing
+
+/// The runtime end to end: real coordinator and worker processes over loopback, real job files, real commits.
+/// Serialized: each test runs several processes, and the machine has two cores.
+@Suite(.serialized) struct ClusterTests {
+    /// A command job whose shard `i` prints "shard i" (optionally slowly), committed under `output`.
+    func echoJob(name: String = "echo", shards: Int, output: String = "out", sleep: String = "0",
+                 extra: String = "") -> String {
+        """
+        kind: command
+        name: \(name)
+        command: ["sh", "-c", "sleep \(sleep); echo shard {shard} attempt {attempt}"]
+        shards: \(shards)
+        output: \(output)
+        \(extra)
+        """
+    }
+
+    /// The committed stdout of each shard, with the attempt number dropped (any attempt may commit a shard).
+    func shardOutputs(_ cluster: ClusterFixture, output: String = "out") throws -> [String: String] {
+        var result: [String: String] = [:]
+        for (path, contents) in try cluster.committedFiles(in: output) where path.hasSuffix("/stdout") {
+            result[path] = contents.components(separatedBy: " attempt ").first
+        }
+        return result
+    }
+
+    func expectedOutputs(_ shards: Int) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: (0..<shards).map { (String(format: "shard-%05d/stdout", $0), "shard \($0)") })
+    }
+
+    @Test func twoHundredCommandTasksOverThreeWorkersCommitOnceEach() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        for name in ["w1", "w2", "w3"] { try await cluster.startWorker(name, slots: 2) }
+        let job = try await cluster.submit(echoJob(shards: 200))
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .succeeded, "\(final)")
+        #expect(final.counts.succeeded == 200)
+        #expect(try shardOutputs(cluster) == expectedOutputs(200))
+        let files = try cluster.committedFiles(in: "out")
+        #expect(files.keys.contains("_SUCCESS"))
+        #expect(!files.keys.contains { $0.hasPrefix(".shoal-tmp") }, "no staging left behind")
+        #expect(files.count == 201, "exactly one output per shard plus _SUCCESS")
+    }
+
+    @Test func aWorkerKilledMidJobCostsARetryNotTheJob() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        let doomed = try await cluster.startWorker("doomed", slots: 2)
+        try await cluster.startWorker("survivor", slots: 2)
+        let job = try await cluster.submit(echoJob(shards: 24, sleep: "0.4"))
+        try await cluster.waitFor("the doomed worker to run tasks", job: job) { status in
+            status.jobs.first?.running.contains { $0.worker == "doomed" } == true
+        }
+        doomed.signal(SIGKILL)
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .succeeded, "\(final)")
+        #expect(final.retries >= 1, "the lost attempts are counted")
+        #expect(final.troubles.contains { $0.ending == .lost && $0.worker == "doomed" })
+        #expect(try shardOutputs(cluster) == expectedOutputs(24))
+    }
+
+    @Test func aCoordinatorKilledMidJobResumesFromItsStateDirectory() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        try await cluster.startWorker("w1", slots: 2)
+        try await cluster.startWorker("w2", slots: 2)
+        let job = try await cluster.submit(echoJob(shards: 30, sleep: "0.3"))
+        try await cluster.waitFor("some tasks to commit", job: job) { ($0.jobs.first?.counts.succeeded ?? 0) >= 4 }
+        cluster.coordinator?.signal(SIGKILL)
+        #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(10)) != nil)
+        try await cluster.startCoordinator(reuseEndpoints: true)
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .succeeded, "\(final)")
+        #expect(try shardOutputs(cluster) == expectedOutputs(30))
+        #expect(try cluster.committedFiles(in: "out").count == 31)
+        // Both workers came back to the new coordinator by themselves.
+        try await cluster.waitFor("workers to re-register") { Set($0.workers.map(\.id)) == ["w1", "w2"] }
+    }
+
+    @Test func aTaskThatAlwaysFailsFailsTheJobWithItsError() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        try await cluster.startWorker("w1", slots: 2)
+        let job = try await cluster.submit("""
+            kind: command
+            name: doomed
+            command: ["sh", "-c", "if [ {shard} = 3 ]; then echo 'bad row in shard 3' >&2; exit 7; fi; sleep 5"]
+            shards: 6
+            max_attempts: 2
+            """)
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .failed)
+        let error = try #require(final.record.error)
+        #expect(error.contains("failed 2 times"), "\(error)")
+        #expect(error.contains("exited with status 7"), "\(error)")
+        let trouble = try #require(final.troubles.first { $0.ending == .failed })
+        #expect(trouble.exitStatus == 7)
+        #expect(trouble.logTail?.contains("bad row in shard 3") == true)
+        // The job's other tasks were cancelled, not left running.
+        #expect(final.counts.running == 0)
+
+        let logs = try await run(["logs", "\(job)", "--coordinator", cluster.clientEndpoint], in: cluster.directory)
+        #expect(logs.status == 0)
+        #expect(logs.stdout.contains("bad row in shard 3"), "\(logs.stdout)")
+        let status = try await run(["status", "\(job)", "--coordinator", cluster.clientEndpoint], in: cluster.directory)
+        #expect(status.stdout.contains("failed"), "\(status.stdout)")
+        #expect(status.stdout.contains("exited with status 7"), "\(status.stdout)")
+    }
+
+    @Test func aWorkerStartedMidJobGetsTasksAndADrainedWorkerLeaves() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        let first = try await cluster.startWorker("first", slots: 1)
+        let job = try await cluster.submit(echoJob(shards: 16, sleep: "0.3"))
+        try await cluster.waitFor("the job to start", job: job) { ($0.jobs.first?.counts.running ?? 0) > 0 }
+        try await cluster.startWorker("late", slots: 2)
+        try await cluster.waitFor("the late worker to run tasks", job: job) { status in
+            status.jobs.first?.running.contains { $0.worker == "late" } == true
+        }
+        let drain = try await run(["drain", "first", "--coordinator", cluster.clientEndpoint], in: cluster.directory)
+        #expect(drain.status == 0, "\(drain.stderr)")
+        #expect(await first.waitForExit(timeout: .seconds(30)) == 0, "the drained worker finishes and exits cleanly")
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .succeeded)
+        #expect(final.retries == 0, "draining costs no retries")
+        #expect(try shardOutputs(cluster) == expectedOutputs(16))
+    }
+
+    @Test func aHungTaskIsKilledAndRetried() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        try await cluster.startWorker("w1", slots: 2)
+        // Shard 1's first attempt hangs (no progress, no exit); the retry is quick.
+        let job = try await cluster.submit("""
+            kind: command
+            name: hang
+            command: ["sh", "-c", "if [ {shard} = 1 ] && [ {attempt} = 1 ]; then sleep 60; fi; echo shard {shard} attempt {attempt}"]
+            shards: 3
+            output: out
+            hang_timeout: 1s
+            speculation: false
+            """)
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .succeeded, "\(final)")
+        #expect(final.troubles.contains { $0.ending == .hung && $0.attempt == 1 })
+        #expect(try shardOutputs(cluster) == expectedOutputs(3))
+    }
+
+    @Test func aStragglerGetsASpeculativeCopyAndOneOutputIsCommitted() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        try await cluster.startWorker("w1", slots: 3)
+        try await cluster.startWorker("w2", slots: 3)
+        // Shard 5's first attempt is slow but alive (it reports progress); any copy of it is fast.
+        let job = try await cluster.submit("""
+            kind: command
+            name: straggler
+            command: ["sh", "-c", "if [ {shard} = 5 ] && [ {attempt} = 1 ]; then for i in $(seq 60); do echo reporter:status:$i >&2; sleep 0.5; done; fi; echo shard {shard} attempt {attempt}"]
+            shards: 6
+            output: out
+            """)
+        let final = try await cluster.waitForEnd(of: job, timeout: .seconds(60))
+        #expect(final.record.state == .succeeded, "\(final)")
+        #expect(final.troubles.contains { $0.ending == .superseded && $0.task == final.troubles.first?.task })
+        let outputs = try cluster.committedFiles(in: "out")
+        #expect(outputs["shard-00005/stdout"] == "shard 5 attempt 2\n", "the speculative copy won")
+        #expect(try shardOutputs(cluster) == expectedOutputs(6))
+        #expect(final.retries == 0, "a lost race is not a failure")
+    }
+
+    @Test func aBadJobFileIsRefusedAtSubmitWithItsLineAndNothingIsQueued() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        let path = cluster.directory.path("bad.yaml")
+        try """
+            kind: command
+            name: typo
+            comand: ["true"]
+            shards: 2
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await run(["submit", path, "--coordinator", cluster.clientEndpoint], in: cluster.directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("bad.yaml:3:1"), "\(result.stderr)")
+        #expect(result.stderr.contains("comand"), "\(result.stderr)")
+        #expect(result.stderr.contains("command"), "a suggestion: \(result.stderr)")
+        let jobs = try await run(["jobs", "--coordinator", cluster.clientEndpoint, "--json"], in: cluster.directory)
+        #expect(jobs.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]"
+                || jobs.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(jobs.stdout)")
+    }
+
+    @Test func shoalRunRunsAJobOnAnEmbeddedClusterAndTearsItDown() async throws {
+        let directory = try TemporaryDirectory(prefix: "shoal-run")
+        try echoJob(shards: 12).write(toFile: directory.path("job.yaml"), atomically: true, encoding: .utf8)
+        let child = try ChildProcess(
+            try BuiltProducts.shoal, ["run", directory.path("job.yaml"), "--workers", "2",
+                                      "--state-dir", directory.path("state")],
+            in: directory, currentDirectory: directory.path, name: "run")
+        let status = try #require(await child.waitForExit(timeout: .seconds(60)), "shoal run did not finish")
+        #expect(status == 0, "\(child.stderr)")
+        #expect(child.stdout.contains("succeeded: 12/12 tasks"), "\(child.stdout)")
+        #expect(try shoalOutputs(in: directory) == expectedOutputs(12))
+        // Its coordinator and workers are gone: no process runs with its state directory or its worker ids.
+        let runID = "local-\(child.pid)-"
+        let leftovers = Self.processes { $0.contains(directory.path("state")) || $0.contains(runID) }
+        #expect(leftovers.isEmpty, "processes left running: \(leftovers)")
+    }
+
+    func shoalOutputs(in directory: TemporaryDirectory) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for index in 0..<12 {
+            let path = directory.path(String(format: "out/shard-%05d/stdout", index))
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                result[String(format: "shard-%05d/stdout", index)] = text.components(separatedBy: " attempt ").first
+            }
+        }
+        return result
+    }
+
+    /// PIDs of the processes whose command line matches.
+    static func processes(matching: (String) -> Bool) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry),
+                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return matching(commandLine) ? pid : nil
+        }
+    }
+
+    /// Runs `shoal arguments` to completion in `directory`.
+    func run(_ arguments: [String], in directory: TemporaryDirectory) async throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let child = try ChildProcess(
+            try BuiltProducts.shoal, arguments, in: directory, currentDirectory: directory.path, name: "cli")
+        let status = try #require(await child.waitForExit(timeout: .seconds(30)), "shoal \(arguments) did not finish")
+        return (status, child.stdout, child.stderr)
+    }
+}
