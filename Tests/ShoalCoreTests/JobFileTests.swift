@@ -40,9 +40,9 @@ import Testing
     }
 
     @Test func jsonIsAcceptedToo() throws {
-        let (job, plan) = try plan(#"{"kind": "noop", "name": "j", "tasks": 2, "timeout": 30}"#)
+        let (job, planned) = try plan(#"{"kind": "noop", "name": "j", "tasks": 2, "timeout": 30}"#)
         #expect(job.timeout == .seconds(30))
-        #expect(plan.tasks.count == 2)
+        #expect(planned.tasks.count == 2)
     }
 
     @Test func aKeyWithoutValueCountsAsAbsent() throws {

@@ -18,7 +18,7 @@ import Testing
             keyPath: "outer.inner", saying: "must be between 5 and 10, got 3")
         expectError(
             #expect(throws: JobFileError.self) { try root.optionalMapping("outer", keys: ["inner"]) }, at: 3, 3,
-            keyPath: "outer.other", saying: "unknown key; did you mean 'inner'?")
+            keyPath: "outer.other", saying: "unknown key (known keys: inner)")
     }
 
     @Test func listElementsAreLocatedOneByOne() throws {

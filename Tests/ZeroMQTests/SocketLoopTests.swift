@@ -159,7 +159,8 @@ import Testing
         try await second.connect(router.endpoints[0][0], on: 0)
         let identity = try await second.withSockets { try $0[0].routingID }
         #expect(identity == Array("second".utf8))
-        let threadName = try await second.withSockets { _ in Thread.current.name }
+        // The OS thread's own name (Foundation's `Thread.current.name` can answer for another thread object).
+        let threadName = try await second.withSockets { _ in currentThreadName() }
         #expect(threadName == second.name)
 
         second.send([Frame("hi")], on: 0)
@@ -199,4 +200,14 @@ import Testing
         }
         #expect(ended)
     }
+}
+
+/// The calling OS thread's name as the kernel knows it.
+private func currentThreadName() -> String? {
+    #if os(Linux)
+    (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    #else
+    Thread.current.name
+    #endif
 }

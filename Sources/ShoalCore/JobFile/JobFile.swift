@@ -4,7 +4,7 @@
 /// Common keys (docs/jobs.md): `kind` (required), `name` (required), `priority` (default 0; higher runs first),
 /// `max_attempts` (default from settings), `timeout` (per attempt; none by default), `hang_timeout` (progress
 /// stall; default from settings), `speculation` (default true).
-public struct JobFile {  // not Sendable: Yams.Node is not; a JobFile lives only while a submission is planned
+public struct JobFile: Sendable {
     /// Where the text came from, for error messages: a path as the user typed it, or a name.
     public var source: String
     /// Relative paths in the job file are resolved against this absolute directory (the submitter's current

@@ -20,6 +20,12 @@ extension YAMLMappingReader {
         return text
     }
 
+    /// A string or a list of strings at `key`. List elements may be empty strings.
+    public func requiredStringOrList(_ key: String) throws(JobFileError) -> StringOrList {
+        guard let value = try optionalStringOrList(key) else { throw missing(key) }
+        return value
+    }
+
     /// A string or a list of strings at `key`, or `nil` when absent. List elements may be empty strings.
     public func optionalStringOrList(_ key: String) throws(JobFileError) -> StringOrList? {
         guard let node = presentValue(key) else { return nil }

@@ -36,10 +36,11 @@ public struct CommandJobPlanner: JobPlanner {
 
     /// `command:` as argv: a list as written, a string through `/bin/sh -c`.
     private static func arguments(_ reader: YAMLMappingReader) throws(JobFileError) -> [String] {
-        switch try reader.optionalStringOrList("command") {
-        case nil:
-            throw reader.error("missing required key", key: "command")
+        switch try reader.requiredStringOrList("command") {
         case .string(let line):
+            guard line.contains(where: { !$0.isWhitespace }) else {
+                throw reader.error("the command is empty", key: "command")
+            }
             return ["/bin/sh", "-c", line]
         case .list(let arguments):
             guard let program = arguments.first else {

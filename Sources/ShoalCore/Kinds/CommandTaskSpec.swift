@@ -69,11 +69,13 @@ public struct CommandTaskSpec: JSONTaskSpec, Equatable {
     }
 
     /// The process's environment: `inherited`, then the job's `env:`, then the `SHOAL_*` variables that
-    /// describe this attempt (the planner refuses `SHOAL_*` names in `env:`).
+    /// describe this attempt (the planner refuses `SHOAL_*` names in `env:`). `PWD` names the working
+    /// directory, as a shell would set it, rather than the worker's.
     public func processEnvironment(
         inheriting inherited: [String: String], taskID: UInt64, attempt: UInt32, outputDirectory: String
     ) -> [String: String] {
         var result = inherited.merging(environment) { _, job in job }
+        result["PWD"] = workingDirectory
         result["SHOAL_JOB_NAME"] = jobName
         result["SHOAL_SHARD_INDEX"] = String(shardIndex)
         result["SHOAL_SHARD_COUNT"] = String(shardCount)

@@ -98,14 +98,15 @@ final class CommandAttempt: Sendable {
         }
         let streams: CommandStreams
         do {
-            streams = try CommandStreams.open(
+            streams = try CommandStreams.prepare(
                 input: spec.input, outputFile: spec.standardOutput == .output ? outputDirectory + "/stdout" : nil)
         } catch {
             return failure(error.description)
         }
         if let reason = state.withLock({ $0.stopReason }) {
             streams.closeAll()
-            return result(ending: nil, stopReason: reason, logTail: "", outputDirectory: outputDirectory)
+            return result(
+                ending: nil, stopReason: reason, inputFailure: nil, logTail: "", outputDirectory: outputDirectory)
         }
 
         let arguments = spec.resolvedArguments(outputDirectory: outputDirectory, attempt: assignment.task.attempt)
@@ -125,7 +126,7 @@ final class CommandAttempt: Sendable {
         }
         streams.closeChildEnds()
         let errors = StandardErrorReader(descriptor: streams.errorPipe, context: context)
-        if let feed = streams.feed { InputFeeder.start(file: feed.file, pipe: feed.pipe, context: context) }
+        let feeder = streams.feed.map { InputFeeder(file: $0.file, pipe: $0.pipe, context: context) }
         state.withLock { state in
             state.process = process
             if state.stopReason != nil { terminate(process) }  // stopped while it was being spawned
@@ -136,21 +137,24 @@ final class CommandAttempt: Sendable {
             }
         }
 
-        process.waitForExit()
+        let observedExit = process.waitForExit()
         let stopReason = state.withLock { state in
             // Whatever the command left running in its group ends with it, so nothing outlives the attempt
             // and stderr reaches its end.
-            process.signalGroup(SIGKILL)
+            if observedExit { process.signalGroup(SIGKILL) }
             state.exited = true
             return state.stopReason
         }
         let ending = process.reap()
         _ = errors.waitForEnd(timeout: Self.stderrDrainLimit)
-        return result(ending: ending, stopReason: stopReason, logTail: errors.logTail, outputDirectory: outputDirectory)
+        return result(
+            ending: ending, stopReason: stopReason, inputFailure: feeder?.failure, logTail: errors.logTail,
+            outputDirectory: outputDirectory)
     }
 
     private func result(
-        ending: CommandProcess.Ending?, stopReason: StopReason?, logTail: String, outputDirectory: String
+        ending: CommandProcess.Ending?, stopReason: StopReason?, inputFailure: String?, logTail: String,
+        outputDirectory: String
     ) -> TaskResult {
         var result = TaskResult(
             task: assignment.task, outcome: .failed, logTail: logTail, counters: context.progress.counters)
@@ -166,6 +170,11 @@ final class CommandAttempt: Sendable {
         case (.timedOut, _):
             result.error = "timed out after \(DurationText.format(.milliseconds(Int64(assignment.timeoutMs))))"
         case (nil, .exited(status: 0)):
+            // A command that read a short input exits 0 all the same; its output is not to be trusted.
+            if let inputFailure {
+                result.error = inputFailure
+                break
+            }
             do {
                 result.outputs = try OutputFiles.collect(in: outputDirectory)
                 result.outcome = .succeeded

@@ -34,6 +34,10 @@ public struct CommandExecutor: TaskExecutor {
         } catch {
             return TaskResult(task: assignment.task, outcome: .failed, error: "invalid command task spec: \(error)")
         }
+        // The spec came over the network: a malformed one fails the attempt, never the worker.
+        guard !spec.arguments.isEmpty else {
+            return TaskResult(task: assignment.task, outcome: .failed, error: "invalid command task spec: no program")
+        }
         let attempt = CommandAttempt(
             spec: spec, assignment: assignment, context: context, inheritedEnvironment: environment,
             gracePeriod: killGracePeriod)

@@ -79,9 +79,14 @@ struct CommandProcess: Sendable {
 
     /// Blocks until the process has exited, without reaping it: while it is an unreaped zombie its pid — the
     /// group id — cannot be reused, so the group can still be signalled safely.
-    func waitForExit() {
+    /// - Returns: `false` if the process cannot be waited for (something else in this process reaped it), and
+    ///   its group must then not be signalled.
+    func waitForExit() -> Bool {
         var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+        while true {
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0 { return true }
+            if errno != EINTR { return false }
+        }
     }
 
     /// Sends `signal` to every process of the group. Only safe before `reap()` (see `waitForExit`).

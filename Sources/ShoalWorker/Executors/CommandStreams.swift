@@ -29,7 +29,7 @@ struct CommandStreams {
 
     /// Opens `input` (if any) for the child's stdin and `outputFile` (if any, created or truncated) for its
     /// stdout, and a pipe for its stderr.
-    static func open(input: String?, outputFile: String?) throws(OpenError) -> CommandStreams {
+    static func prepare(input: String?, outputFile: String?) throws(OpenError) -> CommandStreams {
         var opened: [Int32] = []
         func fail(_ what: String) -> OpenError {
             let reason = String(cString: strerror(errno))
@@ -37,7 +37,7 @@ struct CommandStreams {
             return OpenError(description: "\(what): \(reason)")
         }
         func openFile(_ path: String, _ flags: Int32, _ what: String) throws(OpenError) -> Int32 {
-            let descriptor = systemOpen(path, flags | O_CLOEXEC, 0o644)
+            let descriptor = open(path, flags | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw fail("\(what) \(path)") }
             opened.append(descriptor)
             return descriptor
@@ -94,7 +94,3 @@ struct CommandStreams {
     }
 }
 
-/// open(2), under a name that the static `CommandStreams.open` does not shadow.
-private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
-    open(path, flags, mode)
-}

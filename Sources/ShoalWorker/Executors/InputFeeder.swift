@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -8,16 +9,22 @@ import Darwin
 
 /// Copies a shard's input file into the command's stdin pipe on a thread of its own, reporting the bytes
 /// delivered as the attempt's progress: the honest measure of how far a streaming command has read.
-enum InputFeeder {
+final class InputFeeder: Sendable {
+    private let readFailure = Mutex<String?>(nil)
+
     /// Starts copying `file` into `pipe`; both descriptors are the feeder's, closed when it is done. A command
     /// that exits without reading everything ends the copy (the write fails with EPIPE).
-    static func start(file: Int32, pipe: Int32, context: TaskContext) {
-        let thread = Thread { copy(file: file, pipe: pipe, context: context) }
+    init(file: Int32, pipe: Int32, context: TaskContext) {
+        let thread = Thread { [self] in copy(file: file, pipe: pipe, context: context) }
         thread.name = "shoal-stdin-\(context.task.taskID).\(context.task.attempt)"
         thread.start()
     }
 
-    private static func copy(file: Int32, pipe: Int32, context: TaskContext) {
+    /// Why reading the input failed, if it did. The pipe is closed only after this is set, so once the
+    /// command has exited (it saw end of file, or never read that far) the answer is final.
+    var failure: String? { readFailure.withLock { $0 } }
+
+    private func copy(file: Int32, pipe: Int32, context: TaskContext) {
         defer {
             close(file)
             close(pipe)
@@ -35,6 +42,11 @@ enum InputFeeder {
         while true {
             let count = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
+            if count < 0 {
+                // Without this the command would see a short input as a complete one.
+                let reason = String(cString: strerror(errno))
+                readFailure.withLock { $0 = "cannot read the input: \(reason)" }
+            }
             guard count > 0 else { return }
             guard writeAll(buffer[0..<count], to: pipe) else { return }
             delivered += UInt64(count)
@@ -42,7 +54,7 @@ enum InputFeeder {
         }
     }
 
-    private static func writeAll(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) -> Bool {
+    private func writeAll(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) -> Bool {
         var rest = bytes
         while !rest.isEmpty {
             let written = rest.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

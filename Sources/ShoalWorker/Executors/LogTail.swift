@@ -13,7 +13,8 @@ struct LogTail: Sendable {
     mutating func append(_ line: String) {
         var line = line
         if line.utf8.count + 1 > maximumBytes {
-            line = String(decoding: line.utf8.prefix(maximumBytes - 4), as: UTF8.self) + "…"
+            // Room for the ellipsis, and for a character cut in half becoming U+FFFD (3 bytes).
+            line = String(decoding: line.utf8.prefix(maximumBytes - 8), as: UTF8.self) + "…"
         }
         lines.append(line)
         byteCount += line.utf8.count + 1

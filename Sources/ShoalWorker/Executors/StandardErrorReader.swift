@@ -14,8 +14,9 @@ import Darwin
 /// Blocking reads never run on Swift's cooperative pool; the supervisor thread waits for the end with a bound
 /// (`waitForEnd`), since a process that escaped the task's process group may keep the pipe open.
 final class StandardErrorReader: Sendable {
-    /// Longer lines are cut: a line is for a person, and a reporter line is short.
-    static let maximumLineBytes = 8192
+    /// Longer lines are cut (and end in "…"): a line is for a person, a reporter line is short, and a few
+    /// long lines should still fit the tail's 8 KiB.
+    static let maximumLineBytes = 2048
 
     private let tail = Mutex(LogTail())
     private let finished = DispatchSemaphore(value: 0)
@@ -43,7 +44,7 @@ final class StandardErrorReader: Sendable {
 
     private func readLines(_ descriptor: Int32, context: TaskContext) {
         defer { close(descriptor) }
-        var pending: [UInt8] = []
+        var pending = PendingLine()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -51,23 +52,40 @@ final class StandardErrorReader: Sendable {
             guard count > 0 else { break }
             var chunk = buffer[0..<count]
             while let newline = chunk.firstIndex(of: UInt8(ascii: "\n")) {
-                append(chunk[..<newline], to: &pending)
-                handle(pending, context: context)
-                pending.removeAll(keepingCapacity: true)
+                pending.append(chunk[..<newline])
+                handle(pending.take(), context: context)
                 chunk = chunk[(newline + 1)...]
             }
-            append(chunk, to: &pending)
+            pending.append(chunk)
         }
-        if !pending.isEmpty { handle(pending, context: context) }
+        if !pending.isEmpty { handle(pending.take(), context: context) }
     }
 
-    private func append(_ bytes: ArraySlice<UInt8>, to pending: inout [UInt8]) {
-        pending.append(contentsOf: bytes.prefix(Self.maximumLineBytes - pending.count))
+    /// The line being read, up to `maximumLineBytes`.
+    private struct PendingLine {
+        private var bytes: [UInt8] = []
+        private var truncated = false
+
+        var isEmpty: Bool { bytes.isEmpty }
+
+        mutating func append(_ more: ArraySlice<UInt8>) {
+            let room = StandardErrorReader.maximumLineBytes - bytes.count
+            if more.count > room { truncated = true }
+            bytes.append(contentsOf: more.prefix(room))
+        }
+
+        /// The line so far, as text; then starts a new one.
+        mutating func take() -> String {
+            var line = String(decoding: bytes, as: UTF8.self)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if truncated { line += "…" }
+            bytes.removeAll(keepingCapacity: true)
+            truncated = false
+            return line
+        }
     }
 
-    private func handle(_ bytes: [UInt8], context: TaskContext) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        if line.hasSuffix("\r") { line.removeLast() }
+    private func handle(_ line: String, context: TaskContext) {
         switch ReporterLine(line) {
         case .status(let message): context.report(status: message)
         case .counter(let name, let amount): context.increment(counter: name, by: amount)

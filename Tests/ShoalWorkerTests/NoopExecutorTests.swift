@@ -1,0 +1,57 @@
+import ShoalCore
+import ShoalProtocol
+import ShoalTestSupport
+import ShoalWorker
+import Testing
+import ZeroMQ
+
+/// `NoopExecutor`, and the standard registry that holds it.
+@Suite struct NoopExecutorTests {
+    private func assignment(_ spec: NoopTaskSpec) -> TaskAssignment {
+        TaskAssignment(task: TaskRef(taskID: 3, attempt: 2), jobID: 1, kind: "noop", spec: Frame(spec.jsonBytes()))
+    }
+
+    private func context() -> TaskContext {
+        TaskContext(task: TaskRef(taskID: 3, attempt: 2), scratchDirectory: "/nonexistent")
+    }
+
+    @Test func succeedsAfterItsSleep() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try await withDeadline(.seconds(10)) {
+            await NoopExecutor().run(assignment(NoopTaskSpec(sleepMs: 50, fail: false)), context: context())
+        }
+        #expect(clock.now - started >= .milliseconds(50))
+        #expect(result.outcome == .succeeded)
+        #expect(result.task == TaskRef(taskID: 3, attempt: 2))
+    }
+
+    @Test func failsWhenTheSpecSaysSo() async throws {
+        let result = await NoopExecutor().run(assignment(NoopTaskSpec(sleepMs: 0, fail: true)), context: context())
+        #expect(result.outcome == .failed)
+        #expect(result.error == "failed on purpose (fail_shards)")
+    }
+
+    @Test func cancellationEndsTheSleepAtOnce() async throws {
+        let assignment = assignment(NoopTaskSpec(sleepMs: 60_000, fail: false))
+        let context = context()
+        let running = Task { await NoopExecutor().run(assignment, context: context) }
+        running.cancel()
+        let result = try await withDeadline(.seconds(5)) { await running.value }
+        #expect(result.outcome == .cancelled)
+    }
+
+    @Test func anInvalidSpecFails() async {
+        let bad = TaskAssignment(task: TaskRef(taskID: 3, attempt: 2), jobID: 1, kind: "noop", spec: Frame("[]"))
+        let result = await NoopExecutor().run(bad, context: context())
+        #expect(result.outcome == .failed)
+        #expect(result.error.hasPrefix("invalid noop task spec"))
+    }
+
+    @Test func theStandardRegistriesAgreeOnTheKinds() {
+        #expect(ExecutorRegistry.standard.kinds == ["command", "noop"])
+        #expect(ExecutorRegistry.standard.executor(for: "noop")?.kind == "noop")
+        #expect(ExecutorRegistry.standard.executor(for: "etl") == nil)
+        #expect(JobKindRegistry.standard.kinds == ExecutorRegistry.standard.kinds)
+    }
+}
