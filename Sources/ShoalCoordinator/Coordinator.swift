@@ -62,15 +62,15 @@ public final class Coordinator: Service {
     /// Serves until graceful shutdown (SIGINT/SIGTERM through a `ServiceGroup`) or cancellation.
     public func run() async throws {
         let engine = try CoordinatorEngine(coordinator: self)
-        let (inputs, continuation) = AsyncStream<CoordinatorEngine.Input>.makeStream()
+        let inbox = Inbox<CoordinatorEngine.Input>()
         let forwarder = Task { [loop] in
-            for await item in loop.inbound { continuation.yield(.socket(item)) }
-            continuation.finish()
+            for await item in loop.inbound { inbox.post(.socket(item)) }
+            inbox.finish()
         }
         let ticker = Task { [interval = settings.heartbeatInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval / 2)
-                continuation.yield(.tick)
+                inbox.post(.tick)
             }
         }
         logger.info("coordinator ready", metadata: [
@@ -82,8 +82,16 @@ public final class Coordinator: Service {
             forwarder.cancel()
         }
         do {
-            for await input in inputs.cancelOnGracefulShutdown() {
-                try engine.handle(input, now: .now)
+            try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    while let batch = await inbox.next() {
+                        try engine.handle(batch, now: .now)
+                    }
+                } onGracefulShutdown: {
+                    inbox.finish()
+                }
+            } onCancel: {
+                inbox.finish()
             }
         } catch {
             logger.critical("coordinator stopping: \(error)")

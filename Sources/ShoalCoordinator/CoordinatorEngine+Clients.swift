@@ -24,8 +24,7 @@ extension CoordinatorEngine {
                 return refuse(routing, .notFound, inReplyTo: message.type.rawValue, requestID: request.requestID,
                               "no job \(request.jobID)", socket: Coordinator.Socket.clients)
             }
-            try carryOut(scheduler.cancelJob(request.jobID, reason: request.reason.isEmpty ? "cancelled" : request.reason),
-                         now: now)
+            decide(scheduler.cancelJob(request.jobID, reason: request.reason.isEmpty ? "cancelled" : request.reason))
             answerStatus(request.requestID, job: request.jobID, task: 0, routing: routing, now: now)
         case .drainWorker(let request):
             guard scheduler.isRegistered(request.workerID) else {
@@ -33,10 +32,10 @@ extension CoordinatorEngine {
                               "no registered worker '\(request.workerID)'", socket: Coordinator.Socket.clients)
             }
             sendToWorker(request.workerID, Drain(reason: "shoal drain"))
-            try carryOut(scheduler.drain(request.workerID), now: now)
+            decide(scheduler.drain(request.workerID))
             answerStatus(request.requestID, job: 0, task: 0, routing: routing, now: now)
         case .ping:
-            if let reply = responder.reply(to: frames) { loop.send(reply, on: Coordinator.Socket.clients) }
+            if let reply = responder.reply(to: frames) { post(reply, on: Coordinator.Socket.clients) }
         default:
             refuse(routing, .unknownType, inReplyTo: message.type.rawValue,
                    "\(message.type) is not served on the client endpoint", socket: Coordinator.Socket.clients)
@@ -48,7 +47,7 @@ extension CoordinatorEngine {
     /// while its job is unfinished resumes that job (unless `restart`).
     func accept(_ submit: SubmitJob, routing: Frame, now: ContinuousClock.Instant) throws {
         let reply = { (message: JobAccepted) in
-            self.loop.send([routing] + ShoalCodec.encode(message), on: Coordinator.Socket.clients)
+            self.post([routing] + ShoalCodec.encode(message), on: Coordinator.Socket.clients)
         }
         guard let text = submit.spec.utf8String else {
             return refuse(routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
@@ -70,7 +69,7 @@ extension CoordinatorEngine {
                 logger.info("resubmitted job resumes", metadata: ["job": "\(existing)"])
                 return reply(JobAccepted(requestID: submit.requestID, jobID: existing, resumed: true))
             }
-            try carryOut(scheduler.cancelJob(existing, reason: "restarted by a new submission"), now: now)
+            decide(scheduler.cancelJob(existing, reason: "restarted by a new submission"))
         }
         let record = JobRecord(
             name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,
@@ -79,7 +78,7 @@ extension CoordinatorEngine {
             specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count)
         let (stored, tasks) = try store.insertJob(record, tasks: plan.tasks)
         records[stored.id] = stored
-        try carryOut(scheduler.addJob(stored.descriptor, tasks: tasks), now: now)
+        decide(scheduler.addJob(stored.descriptor, tasks: tasks))
         publish(topic: "job.\(stored.id)", kind: "job", ["job": "\(stored.id)", "state": "queued", "name": stored.name])
         logger.info("job accepted", metadata: [
             "job": "\(stored.id)", "name": "\(stored.name)", "kind": "\(stored.kind)", "tasks": "\(tasks.count)",
@@ -94,7 +93,7 @@ extension CoordinatorEngine {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let document = try encoder.encode(status)
-            loop.send([routing] + ShoalCodec.encode(StatusReport(requestID: requestID, document: Frame([UInt8](document)))),
+            post([routing] + ShoalCodec.encode(StatusReport(requestID: requestID, document: Frame([UInt8](document)))),
                       on: Coordinator.Socket.clients)
         } catch let error as StatusError {
             refuse(routing, .notFound, inReplyTo: MessageType.status.rawValue, requestID: requestID,
@@ -122,18 +121,20 @@ extension CoordinatorEngine {
             let live = scheduler.liveStatus(of: record.id, now: now)
             var current = record
             if let live { current.state = live.state }
-            let committedBytes = try store.committedInputBytes(ofJob: record.id)
+            // A live job's numbers come from memory: status is polled while a million-task job runs.
             return JobStatus(
                 record: current, counts: live?.counts ?? Self.finishedCounts(record),
                 retries: try live?.retries ?? store.retries(ofJob: record.id), records: live?.records ?? 0,
-                bytes: committedBytes &+ (live?.bytes ?? 0), counters: try store.counters(ofJob: record.id),
+                bytes: try live?.bytes ?? store.committedInputBytes(ofJob: record.id),
+                counters: try store.counters(ofJob: record.id),
                 running: live?.running ?? [], troubles: try store.troubles(ofJob: record.id, limit: jobID == 0 ? 3 : 20))
         }
         var detail: TaskDetail?
         if taskID != 0 {
-            guard let found = try store.taskDetail(taskID, job: jobID) else {
+            guard var found = try store.taskDetail(taskID, job: jobID) else {
                 throw StatusError(message: "job \(jobID) has no task \(taskID)")
             }
+            if let state = scheduler.state(ofTask: taskID) { found.state = state }
             detail = found
         }
         return ClusterStatus(coordinator: summary, jobs: jobs, workers: scheduler.workerStatuses(now: now), task: detail)

@@ -7,7 +7,7 @@ extension CoordinatorEngine {
     /// A message on the worker endpoint. The routing id is the worker's id (workers set it to their HELLO
     /// `worker_id`), so a RESULT is attributed — and fenced — even before a restarted coordinator has heard
     /// the worker's HELLO.
-    func handleWorkerMessage(_ frames: [Frame], now: ContinuousClock.Instant) throws {
+    func handleWorkerMessage(_ frames: [Frame], now: ContinuousClock.Instant) {
         guard let routing = frames.first, frames.count >= 2 else { return }
         let message: ShoalMessage
         do {
@@ -19,20 +19,20 @@ extension CoordinatorEngine {
         let worker = routing.utf8String ?? ""
         switch message {
         case .hello(let hello):
-            try register(hello, routing: routing, now: now)
+            register(hello, routing: routing, now: now)
         case .heartbeat(let heartbeat):
             guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
             scheduler.heartbeat(from: worker, progress: heartbeat.progress, now: now)
-        case .result(let result):
-            try carryOut(scheduler.result(result, from: worker, now: now), now: now)
+        case .result(let batch):
+            for result in batch.results { decide(scheduler.result(result, from: worker, now: now)) }
         case .drain(let drain):
             guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
             logger.info("worker draining", metadata: ["worker": "\(worker)", "reason": "\(drain.reason)"])
-            try carryOut(scheduler.drain(worker), now: now)
+            decide(scheduler.drain(worker))
         case .bye(let bye):
-            try carryOut(scheduler.bye(from: worker, returned: bye.returned, reason: bye.reason, now: now), now: now)
+            decide(scheduler.bye(from: worker, returned: bye.returned, reason: bye.reason, now: now))
         case .ping:
-            if let reply = responder.reply(to: frames) { loop.send(reply, on: Coordinator.Socket.workers) }
+            if let reply = responder.reply(to: frames) { post(reply, on: Coordinator.Socket.workers) }
         case .error(let error):
             logger.warning("worker reported an error", metadata: ["worker": "\(worker)", "error": "\(error.message)"])
         default:
@@ -42,7 +42,7 @@ extension CoordinatorEngine {
     }
 
     /// HELLO: negotiate the version, register, answer WELCOME (docs/protocol.md, section 5.1).
-    func register(_ hello: Hello, routing: Frame, now: ContinuousClock.Instant) throws {
+    func register(_ hello: Hello, routing: Frame, now: ContinuousClock.Instant) {
         let ours = ProtocolVersion.supported
         let version = min(ours.upperBound, hello.maxVersion)
         guard version >= max(ours.lowerBound, hello.minVersion) else {
@@ -69,7 +69,7 @@ extension CoordinatorEngine {
             heartbeatIntervalMs: UInt32(clamping: settings.heartbeatInterval.milliseconds),
             heartbeatTimeoutMs: UInt32(clamping: settings.heartbeatTimeout.milliseconds),
             maxPayloadFrameBytes: UInt64(ProtocolLimits.standard.maxPayloadFrameBytes)))
-        try carryOut(directives, now: now)
+        decide(directives)
     }
 
     func refuseUnregistered(_ routing: Frame, _ type: MessageType) {
@@ -80,12 +80,12 @@ extension CoordinatorEngine {
     /// Answers what does not decode with ERROR (never an ERROR, EVENT or PONG: no refusal ping-pong).
     func refuseUndecodable(_ frames: [Frame], socket: Int, error: ProtocolError) {
         logger.debug("undecodable message", metadata: ["socket": "\(socket)", "error": "\(error)"])
-        if let reply = responder.reply(to: frames) { loop.send(reply, on: socket) }
+        if let reply = responder.reply(to: frames) { post(reply, on: socket) }
     }
 
     func refuse(_ routing: Frame, _ code: ErrorReply.Code, inReplyTo type: UInt8, requestID: UInt64 = 0,
                 _ text: String, socket: Int) {
         let reply = ErrorReply(code: code, inReplyTo: type, requestID: requestID, message: text)
-        loop.send([routing] + ShoalCodec.encode(reply), on: socket)
+        post([routing] + ShoalCodec.encode(reply), on: socket)
     }
 }

@@ -8,6 +8,12 @@ import ZeroMQ
 /// and carries out its directives in the one order that keeps the promises — commit outputs, persist in one
 /// transaction, then send.
 ///
+/// Inputs come in batches (whatever arrived while the previous batch was handled, `Inbox`). Every input of a
+/// batch only *decides* — scheduler directives and outgoing messages pile up — and `settle` then carries out
+/// the whole batch: commits, one store transaction, one dispatch round, and only then the messages (group
+/// commit). Under load a batch holds hundreds of results, so a task costs a few row writes, not a transaction,
+/// a dispatch scan and a message of its own.
+///
 /// Confined to the coordinator's run task: not `Sendable`, touched by one task only.
 final class CoordinatorEngine {
     /// What the engine reacts to.
@@ -26,6 +32,10 @@ final class CoordinatorEngine {
     var eventSequence: UInt64 = 0
     var lastHeartbeatSent = ContinuousClock.now
     var lastProgressEvent = ContinuousClock.now
+    /// Directives decided in the current batch, carried out by `settle`.
+    var decided: [SchedulerDirective] = []
+    /// Messages of the current batch, sent by `settle` once what they announce is durable.
+    var outbox: [(socket: Int, frames: [Frame])] = []
     var logger: Logger { coordinator.logger }
     var loop: SocketLoop { coordinator.loop }
     var store: StateStore { coordinator.store }
@@ -64,19 +74,27 @@ final class CoordinatorEngine {
                 let age = Duration.milliseconds(Int64(max(0, wallNow - lease.startedAt) * 1000))
                 scheduler.restoreLease(lease.attempt, worker: lease.worker, startedAt: now - age, now: now)
             }
-            try carryOut(reconciled + directives, now: now)
+            decide(reconciled + directives)
             logger.info("resumed job", metadata: [
                 "job": "\(reloaded.record.id)", "name": "\(reloaded.record.name)",
                 "leases": "\(reloaded.leases.count)",
             ])
         }
+        try settle(now: now)
+    }
+
+    /// Handles a batch of inputs, then carries out everything they decided.
+    func handle(_ batch: [Input], now: ContinuousClock.Instant) throws {
+        for input in batch { try handle(input, now: now) }
+        decide(scheduler.dispatch(now: now))
+        try settle(now: now)
     }
 
     func handle(_ input: Input, now: ContinuousClock.Instant) throws {
         switch input {
         case .socket(.message(let socket, let frames)):
             switch socket {
-            case Coordinator.Socket.workers: try handleWorkerMessage(frames, now: now)
+            case Coordinator.Socket.workers: handleWorkerMessage(frames, now: now)
             case Coordinator.Socket.clients: try handleClientMessage(frames, now: now)
             default: break
             }
@@ -88,22 +106,28 @@ final class CoordinatorEngine {
         case .socket(.event):
             break
         case .tick:
-            try carryOut(scheduler.tick(now: now), now: now)
+            decide(scheduler.tick(now: now))
             sendHeartbeats(now: now)
             publishProgress(now: now)
         }
-        try carryOut(scheduler.dispatch(now: now), now: now)
     }
 
-    /// Carries out directives: commits first (which may produce more directives), then one transaction for
-    /// everything to persist, then the messages.
-    func carryOut(_ initial: [SchedulerDirective], now: ContinuousClock.Instant) throws {
-        guard !initial.isEmpty else { return }
-        var directives: [SchedulerDirective] = []
-        var pending = initial[...]
-        while let directive = pending.popFirst() {
-            directives.append(directive)
-            guard case .commit(let commit) = directive else { continue }
+    func decide(_ directives: [SchedulerDirective]) {
+        decided.append(contentsOf: directives)
+    }
+
+    /// Queues a message to go out at the end of the batch, after the batch's state is durable.
+    func post(_ frames: [Frame], on socket: Int) {
+        outbox.append((socket, frames))
+    }
+
+    /// Carries out what the batch decided: commits first (which decide more), then one transaction for
+    /// everything to persist, then the messages, in the order they were decided.
+    func settle(now: ContinuousClock.Instant) throws {
+        var index = 0
+        while index < decided.count {
+            defer { index += 1 }
+            guard case .commit(let commit) = decided[index] else { continue }
             var more: [SchedulerDirective]
             do {
                 let outcome = try committer.commit(
@@ -119,16 +143,28 @@ final class CoordinatorEngine {
                 logger.error("commit failed", metadata: ["task": "\(commit.task)", "error": "\(error)"])
                 more = scheduler.commitFailed(commit.task, error: "\(error)", now: now)
             }
-            pending = (more + Array(pending))[...]
+            decided.append(contentsOf: more)
         }
+        let directives = decided
+        decided.removeAll(keepingCapacity: true)
         try store.apply(directives)
+        let replies = outbox
+        outbox.removeAll(keepingCapacity: true)
+        for (socket, frames) in replies { loop.send(frames, on: socket) }
         for directive in directives { send(directive, now: now) }
+        for (socket, frames) in outbox { loop.send(frames, on: socket) }
+        outbox.removeAll(keepingCapacity: true)
     }
 
     /// Sends what one directive says to send, and publishes its events.
     func send(_ directive: SchedulerDirective, now: ContinuousClock.Instant) {
         switch directive {
         case .start(let worker, let attempts):
+            // A job's first start is when it goes from queued to running (the store recorded it already).
+            for job in Set(attempts.map(\.job)).sorted() where records[job]?.state == .queued {
+                records[job]?.state = .running
+                publish(topic: "job.\(job)", kind: "job", ["job": "\(job)", "state": JobState.running.rawValue])
+            }
             // Stay well inside the message limits: at most 1,000 assignments per TASK.
             for chunk in stride(from: 0, to: attempts.count, by: 1_000) {
                 let batch = TaskBatch(attempts[chunk..<min(chunk + 1_000, attempts.count)].map { start in
@@ -204,7 +240,7 @@ final class CoordinatorEngine {
     }
 
     func sendToWorker(_ worker: WorkerID, _ message: some WireMessage) {
-        loop.send([Frame(worker)] + ShoalCodec.encode(message), on: Coordinator.Socket.workers)
+        post([Frame(worker)] + ShoalCodec.encode(message), on: Coordinator.Socket.workers)
     }
 
     func publish(topic: String, kind: String, _ document: [String: String]) {
@@ -213,7 +249,7 @@ final class CoordinatorEngine {
         let event = ClusterEvent(
             sequence: eventSequence, timeMs: UInt64(Date().timeIntervalSince1970 * 1000), kind: kind,
             document: Frame([UInt8](json)))
-        loop.send(ShoalCodec.encodeEvent(topic: topic, event), on: Coordinator.Socket.events)
+        post(ShoalCodec.encodeEvent(topic: topic, event), on: Coordinator.Socket.events)
     }
 
     /// Graceful shutdown: workers are told nothing (they keep running their attempts and reconnect to the next

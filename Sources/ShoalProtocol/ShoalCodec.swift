@@ -60,7 +60,7 @@ public enum ShoalCodec {
         case .bye: return .bye(try Bye(body: &reader, payloads: payloads))
         case .drain: return .drain(try Drain(body: &reader, payloads: payloads))
         case .task: return .task(try TaskBatch(body: &reader, payloads: payloads))
-        case .result: return .result(try TaskResult(body: &reader, payloads: payloads))
+        case .result: return .result(try ResultBatch(body: &reader, payloads: payloads))
         case .cancel: return .cancel(try CancelTasks(body: &reader, payloads: payloads))
         case .ping: return .ping(try Ping(body: &reader, payloads: payloads))
         case .pong: return .pong(try Pong(body: &reader, payloads: payloads))

@@ -8,7 +8,7 @@ public enum ShoalMessage: Sendable, Equatable {
     case bye(Bye)
     case drain(Drain)
     case task(TaskBatch)
-    case result(TaskResult)
+    case result(ResultBatch)
     case cancel(CancelTasks)
     case ping(Ping)
     case pong(Pong)

@@ -16,4 +16,11 @@ public protocol TaskExecutor: Sendable {
     ///   - assignment: the attempt, with the kind-specific spec the planner made.
     ///   - context: where to report progress, and a private scratch directory.
     func run(_ assignment: TaskAssignment, context: TaskContext) async -> TaskResult
+
+    /// Whether attempts use `TaskContext.scratchDirectory`; the worker creates and removes it only then.
+    var usesScratchDirectory: Bool { get }
+}
+
+extension TaskExecutor {
+    public var usesScratchDirectory: Bool { true }
 }

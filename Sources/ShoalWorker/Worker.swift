@@ -77,15 +77,15 @@ public final class Worker: Service {
     /// Works until dismissed or drained (SIGTERM/SIGINT through a `ServiceGroup`, or `shoal drain`).
     /// - Throws: `WorkerError` when the coordinator refuses this worker (another protocol version).
     public func run() async throws {
-        let (inputs, continuation) = AsyncStream<WorkerEngine.Input>.makeStream()
-        let engine = WorkerEngine(worker: self, inputs: continuation)
+        let inbox = Inbox<WorkerEngine.Input>()
+        let engine = WorkerEngine(worker: self, inputs: inbox)
         let forwarder = Task { [loop] in
-            for await item in loop.inbound { continuation.yield(.socket(item)) }
+            for await item in loop.inbound { inbox.post(.socket(item)) }
         }
         let ticker = Task { [interval = configuration.heartbeatInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval / 2)
-                continuation.yield(.tick)
+                inbox.post(.tick)
             }
         }
         defer {
@@ -94,19 +94,28 @@ public final class Worker: Service {
         }
         let failure: Error? = await withGracefulShutdownHandler {
             engine.begin(now: .now)
-            for await input in inputs {
+            while let batch = await inbox.next() {
                 do {
-                    if try engine.handle(input, now: .now) == .finished { return nil }
+                    for input in batch {
+                        guard try engine.handle(input, now: .now) == .continuing else {
+                            engine.flush(now: .now)
+                            return nil
+                        }
+                    }
                 } catch {
                     return error
                 }
+                engine.flush(now: .now)
             }
             return nil
         } onGracefulShutdown: {
-            continuation.yield(.drain(reason: "signal"))
+            inbox.post(.drain(reason: "signal"))
         }
         engine.cancelAll()
         await loop.stop()
+        // The attempts' scratch directories are gone with them; their parent goes too when it is empty
+        // (rmdir refuses otherwise, so a cancelled attempt still cleaning up keeps its files).
+        rmdir((configuration.scratchDirectory as NSString).appendingPathComponent("shoal-\(configuration.id)"))
         if let failure { throw failure }
         logger.info("worker stopped", metadata: ["worker": "\(configuration.id)"])
     }

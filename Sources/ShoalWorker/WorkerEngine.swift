@@ -5,7 +5,8 @@ import ShoalProtocol
 import ZeroMQ
 
 /// The worker's logic behind its socket: registration, running attempts, heartbeats, coordinator liveness,
-/// drain. Confined to the worker's run task.
+/// drain. Confined to the worker's run task, which hands it its inputs in batches (`Inbox`): results that end
+/// during one batch leave together, in as few RESULT messages as the limits allow.
 final class WorkerEngine {
     enum Input: Sendable {
         case socket(SocketLoop.Inbound)
@@ -22,11 +23,14 @@ final class WorkerEngine {
     struct Running {
         let handle: Task<Void, Never>
         let context: TaskContext
+        let scratchCreated: Bool
     }
 
     let worker: Worker
-    let inputs: AsyncStream<Input>.Continuation
+    let inputs: Inbox<Input>
     var running: [TaskRef: Running] = [:]
+    /// Results of attempts that ended in the current batch, sent by `flush` (or before any other message).
+    var finishedResults: [TaskResult] = []
     /// Attempts handed back in BYE: their late results are not sent.
     var returned: Set<TaskRef> = []
     var registered = false
@@ -41,7 +45,7 @@ final class WorkerEngine {
     var configuration: Worker.Configuration { worker.configuration }
     var logger: Logger { worker.logger }
 
-    init(worker: Worker, inputs: AsyncStream<Input>.Continuation) {
+    init(worker: Worker, inputs: Inbox<Input>) {
         self.worker = worker
         self.inputs = inputs
         heartbeatInterval = worker.configuration.heartbeatInterval
@@ -122,26 +126,38 @@ final class WorkerEngine {
         guard running[attempt] == nil else { return }
         guard drainDeadline == nil, let executor = worker.executors.executor(for: assignment.kind) else {
             let reason = drainDeadline != nil ? "the worker is draining" : "this worker has no '\(assignment.kind)' executor"
-            send(TaskResult(task: attempt, outcome: drainDeadline != nil ? .cancelled : .failed, error: reason), now: now)
+            finishedResults.append(
+                TaskResult(task: attempt, outcome: drainDeadline != nil ? .cancelled : .failed, error: reason))
             return
         }
         let scratch = (configuration.scratchDirectory as NSString)
             .appendingPathComponent("shoal-\(configuration.id)/task-\(attempt.taskID)-attempt-\(attempt.attempt)")
-        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        if executor.usesScratchDirectory {
+            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        }
         let context = TaskContext(task: attempt, scratchDirectory: scratch)
         let inputs = self.inputs
         let handle = Task {
             let result = await executor.run(assignment, context: context)
-            inputs.yield(.finished(attempt, result))
+            inputs.post(.finished(attempt, result))
         }
-        running[attempt] = Running(handle: handle, context: context)
+        running[attempt] = Running(handle: handle, context: context, scratchCreated: executor.usesScratchDirectory)
     }
 
     func finish(_ attempt: TaskRef, _ result: TaskResult, now: ContinuousClock.Instant) {
         guard let ended = running.removeValue(forKey: attempt) else { return }
-        try? FileManager.default.removeItem(atPath: ended.context.scratchDirectory)
+        if ended.scratchCreated { try? FileManager.default.removeItem(atPath: ended.context.scratchDirectory) }
         if returned.contains(attempt) { return }
-        send(result, now: now)
+        finishedResults.append(result)
+    }
+
+    /// Sends the results that ended since the last flush; the end of every batch of inputs calls it.
+    func flush(now: ContinuousClock.Instant) {
+        guard !finishedResults.isEmpty else { return }
+        let results = finishedResults
+        finishedResults = []
+        lastSent = now
+        for batch in ResultBatch.packing(results) { worker.loop.send(ShoalCodec.encode(batch), on: 0) }
     }
 
     func tick(now: ContinuousClock.Instant) -> Step {
@@ -170,7 +186,7 @@ final class WorkerEngine {
         Task {
             try? await loop.disconnect(endpoint, on: 0)
             try? await loop.connect(endpoint, on: 0)
-            inputs.yield(.tick)
+            inputs.post(.tick)
         }
         sendHello(now: now)
     }
@@ -212,7 +228,10 @@ final class WorkerEngine {
         for attempt in running.values { attempt.handle.cancel() }
     }
 
+    /// Sends `message` after any results still waiting, so the coordinator sees events in the order they
+    /// happened (a result before the BYE that follows it).
     func send(_ message: some WireMessage, now: ContinuousClock.Instant) {
+        flush(now: now)
         lastSent = now
         worker.loop.send(ShoalCodec.encode(message), on: 0)
     }

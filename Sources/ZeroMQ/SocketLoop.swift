@@ -1,3 +1,4 @@
+import CZeroMQ
 import Foundation
 import Synchronization
 
@@ -51,8 +52,9 @@ public final class SocketLoop: Sendable {
         let mailbox = Mailbox()
         let endpoints = try await withCheckedThrowingContinuation { (ready: CheckedContinuation<[[String]], Error>) in
             let thread = Thread {
-                // corelibs Foundation applies a name set before `start()` only to the object, not the OS thread.
-                Thread.current.name = name
+                // corelibs Foundation applies a name set before `start()` only to the object, and setting
+                // `Thread.current.name` does not always reach the kernel: name the OS thread directly.
+                shoal_set_current_thread_name(name)
                 LoopThread.run(
                     context: context, specs: sockets, mailbox: mailbox, inbound: continuation, ready: ready)
             }

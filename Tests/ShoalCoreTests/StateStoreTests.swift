@@ -90,4 +90,18 @@ import ZeroMQ
         #expect(try store.job(job.id)?.finishedAt != nil)
         #expect(try store.unfinishedJob(specHash: "h1") == nil)
     }
+
+    /// Ids arrive from the network; SQLite integers stop at `Int64.max`. Beyond it nothing exists — no trap.
+    @Test func idsBeyondSQLiteIntegersNameNothing() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        let (job, tasks) = try store.insertJob(record(tasks: 1), tasks: planned(1))
+        #expect(try store.job(.max) == nil)
+        #expect(try store.job(UInt64(Int64.max) + 1) == nil)
+        #expect(try store.taskDetail(.max, job: job.id) == nil)
+        #expect(try store.taskDetail(tasks[0].id, job: .max) == nil)
+        #expect(try store.attempts(ofTask: .max).isEmpty)
+        #expect(try store.taskID(job: .max, index: 0) == nil)
+        #expect(try store.taskID(job: job.id, index: 0) == tasks[0].id)
+    }
 }

@@ -171,17 +171,22 @@ extension Golden {
         ])
 
     static let result = Golden(
-        name: "RESULT with two outputs",
-        message: .result(TaskResult(
-            task: TaskRef(taskID: 100, attempt: 1), outcome: .failed, exitStatus: -1, signal: 15, error: "bad €",
-            logTail: "line1\nline2",
-            counters: [Counter(name: "records", value: 42), Counter(name: "delta", value: .min)],
-            outputs: [NamedFrame(name: "grad", frame: Frame(floats: [1.0])), NamedFrame(name: "rows", frame: Frame([]))])),
+        name: "RESULT of two attempts, the first with two outputs",
+        message: .result(ResultBatch([
+            TaskResult(
+                task: TaskRef(taskID: 100, attempt: 1), outcome: .failed, exitStatus: -1, signal: 15, error: "bad €",
+                logTail: "line1\nline2",
+                counters: [Counter(name: "records", value: 42), Counter(name: "delta", value: .min)],
+                outputs: [NamedFrame(name: "grad", frame: Frame(floats: [1.0])), NamedFrame(name: "rows", frame: Frame([]))]),
+            TaskResult(task: TaskRef(taskID: 101, attempt: 2), outcome: .succeeded, exitStatus: 0,
+                       outputs: [NamedFrame(name: "out", frame: Frame([0xAB]))]),
+        ])),
         frames: [
             [0x53, 0x48, 0x01, 0x11],  // "SH", version 1, type 0x11 RESULT
             [
-                0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // task.task_id = 100
-                0x01, 0x00, 0x00, 0x00,  // task.attempt = 1
+                0x02, 0x00, 0x00, 0x00,  // results: count 2
+                0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // results[0].task.task_id = 100
+                0x01, 0x00, 0x00, 0x00,  // results[0].task.attempt = 1
                 0x01,  // outcome = 1 failed
                 0xFF, 0xFF, 0xFF, 0xFF,  // exit_status = -1 (i32)
                 0x0F, 0x00, 0x00, 0x00,  // signal = 15
@@ -199,18 +204,30 @@ extension Golden {
                 0x02, 0x00, 0x00, 0x00,  // outputs: count 2
                 0x04, 0x00, 0x00, 0x00, 0x67, 0x72, 0x61, 0x64,  // outputs[0] = "grad"
                 0x04, 0x00, 0x00, 0x00, 0x72, 0x6F, 0x77, 0x73,  // outputs[1] = "rows"
+                0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // results[1].task.task_id = 101
+                0x02, 0x00, 0x00, 0x00,  // results[1].task.attempt = 2
+                0x00,  // outcome = 0 succeeded
+                0x00, 0x00, 0x00, 0x00,  // exit_status = 0
+                0x00, 0x00, 0x00, 0x00,  // signal = 0
+                0x00, 0x00, 0x00, 0x00,  // error: ""
+                0x00, 0x00, 0x00, 0x00,  // log_tail: ""
+                0x00, 0x00, 0x00, 0x00,  // counters: count 0
+                0x01, 0x00, 0x00, 0x00,  // outputs: count 1
+                0x03, 0x00, 0x00, 0x00, 0x6F, 0x75, 0x74,  // outputs[0] = "out"
             ],
-            [0x00, 0x00, 0x80, 0x3F],  // payload "grad": one binary32 1.0, little-endian
-            [],  // payload "rows": empty frame
+            [0x00, 0x00, 0x80, 0x3F],  // payload: results[0] "grad", one binary32 1.0, little-endian
+            [],  // payload: results[0] "rows", empty frame
+            [0xAB],  // payload: results[1] "out"
         ])
 
     static let resultCancelled = Golden(
-        name: "RESULT cancelled, no lists",
-        message: .result(TaskResult(
-            task: TaskRef(taskID: 1, attempt: 0xFFFF_FFFF), outcome: .cancelled, exitStatus: .min, signal: 0)),
+        name: "RESULT of one cancelled attempt, no lists",
+        message: .result(ResultBatch([TaskResult(
+            task: TaskRef(taskID: 1, attempt: 0xFFFF_FFFF), outcome: .cancelled, exitStatus: .min, signal: 0)])),
         frames: [
             [0x53, 0x48, 0x01, 0x11],  // "SH", version 1, type 0x11 RESULT
             [
+                0x01, 0x00, 0x00, 0x00,  // results: count 1
                 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // task.task_id = 1
                 0xFF, 0xFF, 0xFF, 0xFF,  // task.attempt = 0xFFFFFFFF
                 0x02,  // outcome = 2 cancelled

@@ -42,11 +42,14 @@ public struct TaskDescriptor: Sendable {
     public var lastAttempt: UInt32
     /// Attempts that ended in a way that counts against `maxAttempts`.
     public var failures: Int
+    /// The size of the task's input, for progress in bytes; 0 when unknown.
+    public var inputBytes: UInt64
 
     public init(
         id: TaskID, index: Int, label: String, spec: Frame, state: TaskState = .queued, lastAttempt: UInt32 = 0,
-        failures: Int = 0
+        failures: Int = 0, inputBytes: UInt64 = 0
     ) {
+        self.inputBytes = inputBytes
         self.id = id
         self.index = index
         self.label = label

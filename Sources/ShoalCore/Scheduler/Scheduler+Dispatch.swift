@@ -19,8 +19,10 @@ extension Scheduler {
         while !active.isEmpty {
             var stillActive: [WorkerID] = []
             for workerID in active {
-                guard let worker = workers[workerID], worker.credit > 0 else { continue }
-                guard let jobID = nextJob(for: worker) else { continue }
+                // No copy of the entry is held across `startAttempt`: it would make the insert into the
+                // worker's attempt set copy the whole set.
+                guard let kinds = workers[workerID].map(\.kinds), (workers[workerID]?.credit ?? 0) > 0,
+                      let jobID = nextJob(for: kinds) else { continue }
                 let start = startAttempt(of: jobID, on: workerID, now: now, speculative: false)
                 if batches[workerID] == nil { order.append(workerID) }
                 batches[workerID, default: []].append(start)
@@ -31,11 +33,11 @@ extension Scheduler {
         return order.map { .start(worker: $0, attempts: batches[$0] ?? []) }
     }
 
-    /// The job whose queued task `worker` should run next, or `nil` when none it can run is queued.
-    func nextJob(for worker: WorkerEntry) -> JobID? {
+    /// The job whose queued task a worker running `kinds` should run next, or `nil` when none is queued.
+    func nextJob(for kinds: Set<String>) -> JobID? {
         var best: JobEntry?
         for job in jobs.values where !job.queue.isEmpty && !job.state.isTerminal
-            && worker.kinds.contains(job.descriptor.kind)
+            && kinds.contains(job.descriptor.kind)
         {
             guard let current = best else {
                 best = job
@@ -54,7 +56,9 @@ extension Scheduler {
     mutating func startAttempt(of jobID: JobID, on workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool)
         -> AttemptStart
     {
-        var job = jobs[jobID]!  // callers pass a job with a queued task
+        // Taken out and put back: changing a copy while the dictionary still holds the entry would copy the
+        // whole queue on every start.
+        var job = jobs.removeValue(forKey: jobID)!  // callers pass a job with a queued task
         let taskID = job.queue.popFirst()!
         job.counts.queued -= 1
         job.counts.running += 1

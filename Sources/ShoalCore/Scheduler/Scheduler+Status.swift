@@ -6,6 +6,7 @@ public struct LiveJobStatus: Sendable, Equatable {
     public var counts: TaskCounts
     public var retries: Int
     public var records: UInt64
+    /// Bytes read so far: the inputs of committed tasks plus what running attempts report.
     public var bytes: UInt64
     public var running: [RunningAttempt]
 }
@@ -17,16 +18,15 @@ extension Scheduler {
         guard let job = jobs[jobID] else { return nil }
         var running: [RunningAttempt] = []
         var records: UInt64 = 0
-        var bytes: UInt64 = 0
-        for task in tasks.values where task.job == jobID && task.state == .running {
-            for (number, live) in task.live {
-                records &+= live.progress.records
-                bytes &+= live.progress.bytes
-                running.append(RunningAttempt(
-                    task: task.id, attempt: number, label: task.label, worker: live.worker,
-                    seconds: live.startedAt.duration(to: now).seconds, records: live.progress.records,
-                    bytes: live.progress.bytes, status: live.progress.status, speculative: live.speculative))
-            }
+        var bytes = job.committedBytes
+        for attempt in liveAttempts(of: jobID) {
+            let live = attempt.live
+            records &+= live.progress.records
+            bytes &+= live.progress.bytes
+            running.append(RunningAttempt(
+                task: attempt.ref.taskID, attempt: attempt.ref.attempt, label: attempt.label, worker: live.worker,
+                seconds: live.startedAt.duration(to: now).seconds, records: live.progress.records,
+                bytes: live.progress.bytes, status: live.progress.status, speculative: live.speculative))
         }
         running.sort { ($0.seconds, $1.task) > ($1.seconds, $0.task) }
         return LiveJobStatus(
@@ -44,6 +44,9 @@ extension Scheduler {
                 lastSeen: worker.lastSeen.duration(to: now).seconds)
         }
     }
+
+    /// A task's state as the scheduler holds it (the store writes `running` only as attempt rows).
+    public func state(ofTask id: TaskID) -> TaskState? { tasks[id]?.state }
 
     /// Jobs the scheduler holds that are not finished.
     public var activeJobs: [JobID] { jobs.values.filter { !$0.state.isTerminal }.map(\.id).sorted() }

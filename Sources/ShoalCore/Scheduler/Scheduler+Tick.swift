@@ -35,17 +35,15 @@ extension Scheduler {
     /// cancelled on their worker and retried elsewhere.
     mutating func killStuckAttempts(now: ContinuousClock.Instant) -> [SchedulerDirective] {
         var stuck: [(TaskRef, WorkerID, AttemptEnding, String)] = []
-        for task in tasks.values where task.state == .running {
-            guard let job = jobs[task.job] else { continue }
-            for (number, live) in task.live {
-                let ref = TaskRef(taskID: task.id, attempt: number)
-                if let timeout = job.descriptor.timeout, live.startedAt.duration(to: now) > timeout {
-                    stuck.append((ref, live.worker, .timedOut, "ran longer than the job's timeout of \(timeout.formattedSeconds)"))
-                } else if live.lastProgressAt.duration(to: now) > job.descriptor.hangTimeout {
-                    stuck.append((ref, live.worker, .hung,
-                                  "no progress for \(live.lastProgressAt.duration(to: now).formattedSeconds) "
-                                  + "(hang timeout \(job.descriptor.hangTimeout.formattedSeconds)); killed"))
-                }
+        for attempt in liveAttempts() {
+            guard let job = jobs[attempt.job] else { continue }
+            let (ref, live) = (attempt.ref, attempt.live)
+            if let timeout = job.descriptor.timeout, live.startedAt.duration(to: now) > timeout {
+                stuck.append((ref, live.worker, .timedOut, "ran longer than the job's timeout of \(timeout.formattedSeconds)"))
+            } else if live.lastProgressAt.duration(to: now) > job.descriptor.hangTimeout {
+                stuck.append((ref, live.worker, .hung,
+                              "no progress for \(live.lastProgressAt.duration(to: now).formattedSeconds) "
+                              + "(hang timeout \(job.descriptor.hangTimeout.formattedSeconds)); killed"))
             }
         }
         var directives: [SchedulerDirective] = []
@@ -75,9 +73,10 @@ extension Scheduler {
         {
             guard let median = job.runtimes.median else { continue }
             let threshold = max(median * configuration.speculationFactor, configuration.speculationMinimumRuntime)
-            let stragglers = tasks.values.filter { task in
-                task.job == job.id && task.state == .running && !task.speculated && task.live.count == 1
-                    && (task.live.first?.value.startedAt.duration(to: now) ?? .zero) > threshold
+            let stragglers = liveAttempts(of: job.id).compactMap { attempt -> TaskEntry? in
+                guard attempt.live.startedAt.duration(to: now) > threshold, let task = tasks[attempt.ref.taskID],
+                      !task.speculated, task.live.count == 1 else { return nil }
+                return task
             }.sorted { $0.id < $1.id }
             for straggler in stragglers {
                 guard let holder = straggler.live.first?.value.worker,
@@ -91,6 +90,31 @@ extension Scheduler {
             }
         }
         return directives
+    }
+}
+
+/// A live attempt of a running task, as `Scheduler.liveAttempts` finds it.
+struct LiveAttemptView {
+    let ref: TaskRef
+    let job: JobID
+    let label: String
+    let live: LiveAttempt
+}
+
+extension Scheduler {
+    /// Every live attempt of a running task (of `job`, if given), found through the workers holding them: the
+    /// cost is the number of running attempts, not of tasks, so a million-task job ticks as cheaply as a small
+    /// one. Ordered by task, then attempt.
+    func liveAttempts(of job: JobID? = nil) -> [LiveAttemptView] {
+        var found: [LiveAttemptView] = []
+        for (workerID, worker) in workers {
+            for ref in worker.attempts {
+                guard let task = tasks[ref.taskID], task.state == .running, job == nil || task.job == job,
+                      let live = task.live[ref.attempt], live.worker == workerID else { continue }
+                found.append(LiveAttemptView(ref: ref, job: task.job, label: task.label, live: live))
+            }
+        }
+        return found.sorted { Self.attemptOrder($0.ref, $1.ref) }
     }
 }
 

@@ -68,7 +68,9 @@ public struct Scheduler: Sendable {
                 task.state = .queued
                 job.queue.append(task.id)
                 job.counts.queued += 1
-            case .succeeded: job.counts.succeeded += 1
+            case .succeeded:
+                job.counts.succeeded += 1
+                job.committedBytes &+= descriptor.inputBytes
             case .failed: job.counts.failed += 1
             case .cancelled: job.counts.cancelled += 1
             }
@@ -85,8 +87,9 @@ public struct Scheduler: Sendable {
     public mutating func restoreLease(
         _ attempt: TaskRef, worker workerID: WorkerID, startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) {
-        guard var task = tasks[attempt.taskID], task.state == .queued, var job = jobs[task.job],
-              !job.state.isTerminal else { return }
+        guard var task = tasks[attempt.taskID], task.state == .queued, let entry = jobs[task.job],
+              !entry.state.isTerminal else { return }
+        var job = jobs.removeValue(forKey: task.job)!  // put back below; see `startAttempt`
         if workers[workerID] == nil {
             workers[workerID] = WorkerEntry(placeholderFor: workerID, now: now)
             workerOrder.append(workerID)
@@ -251,8 +254,9 @@ public struct Scheduler: Sendable {
     /// The shell committed the outputs of the task's committing attempt.
     public mutating func committed(_ attempt: TaskRef, now: ContinuousClock.Instant) -> [SchedulerDirective] {
         guard var task = tasks[attempt.taskID], task.state == .committing,
-              let committing = task.committing, committing.attempt == attempt, var job = jobs[task.job]
+              let committing = task.committing, committing.attempt == attempt, jobs[task.job] != nil
         else { return [] }
+        var job = jobs.removeValue(forKey: task.job)!  // put back below; see `startAttempt`
         var directives: [SchedulerDirective] = [.attemptEnded(AttemptRecord(
             task: attempt, job: task.job, worker: committing.worker, ending: .succeeded,
             exitStatus: 0, logTail: committing.logTail, runtime: committing.runtime, counters: committing.counters))]
@@ -260,6 +264,7 @@ public struct Scheduler: Sendable {
         task.committing = nil
         job.counts.running -= 1
         job.counts.succeeded += 1
+        job.committedBytes &+= task.inputBytes
         job.runtimes.add(committing.runtime)
         // Speculative siblings still running lose: cancel them, and let them go without counting.
         let siblings = task.live
@@ -316,7 +321,8 @@ public struct Scheduler: Sendable {
     /// Records an ended attempt and decides its task's fate: keep running (a sibling still runs), retry, or
     /// fail the job once the task is out of attempts.
     mutating func afterAttempt(_ taskID: TaskID, record: AttemptRecord) -> [SchedulerDirective] {
-        guard var task = tasks[taskID], var job = jobs[task.job] else { return [] }
+        guard var task = tasks[taskID], jobs[task.job] != nil else { return [] }
+        var job = jobs.removeValue(forKey: task.job)!  // put back on every path below; see `startAttempt`
         var directives: [SchedulerDirective] = [.attemptEnded(record)]
         if record.ending.countsAsFailure {
             task.failures += 1

@@ -14,6 +14,8 @@ struct JobEntry: Sendable {
     var queue = TaskQueue()
     /// Runtimes of committed attempts, for the speculation median.
     var runtimes = RuntimeSample()
+    /// Input bytes of the committed tasks.
+    var committedBytes: UInt64 = 0
 
     var id: JobID { descriptor.id }
 
@@ -42,6 +44,7 @@ struct TaskEntry: Sendable {
     let index: Int
     let label: String
     let spec: Frame
+    let inputBytes: UInt64
     var state: TaskState
     var lastAttempt: UInt32
     var failures: Int
@@ -62,6 +65,7 @@ struct TaskEntry: Sendable {
         state = descriptor.state
         lastAttempt = descriptor.lastAttempt
         failures = descriptor.failures
+        inputBytes = descriptor.inputBytes
     }
 }
 

@@ -5,10 +5,15 @@ import ShoalProtocol
 extension StateStore {
     /// Persists what a batch of scheduler directives changes, in one transaction. Directives that only send
     /// messages (cancel, dismiss) change nothing here.
+    ///
+    /// A started attempt is one row in `attempts`; the task row is not touched until the task's state changes
+    /// for good (succeeded, failed, cancelled, queued again), and the reload takes a task's last attempt number
+    /// from its attempt rows (`loadUnfinished`). So a task that succeeds first time costs three row writes.
     public func apply(_ directives: [SchedulerDirective], now: Date = Date()) throws {
         guard directives.contains(where: Self.persists) else { return }
         let time = now.timeIntervalSince1970
         try database.write { db in
+            var startedJobs: Set<JobID> = []
             for directive in directives {
                 switch directive {
                 case .start(let worker, let attempts):
@@ -16,26 +21,28 @@ extension StateStore {
                         INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative, started_at)
                         VALUES (?, ?, ?, ?, ?, ?)
                         """)
-                    let updateTask = try db.cachedStatement(
-                        sql: "UPDATE tasks SET state = 'running', last_attempt = MAX(last_attempt, ?) WHERE id = ?")
                     let startJob = try db.cachedStatement(
                         sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'")
                     for attempt in attempts {
-                        try insertAttempt.execute(arguments: [
+                        insertAttempt.setUncheckedArguments([
                             attempt.task.taskID, attempt.task.attempt, attempt.job, worker, attempt.speculative, time,
                         ])
-                        try updateTask.execute(arguments: [attempt.task.attempt, attempt.task.taskID])
-                        try startJob.execute(arguments: [time, attempt.job])
+                        try insertAttempt.execute()
+                        if startedJobs.insert(attempt.job).inserted {
+                            try startJob.execute(arguments: [time, attempt.job])
+                        }
                     }
                 case .attemptEnded(let record):
-                    try db.cachedStatement(sql: """
+                    let end = try db.cachedStatement(sql: """
                         UPDATE attempts SET ended_at = ?, ending = ?, error = ?, exit_status = ?, signal = ?,
                             log_tail = ?, runtime_ms = ?
                         WHERE task_id = ? AND attempt = ?
-                        """).execute(arguments: [
-                            time, record.ending.rawValue, record.error, record.exitStatus, record.signal,
-                            record.logTail, record.runtime.milliseconds, record.task.taskID, record.task.attempt,
-                        ])
+                        """)
+                    end.setUncheckedArguments([
+                        time, record.ending.rawValue, record.error, record.exitStatus, record.signal,
+                        record.logTail, record.runtime.milliseconds, record.task.taskID, record.task.attempt,
+                    ])
+                    try end.execute()
                     if !record.counters.isEmpty {
                         let add = try db.cachedStatement(sql: """
                             INSERT INTO counters (job_id, name, value) VALUES (?, ?, ?)
@@ -46,8 +53,9 @@ extension StateStore {
                         }
                     }
                 case .taskChanged(let task, _, let state, let failures):
-                    try db.cachedStatement(sql: "UPDATE tasks SET state = ?, failures = ? WHERE id = ?")
-                        .execute(arguments: [state.rawValue, failures, task])
+                    let update = try db.cachedStatement(sql: "UPDATE tasks SET state = ?, failures = ? WHERE id = ?")
+                    update.setUncheckedArguments([state.rawValue, failures, task])
+                    try update.execute()
                 case .jobChanged(let job, let state, let error):
                     try db.cachedStatement(sql: """
                         UPDATE jobs SET state = ?, error = ?,

@@ -32,7 +32,8 @@ extension StateStore {
                     stored.id, task.index, task.label, Data(task.spec), Int64(clamping: task.inputBytes),
                 ])
                 descriptors.append(TaskDescriptor(
-                    id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: Frame(task.spec)))
+                    id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: Frame(task.spec),
+                    inputBytes: task.inputBytes))
             }
             return (stored, descriptors)
         }
@@ -47,9 +48,10 @@ extension StateStore {
         }
     }
 
-    /// One job's record.
+    /// One job's record. Ids come from the network: one SQLite cannot hold (above `Int64.max`) names no job.
     public func job(_ id: JobID) throws -> JobRecord? {
-        try database.read { db in
+        guard Int64(exactly: id) != nil else { return nil }
+        return try database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.jobRecord)
         }
     }

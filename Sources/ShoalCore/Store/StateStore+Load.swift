@@ -33,14 +33,25 @@ extension StateStore {
                 db, sql: "SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
             ).map(Self.jobRecord)
             return try records.map { record in
+                // Starting an attempt writes only its attempt row, so a task's last attempt number is the
+                // highest of its attempt rows, and a queued task with an unended attempt was running: a
+                // primary-key seek or two per task.
                 let tasks = try Row.fetchAll(
-                    db, sql: "SELECT id, idx, label, spec, state, last_attempt, failures FROM tasks WHERE job_id = ? ORDER BY idx",
+                    db, sql: """
+                        SELECT id, idx, label, spec, failures, input_bytes,
+                            CASE WHEN state = 'queued' AND EXISTS (
+                                    SELECT 1 FROM attempts WHERE task_id = tasks.id AND ending IS NULL)
+                                 THEN 'running' ELSE state END AS state,
+                            MAX(last_attempt, COALESCE(
+                                (SELECT MAX(attempt) FROM attempts WHERE task_id = tasks.id), 0)) AS last_attempt
+                        FROM tasks WHERE job_id = ? ORDER BY idx
+                        """,
                     arguments: [record.id]
                 ).map { row in
                     TaskDescriptor(
                         id: row["id"], index: row["idx"], label: row["label"], spec: Frame([UInt8](row["spec"] as Data)),
                         state: TaskState(rawValue: row["state"]) ?? .queued, lastAttempt: row["last_attempt"],
-                        failures: row["failures"])
+                        failures: row["failures"], inputBytes: UInt64(max(0, row["input_bytes"] as Int64)))
                 }
                 let leases = try Row.fetchAll(
                     db, sql: "SELECT task_id, attempt, worker, started_at FROM attempts WHERE job_id = ? AND ending IS NULL",

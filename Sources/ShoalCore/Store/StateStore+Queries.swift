@@ -4,7 +4,8 @@ import GRDB
 extension StateStore {
     /// Every attempt of a task, oldest first.
     public func attempts(ofTask task: TaskID) throws -> [AttemptStatus] {
-        try database.read { db in
+        guard Int64(exactly: task) != nil else { return [] }
+        return try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt", arguments: [task])
                 .map(Self.attemptStatus)
         }
@@ -35,6 +36,7 @@ extension StateStore {
 
     /// A task in detail, or `nil` when it does not exist (or belongs to another job).
     public func taskDetail(_ task: TaskID, job: JobID) throws -> TaskDetail? {
+        guard Int64(exactly: task) != nil, Int64(exactly: job) != nil else { return nil }
         let row = try database.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT id, job_id, idx, label, state, failures FROM tasks WHERE id = ? AND job_id = ?",
@@ -49,7 +51,8 @@ extension StateStore {
 
     /// The task of a job at shard index `index` (`shoal logs JOB --task N` takes the index users see).
     public func taskID(job: JobID, index: Int) throws -> TaskID? {
-        try database.read { db in
+        guard Int64(exactly: job) != nil else { return nil }
+        return try database.read { db in
             try TaskID.fetchOne(db, sql: "SELECT id FROM tasks WHERE job_id = ? AND idx = ?", arguments: [job, index])
         }
     }
@@ -59,7 +62,10 @@ extension StateStore {
         let failures = AttemptEnding.allCases.filter(\.countsAsFailure).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return try database.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM attempts WHERE job_id = ? AND ending IN (\(failures))",
+                db, sql: """
+                    SELECT COUNT(*) FROM attempts
+                    WHERE job_id = ? AND ending IS NOT NULL AND ending != 'succeeded' AND ending IN (\(failures))
+                    """,
                 arguments: [job]) ?? 0
         }
     }

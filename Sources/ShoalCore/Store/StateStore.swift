@@ -75,6 +75,17 @@ public final class StateStore: Sendable {
                     PRIMARY KEY (job_id, name));
                 """)
         }
+        // Row writes per task are the coordinator's cost per task: a running attempt is its attempt row alone
+        // (no task-row update), and succeeded attempts stay out of every secondary index.
+        migrator.registerMigration("v2: lean attempt indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX attempts_running;
+                DROP INDEX attempts_by_job;
+                CREATE INDEX attempts_running ON attempts (job_id) WHERE ending IS NULL;
+                CREATE INDEX attempts_troubles ON attempts (job_id, ended_at)
+                    WHERE ending IS NOT NULL AND ending != 'succeeded';
+                """)
+        }
         return migrator
     }
 }
