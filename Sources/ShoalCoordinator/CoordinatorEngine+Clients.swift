@@ -71,6 +71,26 @@ extension CoordinatorEngine {
             }
             decide(scheduler.cancelJob(existing, reason: "restarted by a new submission"))
         }
+        if let output = plan.outputDirectory {
+            // A shard already in place counts as committed, so an earlier run's outputs would silently stand in
+            // for this run's: refuse, or with `restart` remove them first.
+            let earlier = OutputCommitter.earlierOutputs(in: output)
+            if !earlier.isEmpty && !submit.restart {
+                let shown = earlier.prefix(3).joined(separator: ", ") + (earlier.count > 3 ? ", …" : "")
+                return refuse(
+                    routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
+                    "\(submit.sourceName): output: \(output) holds the outputs of an earlier run (\(shown)); "
+                        + "remove them, or submit again with --restart to replace them",
+                    socket: Coordinator.Socket.clients)
+            }
+            if !earlier.isEmpty {
+                do { try committer.removeEarlierOutputs(in: output) } catch {
+                    return refuse(
+                        routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
+                        "\(submit.sourceName): \(error)", socket: Coordinator.Socket.clients)
+                }
+            }
+        }
         let record = JobRecord(
             name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,
             timeoutMs: job.timeout?.milliseconds, hangTimeoutMs: job.hangTimeout.milliseconds,

@@ -62,6 +62,25 @@ public struct OutputCommitter: Sendable {
         return .committed(path: final)
     }
 
+    /// What an earlier run left in `outputDirectory`: its `shard-NNNNN` directories and `_SUCCESS`, sorted.
+    /// A new job must not mix its shards with those (a shard found in place counts as committed).
+    public static func earlierOutputs(in outputDirectory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []
+        return names.filter { $0 == "_SUCCESS" || ($0.hasPrefix("shard-") && Int($0.dropFirst(6)) != nil) }.sorted()
+    }
+
+    /// Removes what `earlierOutputs` lists, and the staging directory; nothing else in the directory.
+    public func removeEarlierOutputs(in outputDirectory: String) throws {
+        for name in Self.earlierOutputs(in: outputDirectory) + [".shoal-tmp"] {
+            let path = (outputDirectory as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            do { try FileManager.default.removeItem(atPath: path) } catch {
+                throw CommitError(path: path, reason: "cannot remove an earlier run's output: \(error)")
+            }
+        }
+        Self.syncDirectory(outputDirectory)
+    }
+
     /// Marks a finished job's output directory with `_SUCCESS` (Hadoop's convention), holding `summary`.
     public func markSucceeded(_ outputDirectory: String, summary: Data) throws {
         let path = (outputDirectory as NSString).appendingPathComponent("_SUCCESS")

@@ -28,6 +28,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "State directory (default: a new temporary one).")
     var stateDir: String?
 
+    @Flag(name: .long, help: "Replace the outputs of an earlier run of the job (otherwise they make it fail at submit).")
+    var restart = false
+
     func validate() throws {
         guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1…256, got \(workers)") }
         if let slots, !(1...4096).contains(slots) { throw ValidationError("--slots must be 1…4096") }
@@ -54,7 +57,8 @@ struct RunCommand: AsyncParsableCommand {
         let final: JobStatus
         do {
             let accepted = try await client.submit(
-                jobFile: text, source: jobFile, workingDirectory: FileManager.default.currentDirectoryPath)
+                jobFile: text, source: jobFile, workingDirectory: FileManager.default.currentDirectoryPath,
+                restart: restart)
             final = try await JobProgress.follow(accepted.jobID, client: client)
         } catch let error as ClientError {
             await client.close()

@@ -211,6 +211,33 @@ import Testing
         #expect(leftovers.isEmpty, "processes left running: \(leftovers)")
     }
 
+    @Test func anEarlierRunsOutputsRefuseANewRunUnlessRestarted() async throws {
+        let directory = try TemporaryDirectory(prefix: "shoal-rerun")
+        try echoJob(shards: 3).write(toFile: directory.path("job.yaml"), atomically: true, encoding: .utf8)
+        func run(_ extra: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            let child = try ChildProcess(
+                try BuiltProducts.shoal, ["run", directory.path("job.yaml"), "--workers", "1"] + extra,
+                in: directory, currentDirectory: directory.path, name: "run")
+            let status = try #require(await child.waitForExit(timeout: .seconds(60)), "shoal run did not finish")
+            return (status, child.stdout, child.stderr)
+        }
+        let first = try await run([])
+        #expect(first.status == 0, "\(first.stderr)")
+        let marker = directory.path("out/shard-00001/stdout")
+        try "an earlier run's output\n".write(toFile: marker, atomically: true, encoding: .utf8)
+
+        let refused = try await run([])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("job.yaml: output:"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("earlier run (_SUCCESS, shard-00000, shard-00001, …)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--restart"), "\(refused.stderr)")
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "an earlier run's output\n", "untouched")
+
+        let restarted = try await run(["--restart"])
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(try String(contentsOfFile: marker, encoding: .utf8).hasPrefix("shard 1 attempt "), "replaced")
+    }
+
     func shoalOutputs(in directory: TemporaryDirectory) throws -> [String: String] {
         var result: [String: String] = [:]
         for index in 0..<12 {
