@@ -81,10 +81,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Benchmarks run on demand (bench/run.sh), never in the test suite.
+        // Benchmarks run on demand (bench/*.sh, see bench/README.md), never in the test suite.
         .executableTarget(
             name: "shoal-bench",
-            dependencies: ["ZeroMQ"],
+            dependencies: ["ZeroMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/Sources/shoal-bench"
         ),
         // Helpers for tests only: child processes, temporary directories, deadlines.

@@ -17,6 +17,8 @@ extension CoordinatorEngine {
             return
         }
         let worker = routing.utf8String ?? ""
+        // Any message is a sign of life (docs/protocol.md 5.2), also one this switch refuses.
+        if scheduler.isRegistered(worker) { scheduler.seen(worker, now: now) }
         switch message {
         case .hello(let hello):
             register(hello, routing: routing, now: now)

@@ -8,8 +8,8 @@ public protocol TaskExecutor: Sendable {
 
     /// Runs one attempt to its end and describes how it ended.
     ///
-    /// Runs as a child task of the worker: cancellation (a CANCEL from the coordinator, a drain that gives up,
-    /// a hang) arrives as Swift task cancellation, and the executor must then stop promptly (kill its process)
+    /// Runs in a task of its own, which the worker cancels when the attempt must stop (a CANCEL from the
+    /// coordinator, a drain that gives up, a hang): the executor must then stop promptly (kill its process)
     /// and return a result with outcome `.cancelled`. It never throws: every failure is a `.failed` result
     /// whose `error` and `logTail` say what happened.
     /// - Parameters:

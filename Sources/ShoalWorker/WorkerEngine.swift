@@ -105,7 +105,12 @@ final class WorkerEngine {
         case .drain(let drain):
             startDraining(reason: drain.reason, now: now)
         case .bye(let bye):
+            // Say goodbye too, so the coordinator forgets this worker now rather than at the heartbeat timeout.
             logger.info("dismissed by the coordinator", metadata: ["reason": "\(bye.reason)"])
+            let unfinished = Array(running.keys.filter { !returned.contains($0) })
+            returned.formUnion(unfinished)
+            cancelAll()
+            send(Bye(reason: drainDeadline != nil ? "drained" : "dismissed", returned: unfinished), now: now)
             return .finished
         case .error(let error) where error.code == .unsupportedVersion:
             throw WorkerError(description: "the coordinator refused this worker: \(error.message)")

@@ -73,22 +73,61 @@ extension Socket {
         guard let handle = rawHandle else { throw ZMQError(operation: "zmq_msg_recv", code: ENOTSOCK_VALUE) }
         var frames: [Frame] = []
         while true {
-            let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
-            zmq_msg_init(message)
+            let storage = FrameStorage.emptyMessage()
             // Later frames of a message are already here (delivery is atomic), so only the first may block.
             let flags: Int32 = frames.isEmpty && dontWait ? ZMQ_DONTWAIT : 0
             do {
-                _ = try retryingEINTR("zmq_msg_recv") { zmq_msg_recv(message, handle, flags) }
+                _ = try retryingEINTR("zmq_msg_recv") { zmq_msg_recv(storage.message, handle, flags) }
             } catch {
-                zmq_msg_close(message)
-                message.deallocate()
+                // Releasing `storage` closes its message.
                 if error.isWouldBlock && frames.isEmpty { return nil }
                 throw error
             }
             // Read MORE before anything else touches the message.
-            let more = zmq_msg_more(message) != 0
-            frames.append(Frame(storage: FrameStorage(message: message)))
+            let more = zmq_msg_more(storage.message) != 0
+            storage.received()
+            // One array allocation for the usual envelopes (routing id, delimiter, header, body) instead of growing.
+            if more && frames.isEmpty { frames.reserveCapacity(4) }
+            frames.append(Frame(storage: storage))
             if !more { return frames }
+        }
+    }
+}
+
+extension Socket {
+    // MARK: Reusable messages, for hot loops
+
+    /// Receives one frame into `message`, replacing what it held. Check `message.hasMore` for further frames.
+    /// - Parameter dontWait: return `false` instead of blocking when nothing is waiting.
+    /// - Returns: `true` when a frame arrived; `false` only with `dontWait` and EAGAIN, or when a receive
+    ///   timeout (`.receiveTimeout`) expired.
+    /// - Throws: `ZMQError` (ETERM when the context is shut down).
+    @discardableResult
+    public func receive(into message: Message, dontWait: Bool = false) throws(ZMQError) -> Bool {
+        guard let handle = rawHandle else { throw ZMQError(operation: "zmq_msg_recv", code: ENOTSOCK_VALUE) }
+        do {
+            _ = try retryingEINTR("zmq_msg_recv") { zmq_msg_recv(message.pointer, handle, dontWait ? ZMQ_DONTWAIT : 0) }
+            return true
+        } catch where error.isWouldBlock {
+            return false
+        }
+    }
+
+    /// Sends `message` as one frame; `more` marks that further frames of the same message follow.
+    ///
+    /// libzmq takes the content without copying it and leaves `message` empty, ready for the next receive.
+    /// When the send fails the content stays in `message`.
+    /// - Returns: `true` when queued; `false` only with `dontWait` and EAGAIN.
+    /// - Throws: `ZMQError` for anything but EAGAIN (EHOSTUNREACH on a mandatory ROUTER, ETERM, …).
+    @discardableResult
+    public func send(_ message: Message, more: Bool = false, dontWait: Bool = false) throws(ZMQError) -> Bool {
+        guard let handle = rawHandle else { throw ZMQError(operation: "zmq_msg_send", code: ENOTSOCK_VALUE) }
+        let flags = (more ? ZMQ_SNDMORE : 0) | (dontWait ? ZMQ_DONTWAIT : 0)
+        do {
+            _ = try retryingEINTR("zmq_msg_send") { zmq_msg_send(message.pointer, handle, flags) }
+            return true
+        } catch where error.isWouldBlock && dontWait {
+            return false
         }
     }
 }

@@ -15,7 +15,7 @@ public struct JobRecord: Sendable, Equatable, Codable {
     /// The job file as submitted (its path as the user typed it).
     public var source: String
     public var workingDirectory: String
-    /// SHA-256 of the job file's text and working directory: the same job submitted again resumes.
+    /// FNV-1a of the job file's text and working directory: the same job submitted again resumes.
     public var specHash: String
     public var outputDirectory: String?
     public var taskCount: Int

@@ -49,7 +49,7 @@ extension StateStore {
             attempts: try attempts(ofTask: task))
     }
 
-    /// The task of a job at shard index `index` (`shoal logs JOB --task N` takes the index users see).
+    /// The task of a job at shard index `index`.
     public func taskID(job: JobID, index: Int) throws -> TaskID? {
         guard Int64(exactly: job) != nil else { return nil }
         return try database.read { db in
