@@ -17,32 +17,29 @@ extension StateStore {
             for directive in directives {
                 switch directive {
                 case .start(let worker, let attempts):
-                    let insertAttempt = try db.cachedStatement(sql: """
+                    let insertAttempt = try RowWriter("""
                         INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative, started_at)
                         VALUES (?, ?, ?, ?, ?, ?)
-                        """)
-                    let startJob = try db.cachedStatement(
-                        sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'")
+                        """, in: db)
                     for attempt in attempts {
-                        insertAttempt.setUncheckedArguments([
-                            attempt.task.taskID, attempt.task.attempt, attempt.job, worker, attempt.speculative, time,
-                        ])
-                        try insertAttempt.execute()
+                        try insertAttempt.run(
+                            .id(attempt.task.taskID), .int(attempt.task.attempt), .id(attempt.job), .text(worker),
+                            .bool(attempt.speculative), .real(time))
                         if startedJobs.insert(attempt.job).inserted {
-                            try startJob.execute(arguments: [time, attempt.job])
+                            try db.execute(
+                                sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'",
+                                arguments: [time, attempt.job])
                         }
                     }
                 case .attemptEnded(let record):
-                    let end = try db.cachedStatement(sql: """
+                    try RowWriter("""
                         UPDATE attempts SET ended_at = ?, ending = ?, error = ?, exit_status = ?, signal = ?,
                             log_tail = ?, runtime_ms = ?
                         WHERE task_id = ? AND attempt = ?
-                        """)
-                    end.setUncheckedArguments([
-                        time, record.ending.rawValue, record.error, record.exitStatus, record.signal,
-                        record.logTail, record.runtime.milliseconds, record.task.taskID, record.task.attempt,
-                    ])
-                    try end.execute()
+                        """, in: db).run(
+                            .real(time), .text(record.ending.rawValue), .text(record.error), .int(record.exitStatus),
+                            .int(record.signal), .text(record.logTail), .integer(record.runtime.milliseconds),
+                            .id(record.task.taskID), .int(record.task.attempt))
                     if !record.counters.isEmpty {
                         let add = try db.cachedStatement(sql: """
                             INSERT INTO counters (job_id, name, value) VALUES (?, ?, ?)
@@ -53,9 +50,8 @@ extension StateStore {
                         }
                     }
                 case .taskChanged(let task, _, let state, let failures):
-                    let update = try db.cachedStatement(sql: "UPDATE tasks SET state = ?, failures = ? WHERE id = ?")
-                    update.setUncheckedArguments([state.rawValue, failures, task])
-                    try update.execute()
+                    try RowWriter("UPDATE tasks SET state = ?, failures = ? WHERE id = ?", in: db)
+                        .run(.text(state.rawValue), .int(failures), .id(task))
                 case .jobChanged(let job, let state, let error):
                     try db.cachedStatement(sql: """
                         UPDATE jobs SET state = ?, error = ?,

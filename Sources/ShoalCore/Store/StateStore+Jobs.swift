@@ -22,15 +22,15 @@ extension StateStore {
             var stored = job
             stored.id = JobID(db.lastInsertedRowID)
             stored.state = .queued
-            let insert = try db.cachedStatement(sql: """
+            let insert = try RowWriter("""
                 INSERT INTO tasks (job_id, idx, label, spec, input_bytes, state) VALUES (?, ?, ?, ?, ?, 'queued')
-                """)
+                """, in: db)
             var descriptors: [TaskDescriptor] = []
             descriptors.reserveCapacity(planned.count)
             for task in planned {
-                try insert.execute(arguments: [
-                    stored.id, task.index, task.label, Data(task.spec), Int64(clamping: task.inputBytes),
-                ])
+                try insert.run(
+                    .id(stored.id), .int(task.index), .text(task.label), .blob(task.spec),
+                    .integer(Int64(clamping: task.inputBytes)))
                 descriptors.append(TaskDescriptor(
                     id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: Frame(task.spec),
                     inputBytes: task.inputBytes))

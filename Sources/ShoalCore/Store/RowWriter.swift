@@ -1,0 +1,79 @@
+import GRDB
+import GRDBSQLite
+
+/// Runs one of GRDB's cached statements through SQLite's C API: bind, step, reset — nothing else.
+///
+/// Written by hand for the per-task rows (an attempt started, an attempt ended, a task's new state, a planned
+/// task), which a coordinator writes a few hundred thousand times a second under load. GRDB's
+/// `StatementArguments` box every value in an existential and validate each execution; on those rows that was
+/// more than half of the store's time in `perf`. Everything else in the store goes through GRDB.
+struct RowWriter {
+    private let statement: SQLiteStatement
+    private let sql: String
+    private let connection: SQLiteConnection?
+
+    /// SQLite copies the bytes before `sqlite3_bind_*` returns (`SQLITE_TRANSIENT`).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ sql: String, in db: Database) throws {
+        let cached = try db.cachedStatement(sql: sql)
+        statement = cached.sqliteStatement
+        self.sql = sql
+        connection = db.sqliteConnection
+    }
+
+    /// Binds `values` to the statement's parameters in order, runs it to completion and resets it.
+    /// - Throws: `DatabaseError` with SQLite's message and the statement.
+    func run(_ values: RowValue...) throws {
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
+            case .real(let number): code = sqlite3_bind_double(statement, index, number)
+            case .text(let text):
+                var text = text
+                code = text.withUTF8 { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { characters in
+                        // An empty string is bound as "", not as NULL (which a nil pointer would mean).
+                        guard let base = characters.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, nil) }
+                        return sqlite3_bind_text(statement, index, base, Int32(characters.count), Self.transient)
+                    }
+                }
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { buffer in
+                    guard let base = buffer.baseAddress else { return sqlite3_bind_zeroblob(statement, index, 0) }
+                    return sqlite3_bind_blob(statement, index, base, Int32(buffer.count), Self.transient)
+                }
+            case .null: code = sqlite3_bind_null(statement, index)
+            }
+            try check(code)
+        }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { return try check(code) }
+    }
+
+    private func check(_ code: Int32) throws {
+        guard code != SQLITE_OK && code != SQLITE_DONE else { return }
+        let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "SQLite error \(code)"
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+    }
+}
+
+/// A value for `RowWriter.run`.
+enum RowValue {
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+    case null
+
+    /// An id or count; SQLite integers are signed 64-bit, and every id the store hands out fits.
+    static func id(_ value: UInt64) -> RowValue { .integer(Int64(bitPattern: value)) }
+    static func int(_ value: some BinaryInteger) -> RowValue { .integer(Int64(value)) }
+    static func bool(_ value: Bool) -> RowValue { .integer(value ? 1 : 0) }
+}
