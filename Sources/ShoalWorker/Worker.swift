@@ -92,24 +92,15 @@ public final class Worker: Service {
             ticker.cancel()
             forwarder.cancel()
         }
-        let failure: Error? = await withGracefulShutdownHandler {
-            engine.begin(now: .now)
-            while let batch = await inbox.next() {
-                do {
-                    for input in batch {
-                        guard try engine.handle(input, now: .now) == .continuing else {
-                            engine.flush(now: .now)
-                            return nil
-                        }
-                    }
-                } catch {
-                    return error
-                }
-                engine.flush(now: .now)
+        // SIGTERM/SIGINT drain; cancellation (no graceful shutdown) ends the inbox, and with it the loop.
+        let failure = await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await Self.serve(engine, inbox: inbox)
+            } onGracefulShutdown: {
+                inbox.post(.drain(reason: "signal"))
             }
-            return nil
-        } onGracefulShutdown: {
-            inbox.post(.drain(reason: "signal"))
+        } onCancel: {
+            inbox.finish()
         }
         engine.cancelAll()
         await loop.stop()
@@ -118,6 +109,28 @@ public final class Worker: Service {
         rmdir((configuration.scratchDirectory as NSString).appendingPathComponent("shoal-\(configuration.id)"))
         if let failure { throw failure }
         logger.info("worker stopped", metadata: ["worker": "\(configuration.id)"])
+    }
+}
+
+extension Worker {
+    /// Feeds `engine` batch by batch until it is finished or the inbox ends; results leave at the end of each
+    /// batch. Returns the error that stopped it, if one did.
+    fileprivate static func serve(_ engine: WorkerEngine, inbox: Inbox<WorkerEngine.Input>) async -> Error? {
+        engine.begin(now: .now)
+        while let batch = await inbox.next() {
+            do {
+                for input in batch {
+                    guard try engine.handle(input, now: .now) == .continuing else {
+                        engine.flush(now: .now)
+                        return nil
+                    }
+                }
+            } catch {
+                return error
+            }
+            engine.flush(now: .now)
+        }
+        return nil
     }
 }
 

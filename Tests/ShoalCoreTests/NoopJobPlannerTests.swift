@@ -12,15 +12,12 @@ import Testing
         #expect(specs.allSatisfy { $0.sleepMs == 20 })
     }
 
-    @Test func aMillionTasksPlanWellUnderASecond() throws {
-        let clock = ContinuousClock()
-        var planned: JobPlan?
-        let elapsed = try clock.measure { planned = try plan("kind: noop\nname: big\ntasks: 1000000\n").1 }
-        let tasks = try #require(planned).tasks
+    /// The largest jobs plan (how fast is bench/scale.sh's business, not a test's).
+    @Test func aMillionTasksPlanEachWithASmallSpec() throws {
+        let tasks = try plan("kind: noop\nname: big\ntasks: 1000000\n").1.tasks
         #expect(tasks.count == 1_000_000)
         #expect(tasks.last?.label == "shard 999999")
         #expect(tasks.allSatisfy { $0.spec.count < 40 })
-        #expect(elapsed < .seconds(1), "planning took \(elapsed)")
     }
 
     @Test func badCountsAndShardsAreLocated() {

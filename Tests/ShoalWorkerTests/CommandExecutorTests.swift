@@ -14,6 +14,10 @@ import Darwin
 
 /// `CommandExecutor` with real processes: what goes in, what comes out, and that nothing outlives an attempt.
 @Suite struct CommandExecutorTests {
+    /// The commands below sleep 300 s in the background; an attempt that ends well before that did not wait
+    /// for them. Generous, so that a loaded CI machine cannot fail these tests by being slow.
+    static let farBelowTheSleep: Duration = .seconds(60)
+
     let fixture: CommandTaskFixture
 
     init() throws {
@@ -148,8 +152,8 @@ import Darwin
     @Test func aTimeoutKillsTheWholeProcessTreeQuickly() async throws {
         let pidFile = fixture.directory.path("grandchild.pid")
         let started = ContinuousClock.now
-        let result = try await fixture.run(fixture.shell("sleep 30 & echo $! > \(pidFile); wait"), timeoutMs: 300)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        let result = try await fixture.run(fixture.shell("sleep 300 & echo $! > \(pidFile); wait"), timeoutMs: 300)
+        #expect(ContinuousClock.now - started < Self.farBelowTheSleep)
         #expect(result.outcome == .failed)
         #expect(result.error == "timed out after 300ms")
         #expect(result.signal == SIGTERM)
@@ -160,8 +164,8 @@ import Darwin
     @Test func aCommandIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
         let executor = CommandExecutor(killGracePeriod: .milliseconds(300))
         let started = ContinuousClock.now
-        let result = try await fixture.run(fixture.shell("trap '' TERM; sleep 30"), timeoutMs: 200, executor: executor)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        let result = try await fixture.run(fixture.shell("trap '' TERM; sleep 300"), timeoutMs: 200, executor: executor)
+        #expect(ContinuousClock.now - started < Self.farBelowTheSleep)
         #expect(result.error == "timed out after 200ms")
         #expect(result.signal == SIGKILL)
     }
@@ -169,13 +173,13 @@ import Darwin
     @Test func cancellationKillsTheTreeAndReportsCancelled() async throws {
         let pidFile = fixture.directory.path("grandchild.pid")
         let context = fixture.context()
-        let assignment = fixture.assignment(fixture.shell("sleep 30 & echo $! > \(pidFile); wait"), context: context)
+        let assignment = fixture.assignment(fixture.shell("sleep 300 & echo $! > \(pidFile); wait"), context: context)
         let running = Task { await CommandExecutor().run(assignment, context: context) }
         let grandchild = try #require(await waitForLine(inFile: pidFile, timeout: .seconds(10)).flatMap { pid_t($0) })
         let cancelled = ContinuousClock.now
         running.cancel()
         let result = try await withDeadline(.seconds(10)) { await running.value }
-        #expect(ContinuousClock.now - cancelled < .seconds(5))
+        #expect(ContinuousClock.now - cancelled < Self.farBelowTheSleep)
         #expect(result.outcome == .cancelled)
         #expect(await waitUntil(timeout: .seconds(5)) { processHasEnded(grandchild) })
     }
@@ -184,8 +188,8 @@ import Darwin
         // The background sleep holds stderr open; the attempt must neither wait for it nor leave it behind.
         let pidFile = fixture.directory.path("leftover.pid")
         let started = ContinuousClock.now
-        let result = try await fixture.run(fixture.shell("sleep 30 & echo $! > \(pidFile); echo done"))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        let result = try await fixture.run(fixture.shell("sleep 300 & echo $! > \(pidFile); echo done"))
+        #expect(ContinuousClock.now - started < Self.farBelowTheSleep)
         #expect(result.outcome == .succeeded)
         #expect(result.output("stdout") == "done\n")
         let leftover = try #require(await waitForLine(inFile: pidFile, timeout: .seconds(1)).flatMap { pid_t($0) })
