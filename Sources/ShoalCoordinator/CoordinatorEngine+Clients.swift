@@ -162,6 +162,7 @@ extension CoordinatorEngine {
 
     /// Counts for a job the scheduler no longer holds, from its final state.
     static func finishedCounts(_ record: JobRecord) -> TaskCounts {
+        if let counts = record.finalCounts { return counts }
         var counts = TaskCounts()
         if record.state == .succeeded { counts.succeeded = record.taskCount }
         return counts

@@ -206,6 +206,11 @@ final class CoordinatorEngine {
         publish(topic: "job.\(job)", kind: "job", document)
         logger.info("job \(state.rawValue)", metadata: ["job": "\(job)", "error": "\(error ?? "")"])
         guard state.isTerminal else { return }
+        if let counts = scheduler.liveStatus(of: job, now: .now, limit: 0)?.counts {
+            do { try store.recordFinalCounts(counts, ofJob: job) } catch {
+                logger.error("cannot record the job's final counts", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+        }
         if state == .succeeded, let record = records[job], let output = record.outputDirectory {
             let summary = (try? JSONSerialization.data(
                 withJSONObject: ["job": job, "name": record.name, "tasks": record.taskCount, "epoch": store.epoch],

@@ -36,7 +36,6 @@ final class WorkerEngine {
     var registered = false
     var lastHeard: ContinuousClock.Instant = .now
     var lastSent: ContinuousClock.Instant = .now
-    var lastHello: ContinuousClock.Instant = .now
     var heartbeatInterval: Duration
     var heartbeatTimeout: Duration
     var drainDeadline: ContinuousClock.Instant?
@@ -166,10 +165,11 @@ final class WorkerEngine {
     }
 
     func tick(now: ContinuousClock.Instant) -> Step {
+        // One HELLO per connection: a slow coordinator (reloading a large state) answers it in turn, and a
+        // repeated HELLO would only arrive after the tasks its WELCOME brought. Silence past the timeout
+        // reconnects, which sends a fresh one.
         if lastHeard.duration(to: now) > heartbeatTimeout {
             reconnect(now: now)
-        } else if !registered, lastHello.duration(to: now) >= heartbeatInterval * 2 {
-            sendHello(now: now)
         } else if registered, lastSent.duration(to: now) >= heartbeatInterval {
             send(Heartbeat(freeSlots: UInt16(clamping: max(0, configuration.slots - running.count)),
                            progress: running.values.map(\.context.progress)), now: now)
@@ -197,7 +197,6 @@ final class WorkerEngine {
     }
 
     func sendHello(now: ContinuousClock.Instant) {
-        lastHello = now
         let host = ProcessInfo.processInfo.hostName
         send(Hello(
             workerID: configuration.id, host: host, pid: UInt32(getpid()),

@@ -102,8 +102,10 @@ import Testing
         let trouble = try #require(final.troubles.first { $0.ending == .failed })
         #expect(trouble.exitStatus == 7)
         #expect(trouble.logTail?.contains("bad row in shard 3") == true)
-        // The job's other tasks were cancelled, not left running.
+        // The job's other tasks were cancelled, not left running; its counts outlive it in the store.
         #expect(final.counts.running == 0)
+        #expect(final.counts.failed == 1, "\(final.counts)")
+        #expect(final.counts.succeeded + final.counts.cancelled == 5, "\(final.counts)")
 
         let logs = try await run(["logs", "\(job)", "--coordinator", cluster.clientEndpoint], in: cluster.directory)
         #expect(logs.status == 0)

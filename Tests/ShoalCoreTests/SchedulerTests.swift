@@ -278,13 +278,32 @@ import ZeroMQ
 
         let stale = TaskRef(taskID: 1002, attempt: 1)
         let joined = register(&s, "a", slots: 3, held: [kept, stale], at: at(1))
-        #expect(endings(joined)[vanished] == .lost)
+        #expect(endings(joined)[vanished] == .unreported)
+        #expect(s.liveStatus(of: descriptor.id, now: at(1))?.retries == 0, "not the task's fault")
         #expect(cancels(joined)["a"] == [stale], "an attempt of a committed task is cancelled")
         let retry = starts(s.dispatch(now: at(1)))["a"]!
         #expect(retry == [TaskRef(taskID: 1001, attempt: 2)])
         var all = succeed(&s, kept, on: "a", at: at(2))
         all += succeed(&s, retry[0], on: "a", at: at(2))
         #expect(jobStates(all).map(\.1) == [.succeeded])
+    }
+
+    @Test func aRepeatedHelloDoesNotLoseWhatWasLeasedAfterTheFirst() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 4)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 2, at: at(0))
+        let first = starts(s.dispatch(now: at(0)))["a"]!
+        #expect(first.count == 2)
+        // A second HELLO sent before the TASK arrived: it holds nothing, yet nothing was lost.
+        let again = register(&s, "a", slots: 2, at: at(1))
+        #expect(endings(again).isEmpty, "\(again)")
+        #expect(s.dispatch(now: at(1)).isEmpty, "both slots are still taken")
+        // A HELLO after that one speaks for those leases: the one it lacks was lost in transit.
+        let third = register(&s, "a", slots: 2, held: [first[0]], at: at(2))
+        #expect(endings(third) == [first[1]: .unreported])
+        #expect(s.liveStatus(of: descriptor.id, now: at(2))?.retries == 0)
+        #expect(starts(s.dispatch(now: at(2)))["a"] == [TaskRef(taskID: first[1].taskID, attempt: 2)], "retried first")
     }
 
     @Test func aReloadedLeaseWhoseWorkerNeverReturnsIsLost() {

@@ -22,8 +22,11 @@ public enum AttemptEnding: String, Sendable, Codable, CaseIterable {
     case succeeded
     /// The executor reported failure (non-zero exit, signal, error).
     case failed
-    /// Its worker died or lost it (heartbeat timeout, reconnection without it).
+    /// Its worker died (heartbeat timeout) or left without handing it back.
     case lost
+    /// Its worker re-registered without it: the attempt or its result was lost in transit, e.g. while the
+    /// coordinator restarted. Not the task's fault.
+    case unreported
     /// Its progress stopped moving for the job's hang timeout; killed.
     case hung
     /// It ran past the job's timeout; killed.
@@ -40,7 +43,7 @@ public enum AttemptEnding: String, Sendable, Codable, CaseIterable {
     public var countsAsFailure: Bool {
         switch self {
         case .failed, .lost, .hung, .timedOut: true
-        case .succeeded, .superseded, .returned, .cancelled: false
+        case .succeeded, .superseded, .returned, .cancelled, .unreported: false
         }
     }
 }

@@ -79,6 +79,7 @@ extension Scheduler {
         task.live[ref.attempt] = LiveAttempt(worker: workerID, startedAt: now, now: now, speculative: speculative)
         tasks[taskID] = task
         workers[workerID]?.attempts.insert(ref)
+        workers[workerID]?.leasedSinceHello.insert(ref)
         let timeoutMs = job.descriptor.timeout.map { UInt32(clamping: $0.milliseconds) } ?? 0
         return AttemptStart(
             task: ref, job: job.id, kind: job.descriptor.kind, timeoutMs: timeoutMs, spec: task.spec,

@@ -139,13 +139,15 @@ public struct Scheduler: Sendable {
         worker.lastSeen = now
         worker.info = registration
         let held = Set(registration.held)
-        let vanished = worker.attempts.subtracting(held)
-        worker.attempts.formIntersection(held)
+        // Leased after the previous HELLO: this one may have been sent before they arrived.
+        let vanished = worker.attempts.subtracting(held).subtracting(worker.leasedSinceHello)
+        worker.attempts.subtract(vanished)
+        worker.leasedSinceHello = []
         workers[registration.id] = worker
         for attempt in vanished.sorted(by: Self.attemptOrder) {
             directives += endAttempt(
-                attempt, on: registration.id, as: .lost,
-                error: "the worker re-registered without this attempt; its result never arrived", now: now)
+                attempt, on: registration.id, as: .unreported,
+                error: "the worker re-registered without this attempt; it or its result was lost in transit", now: now)
         }
         let stale = held.filter { !(workers[registration.id]?.attempts.contains($0) ?? false) }
         if !stale.isEmpty {
@@ -223,12 +225,12 @@ public struct Scheduler: Sendable {
         workers[workerID]?.lastSeen = now
         guard let task = tasks[attempt.taskID], let live = task.live[attempt.attempt], live.worker == workerID else {
             // Not (or no longer) a live lease: free the slot if this worker held it, and say nothing else.
-            if workers[workerID]?.attempts.remove(attempt) != nil { return dismissIfDrained(workerID) }
+            if releaseSlot(attempt, on: workerID) { return dismissIfDrained(workerID) }
             return []
         }
         switch result.outcome {
         case .succeeded where task.state == .running:
-            workers[workerID]?.attempts.remove(attempt)
+            releaseSlot(attempt, on: workerID)
             tasks[task.id]?.live[attempt.attempt] = nil
             tasks[task.id]?.state = .committing
             tasks[task.id]?.committing = CommittingAttempt(
@@ -299,12 +301,19 @@ public struct Scheduler: Sendable {
 
     // MARK: - Shared steps
 
+    /// Frees the slot `attempt` held on its worker. Returns whether it held one.
+    @discardableResult
+    mutating func releaseSlot(_ attempt: TaskRef, on workerID: WorkerID) -> Bool {
+        workers[workerID]?.leasedSinceHello.remove(attempt)
+        return workers[workerID]?.attempts.remove(attempt) != nil
+    }
+
     /// Ends a live attempt (or frees a cancelling one's slot), records it, and moves its task on.
     mutating func endAttempt(
         _ attempt: TaskRef, on workerID: WorkerID, as ending: AttemptEnding, error: String, exitStatus: Int32 = -1,
         signal: Int32 = 0, logTail: String = "", now: ContinuousClock.Instant
     ) -> [SchedulerDirective] {
-        workers[workerID]?.attempts.remove(attempt)
+        releaseSlot(attempt, on: workerID)
         var directives = dismissIfDrained(workerID)
         guard var task = tasks[attempt.taskID], let live = task.live[attempt.attempt], live.worker == workerID else {
             return directives

@@ -102,6 +102,9 @@ struct WorkerEntry: Sendable {
     var kinds: Set<String> = []
     /// Attempts occupying its slots, including ones being cancelled.
     var attempts: Set<TaskRef> = []
+    /// Attempts leased since its last HELLO was handled: a HELLO still in flight when they were sent cannot
+    /// list them, so a repeated HELLO does not count them as vanished.
+    var leasedSinceHello: Set<TaskRef> = []
     var lastSeen: ContinuousClock.Instant
     /// False for a worker known only from a lease reloaded after a restart, until it says HELLO.
     var registered = false

@@ -23,13 +23,17 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var submittedAt: Double
     public var startedAt: Double?
     public var finishedAt: Double?
+    /// A finished job's task counts, as they stood when it ended.
+    public var finalCounts: TaskCounts?
 
     public init(
         id: JobID = 0, name: String, kind: String, priority: Int, maxAttempts: Int, timeoutMs: Int64?,
         hangTimeoutMs: Int64, speculation: Bool, state: JobState = .queued, error: String? = nil, source: String,
         workingDirectory: String, specHash: String, outputDirectory: String?, taskCount: Int,
-        submittedAt: Double = Date().timeIntervalSince1970, startedAt: Double? = nil, finishedAt: Double? = nil
+        submittedAt: Double = Date().timeIntervalSince1970, startedAt: Double? = nil, finishedAt: Double? = nil,
+        finalCounts: TaskCounts? = nil
     ) {
+        self.finalCounts = finalCounts
         self.id = id
         self.name = name
         self.kind = kind

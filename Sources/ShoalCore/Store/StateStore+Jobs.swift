@@ -27,12 +27,16 @@ extension StateStore {
                 """, in: db)
             var descriptors: [TaskDescriptor] = []
             descriptors.reserveCapacity(planned.count)
+            // Tasks with the same spec as the one before share its frame: a million `noop` tasks hold one.
+            var previous: (bytes: [UInt8], frame: Frame)?
             for task in planned {
+                let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
+                previous = (task.spec, spec)
                 try insert.run(
                     .id(stored.id), .int(task.index), .text(task.label), .blob(task.spec),
                     .integer(Int64(clamping: task.inputBytes)))
                 descriptors.append(TaskDescriptor(
-                    id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: Frame(task.spec),
+                    id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,
                     inputBytes: task.inputBytes))
             }
             return (stored, descriptors)
@@ -71,6 +75,17 @@ extension StateStore {
             speculation: row["speculation"], state: JobState(rawValue: row["state"]) ?? .failed, error: row["error"],
             source: row["source"], workingDirectory: row["working_directory"], specHash: row["spec_hash"],
             outputDirectory: row["output_directory"], taskCount: row["task_count"], submittedAt: row["submitted_at"],
-            startedAt: row["started_at"], finishedAt: row["finished_at"])
+            startedAt: row["started_at"], finishedAt: row["finished_at"],
+            finalCounts: (row["final_counts"] as String?).flatMap {
+                try? JSONDecoder().decode(TaskCounts.self, from: Data($0.utf8))
+            })
+    }
+
+    /// Records a finished job's task counts, so its status shows them once the scheduler has let it go.
+    public func recordFinalCounts(_ counts: TaskCounts, ofJob job: JobID) throws {
+        let text = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
+        try database.write { db in
+            try db.execute(sql: "UPDATE jobs SET final_counts = ? WHERE id = ?", arguments: [text, job])
+        }
     }
 }

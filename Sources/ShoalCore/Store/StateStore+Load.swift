@@ -36,7 +36,9 @@ extension StateStore {
                 // Starting an attempt writes only its attempt row, so a task's last attempt number is the
                 // highest of its attempt rows, and a queued task with an unended attempt was running: a
                 // primary-key seek or two per task.
-                let tasks = try Row.fetchAll(
+                // Streamed row by row (a million-task job must not hold a million rows and its descriptors at
+                // once), and tasks with the same spec as the one before share its frame.
+                let rows = try Row.fetchCursor(
                     db, sql: """
                         SELECT id, idx, label, spec, failures, input_bytes,
                             CASE WHEN state = 'queued' AND EXISTS (
@@ -46,12 +48,18 @@ extension StateStore {
                                 (SELECT MAX(attempt) FROM attempts WHERE task_id = tasks.id), 0)) AS last_attempt
                         FROM tasks WHERE job_id = ? ORDER BY idx
                         """,
-                    arguments: [record.id]
-                ).map { row in
-                    TaskDescriptor(
-                        id: row["id"], index: row["idx"], label: row["label"], spec: Frame([UInt8](row["spec"] as Data)),
+                    arguments: [record.id])
+                var tasks: [TaskDescriptor] = []
+                tasks.reserveCapacity(record.taskCount)
+                var previous: (bytes: Data, frame: Frame)?
+                while let row = try rows.next() {
+                    let bytes: Data = row["spec"]
+                    let spec = previous.flatMap { $0.bytes == bytes ? $0.frame : nil } ?? Frame([UInt8](bytes))
+                    previous = (bytes, spec)
+                    tasks.append(TaskDescriptor(
+                        id: row["id"], index: row["idx"], label: row["label"], spec: spec,
                         state: TaskState(rawValue: row["state"]) ?? .queued, lastAttempt: row["last_attempt"],
-                        failures: row["failures"], inputBytes: UInt64(max(0, row["input_bytes"] as Int64)))
+                        failures: row["failures"], inputBytes: UInt64(max(0, row["input_bytes"] as Int64))))
                 }
                 let leases = try Row.fetchAll(
                     db, sql: "SELECT task_id, attempt, worker, started_at FROM attempts WHERE job_id = ? AND ending IS NULL",

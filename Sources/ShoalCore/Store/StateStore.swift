@@ -86,6 +86,9 @@ public final class StateStore: Sendable {
                     WHERE ending IS NOT NULL AND ending != 'succeeded';
                 """)
         }
+        migrator.registerMigration("v3: final task counts") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN final_counts TEXT")
+        }
         return migrator
     }
 }
