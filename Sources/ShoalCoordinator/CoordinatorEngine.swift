@@ -84,8 +84,19 @@ final class CoordinatorEngine {
     }
 
     /// Handles a batch of inputs, then carries out everything they decided.
+    ///
+    /// The clock's tick comes last, once per batch: after a long batch (a million-task job being stored) the
+    /// heartbeats that queued up meanwhile are counted before anyone is judged silent.
     func handle(_ batch: [Input], now: ContinuousClock.Instant) throws {
-        for input in batch { try handle(input, now: now) }
+        var ticked = false
+        for input in batch {
+            if case .tick = input {
+                ticked = true
+                continue
+            }
+            try handle(input, now: now)
+        }
+        if ticked { try handle(.tick, now: now) }
         decide(scheduler.dispatch(now: now))
         try settle(now: now)
     }

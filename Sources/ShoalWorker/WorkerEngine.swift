@@ -34,6 +34,8 @@ final class WorkerEngine {
     /// Attempts handed back in BYE: their late results are not sent.
     var returned: Set<TaskRef> = []
     var registered = false
+    /// A HELLO is on its way and its WELCOME has not come back yet.
+    var awaitingWelcome = false
     var lastHeard: ContinuousClock.Instant = .now
     var lastSent: ContinuousClock.Instant = .now
     var heartbeatInterval: Duration
@@ -88,6 +90,7 @@ final class WorkerEngine {
         switch message {
         case .welcome(let welcome):
             registered = true
+            awaitingWelcome = false
             coordinatorID = welcome.coordinatorID
             heartbeatInterval = .milliseconds(Int64(max(welcome.heartbeatIntervalMs, 10)))
             heartbeatTimeout = .milliseconds(Int64(max(welcome.heartbeatTimeoutMs, welcome.heartbeatIntervalMs + 10)))
@@ -114,8 +117,10 @@ final class WorkerEngine {
         case .error(let error) where error.code == .unsupportedVersion:
             throw WorkerError(description: "the coordinator refused this worker: \(error.message)")
         case .error(let error) where error.code == .notRegistered:
+            // Every message sent before the coordinator forgot this worker is refused in turn: one HELLO
+            // answers them all (a storm of them would arrive after the tasks the first one brought).
             registered = false
-            sendHello(now: now)
+            if !awaitingWelcome { sendHello(now: now) }
         case .error(let error):
             logger.warning("the coordinator reported an error", metadata: ["error": "\(error.message)"])
         default:
@@ -197,6 +202,7 @@ final class WorkerEngine {
     }
 
     func sendHello(now: ContinuousClock.Instant) {
+        awaitingWelcome = true
         let host = ProcessInfo.processInfo.hostName
         send(Hello(
             workerID: configuration.id, host: host, pid: UInt32(getpid()),
