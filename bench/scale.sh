@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
     --job-timeout) job_timeout=${2:?--job-timeout needs seconds}; shift 2 ;;
     --no-docs) write_docs=0; shift ;;
     --no-wait) wait_quiet=0; shift ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -142,13 +142,15 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 proc_kib() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status" 2>/dev/null || true; }   # proc_kib FIELD PID
 
 # cpu_mark: "busy_jiffies total_jiffies our_jiffies" now: all CPUs from /proc/stat, and the CPU time of the
-# coordinator and workers this script started. others_share MARK1 MARK2: the share of all CPUs that other processes
-# (someone's build, the status polls) used in between, in percent.
+# coordinator and workers this script started and of its finished children (the `shoal` clients). others_share
+# MARK1 MARK2: the share of all CPUs that other processes (someone's build) used in between, in percent.
 cpu_mark() {
   local ours=0 pid
   for pid in "${pids[@]}"; do
     ours=$((ours + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
   done
+  # Plus what this script's finished children used (cutime + cstime): the `shoal` clients, the probes.
+  ours=$((ours + $(awk '{sub(/^.*\) /, ""); print $14 + $15}' "/proc/$$/stat")))
   echo "$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat) $ours"
 }
 others_share() {
@@ -454,7 +456,7 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$root" status --porcelain -- Sources Package.swift 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
 state_kib=$(cat "$run1_dir/state_kib.txt" 2>/dev/null || echo "")
 busy_text=$(printf '%s; ' "${busy_notes[@]}"); busy_text=${busy_text%; }
-busy_text="$busy_text; during run 1, processes other than the coordinator and workers used ${others}% of the CPUs"
+busy_text="$busy_text; during run 1, processes other than this script's (its cluster and clients) used ${others}% of the CPUs"
 [ "$others" -lt 10 ] || busy_text="$busy_text (**someone else was busy: run 1's rates are less reliable**)"
 
 . /etc/os-release 2>/dev/null || PRETTY_NAME=$(uname -sr)
@@ -490,7 +492,8 @@ ${table}
   file is written once the store is open and the sockets are bound, *before* the engine reloads the jobs; the
   first status answer comes once it has (the engine serves clients only after reloading); the first task
   committed after the restart is the first sample (every 0.1 s) whose succeeded count exceeds that answer's. Then
-  the job must end succeeded with every task, no failed task and no failed attempt listed (\`shoal logs JOB\`).
+  the job must end succeeded with every task, no failed task, and no attempt in \`shoal logs JOB\` that counts
+  against its task (\`unreported\` attempts, re-run because the killed coordinator never read their results, do not).
 EOF
 )
 
