@@ -17,6 +17,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 command_line="bench/foundation.sh${*:+ $*}"
 rounds=7
 write_docs=1
@@ -80,12 +82,6 @@ cc -O2 -o "$work/zmq_rt" "$peers/zmq_rt.c" -lzmq
 cc -O2 -o "$work/zmq_thr" "$peers/zmq_thr.c" -lzmq
 
 # Busy share of both CPUs over one second, in percent, from /proc/stat.
-busy_percent() {
-  local a b
-  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
-  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
-  echo "$a $b" | awk '{busy=$3-$1; idle=$4-$2; print (busy+idle>0) ? int(100*busy/(busy+idle)) : 0}'
-}
 quiet_note="machine quiet at start (<10% busy)"
 if [ "$wait_quiet" = 1 ]; then
   waited=0
@@ -160,7 +156,6 @@ elapsed=$((SECONDS - start_seconds))
 between_range=$(printf '%s\n' "${between[@]}" | sort -n | awk 'NR==1{lo=$1} {hi=$1} END {print lo "–" hi}')
 
 # stats FILE DIGITS: "median (min–max)" of the numbers in FILE; MEDIAN FILE: the median alone.
-median() { sort -g "$1" | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 stats() {
   local m
   m=$(median "$1")
@@ -251,21 +246,4 @@ echo
 echo "$summary"
 echo "Raw outputs: $work/raw.log"
 
-if [ "$write_docs" = 1 ]; then
-  docs=$root/docs/benchmarks.md
-  [ -f "$docs" ] || printf '# Benchmarks\n\nMeasured with the scripts in `bench/` (see `bench/README.md`).\n' >"$docs"
-  begin='<!-- foundation:begin (written by bench/foundation.sh) -->'
-  end='<!-- foundation:end -->'
-  new=$work/benchmarks.md.new
-  printf '%s\n' "$section" >"$work/section.md"
-  if grep -qF "$begin" "$docs"; then
-    awk -v b="$begin" -v e="$end" -v f="$work/section.md" '
-      $0 == b {print; while ((getline line < f) > 0) print line; skip = 1; next}
-      $0 == e {skip = 0}
-      !skip {print}' "$docs" >"$new"
-  else
-    { cat "$docs"; printf '\n%s\n' "$begin"; cat "$work/section.md"; printf '%s\n' "$end"; } >"$new"
-  fi
-  mv "$new" "$docs"
-  echo "Updated docs/benchmarks.md" >&2
-fi
+if [ "$write_docs" = 1 ]; then write_docs_section foundation "$section" "$work"; fi

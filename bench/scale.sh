@@ -28,6 +28,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 command_line="bench/scale.sh${*:+ $*}"
 tasks=1000000
 workers=32
@@ -75,11 +77,6 @@ done
 # of the run in progress is removed.
 pids=()
 state_dir=
-alive() {    # alive PID: the process exists and is not a zombie
-  local state
-  state=$(awk '{sub(/^.*\) /, ""); print $1}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
-}
 cleanup() {
   local pid deadline
   for pid in "${pids[@]}"; do alive "$pid" && kill -TERM "$pid" 2>/dev/null || true; done
@@ -105,12 +102,6 @@ echo "== building shoal (release, scratch $scratch)" >&2
 shoal=$(cd "$root" && swift build -c release --scratch-path "$scratch" --show-bin-path)/shoal
 [ -x "$shoal" ] || fail "no shoal binary at $shoal"
 
-busy_percent() {   # busy share of all CPUs over one second, in percent, from /proc/stat
-  local a b
-  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
-  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
-  echo "$a $b" | awk '{busy=$3-$1; idle=$4-$2; print (busy+idle>0) ? int(100*busy/(busy+idle)) : 0}'
-}
 busy_notes=()
 quiet() {          # quiet LABEL: waits (up to $quiet_limit s) for the machine to be under 10% busy
   local busy waited=0
@@ -127,16 +118,6 @@ quiet() {          # quiet LABEL: waits (up to $quiet_limit s) for the machine t
 }
 
 used_ports=" "
-free_port() {      # a loopback TCP port nothing uses (not even in TIME_WAIT), below the ephemeral range
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 12000))
-    case $used_ports in *" $port "*) continue ;; esac
-    ss -Htan "( sport = :$port or dport = :$port )" | grep -q . && continue
-    used_ports="$used_ports$port "
-    echo "$port"; return
-  done
-}
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 proc_kib() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status" 2>/dev/null || true; }   # proc_kib FIELD PID
@@ -152,9 +133,6 @@ cpu_mark() {
   # Plus what this script's finished children used (cutime + cstime): the `shoal` clients, the probes.
   ours=$((ours + $(awk '{sub(/^.*\) /, ""); print $14 + $15}' "/proc/$$/stat")))
   echo "$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat) $ours"
-}
-others_share() {
-  echo "$1 $2" | awk '{total = $5 - $2; print (total > 0) ? int(100 * (($4 - $1) - ($6 - $3)) / total + 0.5) : 0}'
 }
 
 # The run in progress.
@@ -502,22 +480,5 @@ echo "$table"
 echo
 echo "Logs and samples: $work/run1, $work/run2"
 
-if [ "$write_docs" = 1 ]; then
-  docs=$root/docs/benchmarks.md
-  [ -f "$docs" ] || printf '# Benchmarks\n\nMeasured with the scripts in `bench/` (see `bench/README.md`).\n' >"$docs"
-  begin='<!-- scale:begin (written by bench/scale.sh) -->'
-  end='<!-- scale:end -->'
-  new=$work/benchmarks.md.new
-  printf '%s\n' "$section" >"$work/section.md"
-  if grep -qF "$begin" "$docs"; then
-    awk -v b="$begin" -v e="$end" -v f="$work/section.md" '
-      $0 == b {print; while ((getline line < f) > 0) print line; skip = 1; next}
-      $0 == e {skip = 0}
-      !skip {print}' "$docs" >"$new"
-  else
-    { cat "$docs"; printf '\n%s\n' "$begin"; cat "$work/section.md"; printf '%s\n' "$end"; } >"$new"
-  fi
-  mv "$new" "$docs"
-  echo "Updated docs/benchmarks.md" >&2
-fi
+if [ "$write_docs" = 1 ]; then write_docs_section scale "$section" "$work"; fi
 [ "$problems" = 0 ] || exit 1

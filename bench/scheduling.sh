@@ -26,6 +26,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 command_line="bench/scheduling.sh${*:+ $*}"
 rounds=5
 startup_rounds=3
@@ -74,11 +76,6 @@ fi
 # run under `timeout`, which leads a process group. On any exit whatever is still alive gets SIGTERM, then SIGKILL.
 pids=()      # single processes
 groups=()    # process groups (led by `timeout`)
-alive() {    # alive PID: the process exists and is not a zombie
-  local state
-  state=$(awk '{sub(/^.*\) /, ""); print $1}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
-}
 cleanup() {
   local pid group deadline
   for group in "${groups[@]}"; do kill -TERM -- "-$group" 2>/dev/null || true; done
@@ -108,12 +105,6 @@ echo "== compiling zmq_rt from $peers into $work" >&2
 cc -O2 -o "$work/zmq_rt" "$peers/zmq_rt.c" -lzmq
 
 # Busy share of all CPUs over one second, in percent, from /proc/stat.
-busy_percent() {
-  local a b
-  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
-  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
-  echo "$a $b" | awk '{busy=$3-$1; idle=$4-$2; print (busy+idle>0) ? int(100*busy/(busy+idle)) : 0}'
-}
 # quiet LABEL: waits (up to $quiet_limit s) for the machine to be under 10% busy; notes how busy it was.
 not_quiet=0
 quiet() {
@@ -132,16 +123,6 @@ quiet() {
 
 # free_port: a loopback TCP port nothing uses (not even in TIME_WAIT), below the kernel's ephemeral range.
 used_ports=" "
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 12000))
-    case $used_ports in *" $port "*) continue ;; esac
-    ss -Htan "( sport = :$port or dport = :$port )" | grep -q . && continue
-    used_ports="$used_ports$port "
-    echo "$port"; return
-  done
-}
 
 # Cluster state of the current round.
 up_pid= coordinator_pid= worker_pids=() client= launched_at=
@@ -241,9 +222,6 @@ cpu_mark() {
   # Plus what this script's finished children used (cutime + cstime): the `shoal` clients, the probes.
   ours=$((ours + $(awk '{sub(/^.*\) /, ""); print $14 + $15}' "/proc/$$/stat")))
   echo "$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat) $ours"
-}
-others_share() {
-  echo "$1 $2" | awk '{total = $5 - $2; print (total > 0) ? int(100 * (($4 - $1) - ($6 - $3)) / total + 0.5) : 0}'
 }
 
 # throughput ROUND SLOTS: one 20,000-task job on a fresh cluster; appends tasks/s to s$SLOTS.txt. A round during
@@ -346,7 +324,6 @@ elapsed=$((SECONDS - start_seconds))
 
 # median FILE; stats FILE DIGITS: "median (min–max)", or the value alone for one figure; whole numbers are
 # written with thousands separators.
-median() { sort -g "$1" | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 awk_format='function fmt(x, d,   s) {s = sprintf("%." d "f", x)
   if (d == 0) while (match(s, /[0-9][0-9][0-9][0-9]($|,)/)) s = substr(s, 1, RSTART) "," substr(s, RSTART + 1)
   return s}'
@@ -472,21 +449,4 @@ echo
 echo "$target_lines"
 echo "Logs and raw figures: $work"
 
-if [ "$write_docs" = 1 ]; then
-  docs=$root/docs/benchmarks.md
-  [ -f "$docs" ] || printf '# Benchmarks\n\nMeasured with the scripts in `bench/` (see `bench/README.md`).\n' >"$docs"
-  begin='<!-- scheduling:begin (written by bench/scheduling.sh) -->'
-  end='<!-- scheduling:end -->'
-  new=$work/benchmarks.md.new
-  printf '%s\n' "$section" >"$work/section.md"
-  if grep -qF "$begin" "$docs"; then
-    awk -v b="$begin" -v e="$end" -v f="$work/section.md" '
-      $0 == b {print; while ((getline line < f) > 0) print line; skip = 1; next}
-      $0 == e {skip = 0}
-      !skip {print}' "$docs" >"$new"
-  else
-    { cat "$docs"; printf '\n%s\n' "$begin"; cat "$work/section.md"; printf '%s\n' "$end"; } >"$new"
-  fi
-  mv "$new" "$docs"
-  echo "Updated docs/benchmarks.md" >&2
-fi
+if [ "$write_docs" = 1 ]; then write_docs_section scheduling "$section" "$work"; fi
