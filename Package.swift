@@ -23,6 +23,10 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // zlib from the system (Debian: zlib1g-dev), for gzip-compressed ETL inputs.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // ETL without networking: columnar batches, readers, the expression language, steps, aggregates, writers.
+        .target(name: "ShoalETL", dependencies: ["CZlib"]),
         // The only Swift module that calls libzmq.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Shoal's wire protocol: message types and their encoding over frames; no sockets.
@@ -90,6 +94,7 @@ let package = Package(
         ),
         // Helpers for tests only: child processes, temporary directories, deadlines.
         .target(name: "ShoalTestSupport", dependencies: []),
+        .testTarget(name: "ShoalETLTests", dependencies: ["ShoalETL", "ShoalTestSupport"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "ShoalTestSupport"]),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
         .testTarget(name: "ShoalWorkerTests", dependencies: ["ShoalWorker", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
