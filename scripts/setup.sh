@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Shoal needs to build and run, when it is missing: libzmq (Debian's libzmq3-dev), SQLite's headers
-# (libsqlite3-dev, for GRDB) and pkg-config.
+# (libsqlite3-dev, for GRDB), zlib's (zlib1g-dev, for gzip inputs) and pkg-config.
 # Sourced by scripts/example.sh, scripts/test.sh and .ci/run; safe to run again (it installs nothing twice).
 set -euo pipefail
 
@@ -18,6 +18,7 @@ shoal_setup() {
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     if ! pkg-config --exists libzmq 2>/dev/null; then missing+=(libzmq3-dev); fi
     if ! pkg-config --exists sqlite3 2>/dev/null; then missing+=(libsqlite3-dev); fi
+    if ! pkg-config --exists zlib 2>/dev/null; then missing+=(zlib1g-dev); fi
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "==> installing ${missing[*]} (apt-get)"
         shoal_as_root apt-get update -qq
