@@ -1,5 +1,5 @@
 /// The type of a column or an expression: the four types an ETL job's data has.
-public enum DataType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+public enum DataType: UInt8, Codable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case int = 0
     case float = 1
     case bool = 2
@@ -30,7 +30,7 @@ public enum DataType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConve
 }
 
 /// A named, typed column of a schema.
-public struct Field: Sendable, Hashable, CustomStringConvertible {
+public struct Field: Codable, Sendable, Hashable, CustomStringConvertible {
     public var name: String
     public var type: DataType
 

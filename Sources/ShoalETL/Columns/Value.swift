@@ -1,6 +1,6 @@
 /// One value of any column type, or SQL's null: literals, group keys, statistics. The vectorized paths never
 /// hold rows as `Value`s; this is for the few values a job handles one at a time.
-public enum Value: Sendable, Hashable, CustomStringConvertible {
+public enum Value: Codable, Sendable, Hashable, CustomStringConvertible {
     case null
     case int(Int64)
     case float(Double)

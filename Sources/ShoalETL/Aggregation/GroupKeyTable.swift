@@ -1,0 +1,108 @@
+/// Maps group keys to dense group ids (0, 1, 2, … in order of first appearance) without a `String` or an
+/// array per row: each row's key is encoded into a reused scratch buffer (`GroupKeyEncoding`), hashed, and
+/// looked up in an open-addressing table whose keys live back to back in one byte buffer.
+struct GroupKeyTable {
+    /// Encoded keys of all groups, back to back; group `g` is `keyBytes[keyOffsets[g] ..< keyOffsets[g + 1]]`.
+    private(set) var keyBytes: [UInt8] = []
+    private(set) var keyOffsets: [Int] = [0]
+    private var hashes: [UInt64] = []
+    /// Group id + 1 per slot; 0 is empty. Capacity is a power of two, at most half full.
+    private var slots: [Int32] = .init(repeating: 0, count: 64)
+
+    var count: Int { hashes.count }
+
+    func key(_ group: Int) -> ArraySlice<UInt8> { keyBytes[keyOffsets[group]..<keyOffsets[group + 1]] }
+
+    /// The id of the group whose encoded key is `key`, adding it if new.
+    mutating func groupID(for key: UnsafeRawBufferPointer) -> Int32 {
+        let hash = StableHash.hash(key)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { break }
+            let group = Int(entry - 1)
+            if hashes[group] == hash && matches(group, key) { return Int32(group) }
+            slot = (slot + 1) & mask
+        }
+        let group = hashes.count
+        hashes.append(hash)
+        keyBytes.append(contentsOf: key)
+        keyOffsets.append(keyBytes.count)
+        slots[slot] = Int32(group + 1)
+        if hashes.count * 2 > slots.count { grow() }
+        return Int32(group)
+    }
+
+    private func matches(_ group: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let start = keyOffsets[group]
+        let length = keyOffsets[group + 1] - start
+        guard length == key.count else { return false }
+        return keyBytes.withUnsafeBufferPointer { stored in
+            length == 0 || memcmpBytes(stored.baseAddress! + start, key.baseAddress!.assumingMemoryBound(to: UInt8.self), length) == 0
+        }
+    }
+
+    private mutating func grow() {
+        slots = .init(repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (group, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(group + 1)
+        }
+    }
+}
+
+/// How a row's group key is encoded: per key column a presence byte (0 null, 1 value), then an int or float as
+/// 8 little-endian bytes (floats canonical: one zero, one NaN), a bool as 1 byte, a string as a 4-byte length
+/// and its bytes. Equal keys give equal bytes, so the table compares bytes; the encoding also travels in
+/// partial aggregates.
+enum GroupKeyEncoding {
+    static func append(_ column: Column, _ row: Int, to out: inout [UInt8]) {
+        if column.isNull(row) {
+            out.append(0)
+            return
+        }
+        out.append(1)
+        switch column.data {
+        case .int(let v): withUnsafeBytes(of: v[row].littleEndian) { out.append(contentsOf: $0) }
+        case .float(let v):
+            var x = v[row]
+            if x == 0 { x = 0 }
+            if x.isNaN { x = .nan }
+            withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        case .bool(let v): out.append(v[row] ? 1 : 0)
+        case .string(let s):
+            let range = s.range(row)
+            withUnsafeBytes(of: UInt32(range.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: s.bytes[range])
+        }
+    }
+
+    /// The values of an encoded key, one per key column.
+    static func decode(_ key: ArraySlice<UInt8>, types: [DataType]) -> [Value] {
+        var values: [Value] = []
+        var i = key.startIndex
+        func take(_ n: Int) -> ArraySlice<UInt8> {
+            defer { i += n }
+            return key[i..<i + n]
+        }
+        func u64(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        for type in types {
+            guard take(1).first == 1 else {
+                values.append(.null)
+                continue
+            }
+            switch type {
+            case .int: values.append(.int(Int64(bitPattern: u64(take(8)))))
+            case .float: values.append(.float(Double(bitPattern: u64(take(8)))))
+            case .bool: values.append(.bool(take(1).first == 1))
+            case .string:
+                let length = Int(u64(take(4)))
+                values.append(.string(String(decoding: take(length), as: UTF8.self)))
+            }
+        }
+        return values
+    }
+}
