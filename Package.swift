@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev). Nothing but the modulemap and a shim header.
@@ -26,7 +27,8 @@ let package = Package(
         // zlib from the system (Debian: zlib1g-dev), for gzip-compressed ETL inputs.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // ETL without networking: columnar batches, readers, the expression language, steps, aggregates, writers.
-        .target(name: "ShoalETL", dependencies: ["CZlib"]),
+        // (SHA-256 of written files for the manifests from swift-crypto.)
+        .target(name: "ShoalETL", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         // The only Swift module that calls libzmq.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Shoal's wire protocol: message types and their encoding over frames; no sockets.
@@ -37,6 +39,7 @@ let package = Package(
             name: "ShoalCore",
             dependencies: [
                 "ShoalProtocol",
+                "ShoalETL",
                 "ZeroMQ",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -49,6 +52,7 @@ let package = Package(
             name: "ShoalWorker",
             dependencies: [
                 "ShoalCore",
+                "ShoalETL",
                 "ShoalProtocol",
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),

@@ -80,7 +80,7 @@ extension CoordinatorEngine {
                 return refuse(
                     routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
                     "\(submit.sourceName): output: \(output) holds the outputs of an earlier run (\(shown)); "
-                        + "remove them, or submit again with --restart to replace them",
+                        + "remove them, or submit again with --overwrite (--restart) to replace them",
                     socket: Coordinator.Socket.clients)
             }
             if !earlier.isEmpty {
@@ -91,11 +91,18 @@ extension CoordinatorEngine {
                 }
             }
         }
+        let existing = plan.exclusiveOutputs.filter { FileManager.default.fileExists(atPath: $0) }
+        if let first = existing.first, !submit.restart {
+            return refuse(
+                routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
+                "\(submit.sourceName): \(first) exists (an earlier run's output?); remove it, or submit again with "
+                    + "--overwrite to replace it", socket: Coordinator.Socket.clients)
+        }
         let record = JobRecord(
             name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,
             timeoutMs: job.timeout?.milliseconds, hangTimeoutMs: job.hangTimeout.milliseconds,
             speculation: job.speculation, source: submit.sourceName, workingDirectory: submit.workingDirectory,
-            specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count)
+            specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count, finishSpec: plan.finish)
         let (stored, tasks) = try store.insertJob(record, tasks: plan.tasks)
         records[stored.id] = stored
         decide(scheduler.addJob(stored.descriptor, tasks: tasks))

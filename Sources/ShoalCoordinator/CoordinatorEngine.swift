@@ -36,6 +36,8 @@ final class CoordinatorEngine {
     var decided: [SchedulerDirective] = []
     /// Messages of the current batch, sent by `settle` once what they announce is durable.
     var outbox: [(socket: Int, frames: [Frame])] = []
+    /// Summaries of jobs finished in the current batch, recorded by `settle`.
+    var finishedSummaries: [(JobID, String)] = []
     var logger: Logger { coordinator.logger }
     var loop: SocketLoop { coordinator.loop }
     var store: StateStore { coordinator.store }
@@ -156,15 +158,41 @@ final class CoordinatorEngine {
             }
             decided.append(contentsOf: more)
         }
+        finishSucceededJobs()
         let directives = decided
         decided.removeAll(keepingCapacity: true)
         try store.apply(directives)
+        for (job, summary) in finishedSummaries {
+            do { try store.recordSummary(summary, ofJob: job) } catch {
+                logger.error("cannot record the job's summary", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+        }
+        finishedSummaries.removeAll()
         let replies = outbox
         outbox.removeAll(keepingCapacity: true)
         for (socket, frames) in replies { loop.send(frames, on: socket) }
         for directive in directives { send(directive, now: now) }
         for (socket, frames) in outbox { loop.send(frames, on: socket) }
         outbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Runs the kind's finishing step (an ETL job's merge) for every job this batch decided has succeeded,
+    /// before that is recorded: a job whose finishing fails is recorded as failed with that error instead.
+    func finishSucceededJobs() {
+        for index in decided.indices {
+            guard case .jobChanged(let job, .succeeded, _) = decided[index], let record = records[job],
+                  let spec = record.finishSpec, let planner = coordinator.planners.planner(for: record.kind)
+            else { continue }
+            do {
+                if let summary = try planner.finish(spec, job: record) {
+                    records[job]?.summary = summary
+                    finishedSummaries.append((job, summary))
+                }
+            } catch {
+                logger.error("finishing the job failed", metadata: ["job": "\(job)", "error": "\(error)"])
+                decided[index] = .jobChanged(job, state: .failed, error: "finishing the job: \(error)")
+            }
+        }
     }
 
     /// Sends what one directive says to send, and publishes its events.

@@ -62,11 +62,13 @@ public struct OutputCommitter: Sendable {
         return .committed(path: final)
     }
 
-    /// What an earlier run left in `outputDirectory`: its `shard-NNNNN` directories and `_SUCCESS`, sorted.
+    /// What an earlier run left in `outputDirectory`: its `shard-NNNNN` directories, `_SUCCESS` and an ETL job's
+    /// `_manifest.json` and `_quarantine.jsonl`, sorted.
     /// A new job must not mix its shards with those (a shard found in place counts as committed).
     public static func earlierOutputs(in outputDirectory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []
-        return names.filter { $0 == "_SUCCESS" || ($0.hasPrefix("shard-") && Int($0.dropFirst(6)) != nil) }.sorted()
+        let markers: Set = ["_SUCCESS", "_manifest.json", "_quarantine.jsonl"]
+        return names.filter { markers.contains($0) || ($0.hasPrefix("shard-") && Int($0.dropFirst(6)) != nil) }.sorted()
     }
 
     /// Removes what `earlierOutputs` lists, and the staging directory; nothing else in the directory.

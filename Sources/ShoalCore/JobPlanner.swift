@@ -9,6 +9,16 @@ public protocol JobPlanner: Sendable {
     /// - Throws: `JobFileError` naming the file, line and key at fault. Runs at submit time, so every error a
     ///   user can make in a job file is reported before anything is queued.
     func plan(_ job: JobFile) throws(JobFileError) -> JobPlan
+
+    /// Finishes a job whose tasks all committed, from its `JobPlan.finish` instructions (e.g. merges an ETL
+    /// job's partial aggregates), and says what it produced, for the job's status. Runs on the coordinator;
+    /// must be safe to run again for the same job (a coordinator that died while finishing does it again).
+    /// - Throws: whatever stops the job from succeeding; the job then fails with that error.
+    func finish(_ spec: [UInt8], job: JobRecord) throws -> String?
+}
+
+extension JobPlanner {
+    public func finish(_ spec: [UInt8], job: JobRecord) throws -> String? { nil }
 }
 
 /// What a planner makes of a job: its tasks, and where committed outputs go.
@@ -17,10 +27,18 @@ public struct JobPlan: Sendable, Equatable {
     public var tasks: [PlannedTask]
     /// The absolute directory committed shard outputs are renamed into (`shard-00000`, …); `nil` for none.
     public var outputDirectory: String?
+    /// Other files the job writes when it finishes (an ETL aggregate's result): like an output directory's
+    /// shards, one already there is refused unless the submission says to overwrite.
+    public var exclusiveOutputs: [String]
+    /// Kind-specific instructions for finishing the job once every task committed (merging an ETL job's partial
+    /// aggregates); kept with the job, handed to the kind's `JobFinisher`. `nil`: nothing to do.
+    public var finish: [UInt8]?
 
-    public init(tasks: [PlannedTask], outputDirectory: String?) {
+    public init(tasks: [PlannedTask], outputDirectory: String?, exclusiveOutputs: [String] = [], finish: [UInt8]? = nil) {
         self.tasks = tasks
         self.outputDirectory = outputDirectory
+        self.exclusiveOutputs = exclusiveOutputs
+        self.finish = finish
     }
 }
 

@@ -46,7 +46,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Wait for the job to finish, showing progress; exit 1 if it fails.")
     var wait = false
 
-    @Flag(name: .long, help: "Start anew instead of resuming an unfinished run of the same job.")
+    @Flag(
+        name: [.customLong("restart"), .customLong("overwrite")],
+        help: "Start anew instead of resuming an unfinished run of the same job, replacing an earlier run's outputs.")
     var restart = false
 
     @OptionGroup var address: CoordinatorAddressOptions

@@ -62,6 +62,7 @@ enum JobProgress {
         var text = "job \(record.id) \(record.name) \(record.state.rawValue): \(job.counts.succeeded)/\(record.taskCount) "
             + "tasks in \(String(format: "%.1f", elapsed.seconds)) s, \(job.retries) retr\(job.retries == 1 ? "y" : "ies")"
         if let output = record.outputDirectory, record.state == .succeeded { text += "; output in \(output)" }
+        if let summary = record.summary { text += "\n" + summary.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") }
         if let error = record.error, record.state != .succeeded { text += "\n  error: \(error)" }
         if record.state == .failed {
             for trouble in job.troubles.prefix(3) { text += "\n  " + StatusText.attempt(trouble) }

@@ -28,7 +28,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "State directory (default: a new temporary one).")
     var stateDir: String?
 
-    @Flag(name: .long, help: "Replace the outputs of an earlier run of the job (otherwise they make it fail at submit).")
+    @Flag(
+        name: [.customLong("overwrite"), .customLong("restart")],
+        help: "Replace the outputs of an earlier run of the job (otherwise they make it fail at submit).")
     var restart = false
 
     func validate() throws {

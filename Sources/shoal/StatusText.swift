@@ -41,6 +41,9 @@ enum StatusText {
         ]
         if let error = record.error, record.state != .succeeded { lines.append("  error: \(error)") }
         if let output = record.outputDirectory { lines.append("  output: \(output)") }
+        if let summary = record.summary {
+            lines.append(contentsOf: summary.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 })
+        }
         if !job.counters.isEmpty {
             lines.append("  counters: " + job.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: " "))

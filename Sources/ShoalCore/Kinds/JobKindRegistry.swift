@@ -7,8 +7,8 @@ public struct JobKindRegistry: Sendable {
         for planner in planners { register(planner) }
     }
 
-    /// The built-in kinds: `command` and `noop`.
-    public static let standard = JobKindRegistry([CommandJobPlanner(), NoopJobPlanner()])
+    /// The built-in kinds: `command`, `etl` and `noop`.
+    public static let standard = JobKindRegistry([CommandJobPlanner(), ETLJobPlanner(), NoopJobPlanner()])
 
     /// Adds `planner` (ETL, training, …).
     public mutating func register(_ planner: any JobPlanner) {

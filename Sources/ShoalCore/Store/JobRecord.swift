@@ -25,15 +25,21 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var finishedAt: Double?
     /// A finished job's task counts, as they stood when it ended.
     public var finalCounts: TaskCounts?
+    /// The planner's instructions for finishing the job (`JobPlan.finish`).
+    public var finishSpec: [UInt8]?
+    /// What finishing the job reported (an ETL job's totals), for its status.
+    public var summary: String?
 
     public init(
         id: JobID = 0, name: String, kind: String, priority: Int, maxAttempts: Int, timeoutMs: Int64?,
         hangTimeoutMs: Int64, speculation: Bool, state: JobState = .queued, error: String? = nil, source: String,
         workingDirectory: String, specHash: String, outputDirectory: String?, taskCount: Int,
         submittedAt: Double = Date().timeIntervalSince1970, startedAt: Double? = nil, finishedAt: Double? = nil,
-        finalCounts: TaskCounts? = nil
+        finalCounts: TaskCounts? = nil, finishSpec: [UInt8]? = nil, summary: String? = nil
     ) {
         self.finalCounts = finalCounts
+        self.finishSpec = finishSpec
+        self.summary = summary
         self.id = id
         self.name = name
         self.kind = kind
@@ -52,6 +58,13 @@ public struct JobRecord: Sendable, Equatable, Codable {
         self.submittedAt = submittedAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+    }
+
+    /// Everything but `finishSpec`, which stays in the store: status documents carry records to clients.
+    enum CodingKeys: String, CodingKey {
+        case id, name, kind, priority, maxAttempts, timeoutMs, hangTimeoutMs, speculation, state, error, source
+        case workingDirectory, specHash, outputDirectory, taskCount, submittedAt, startedAt, finishedAt, finalCounts
+        case summary
     }
 
     /// The scheduling policy, for the scheduler.

@@ -11,13 +11,13 @@ extension StateStore {
                 sql: """
                     INSERT INTO jobs (name, kind, priority, max_attempts, timeout_ms, hang_timeout_ms, speculation,
                         state, error, source, working_directory, spec_hash, output_directory, task_count,
-                        submitted_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+                        submitted_at, finish_spec)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     job.name, job.kind, job.priority, job.maxAttempts, job.timeoutMs, job.hangTimeoutMs,
                     job.speculation, JobState.queued.rawValue, job.source, job.workingDirectory, job.specHash,
-                    job.outputDirectory, planned.count, job.submittedAt,
+                    job.outputDirectory, planned.count, job.submittedAt, job.finishSpec.map { Data($0) },
                 ])
             var stored = job
             stored.id = JobID(db.lastInsertedRowID)
@@ -78,7 +78,15 @@ extension StateStore {
             startedAt: row["started_at"], finishedAt: row["finished_at"],
             finalCounts: (row["final_counts"] as String?).flatMap {
                 try? JSONDecoder().decode(TaskCounts.self, from: Data($0.utf8))
-            })
+            },
+            finishSpec: (row["finish_spec"] as Data?).map { Array($0) }, summary: row["summary"])
+    }
+
+    /// Records what finishing a job produced (an ETL job's totals), shown by its status from then on.
+    public func recordSummary(_ summary: String, ofJob job: JobID) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE jobs SET summary = ? WHERE id = ?", arguments: [summary, job])
+        }
     }
 
     /// Records a finished job's task counts, so its status shows them once the scheduler has let it go.

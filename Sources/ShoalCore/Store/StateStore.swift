@@ -89,6 +89,12 @@ public final class StateStore: Sendable {
         migrator.registerMigration("v3: final task counts") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN final_counts TEXT")
         }
+        migrator.registerMigration("v4: finishing a job") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN finish_spec BLOB;
+                ALTER TABLE jobs ADD COLUMN summary TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -80,6 +80,19 @@ public struct StringColumn: Sendable, Equatable {
         }
     }
 
+    /// Byte-wise comparison of strings `i` and `j` of this column: <0, 0 or >0.
+    public func compare(_ i: Int, _ j: Int) -> Int {
+        let a = range(i), b = range(j)
+        return bytes.withUnsafeBufferPointer { p in
+            let n = min(a.count, b.count)
+            if n > 0, let base = p.baseAddress {
+                let c = memcmpBytes(base + a.lowerBound, base + b.lowerBound, n)
+                if c != 0 { return Int(c) }
+            }
+            return a.count - b.count
+        }
+    }
+
     /// The strings at `indices`, in that order.
     public func gather(_ indices: [Int32]) -> StringColumn {
         var out = StringColumn()

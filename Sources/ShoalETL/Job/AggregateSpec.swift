@@ -1,3 +1,5 @@
+import Foundation
+
 /// `aggregate:` of an ETL job: a group-by over the rows after every filter and derive step.
 public struct AggregateSpec: Codable, Sendable, Equatable {
     public var groupBy: [String]
@@ -56,5 +58,46 @@ public enum AggregateFunction: String, Codable, Sendable, CaseIterable {
             guard let known = AggregateFunction(rawValue: name.lowercased()) else { return nil }
             self = known
         }
+    }
+}
+
+/// `function(argument, …)` as written in `aggregate.values`, split at top-level commas (not inside
+/// parentheses or quotes), so arguments may be whole expressions: `sum(price * 2)`, `first(country, ts)`.
+public struct AggregateCall: Sendable, Equatable {
+    public var function: String
+    public var arguments: [String]
+
+    public static func parse(_ text: String) -> AggregateCall? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let open = trimmed.firstIndex(of: "("), trimmed.last == ")" else { return nil }
+        let name = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0 == "_" }) else { return nil }
+        let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
+        var arguments: [String] = []
+        var depth = 0
+        var quote: Character? = nil
+        var current = ""
+        for character in inner {
+            if let q = quote {
+                if character == q { quote = nil }
+            } else if character == "'" || character == "\"" || character == "`" {
+                quote = character
+            } else if character == "(" {
+                depth += 1
+            } else if character == ")" {
+                depth -= 1
+                if depth < 0 { return nil }
+            } else if character == "," && depth == 0 {
+                arguments.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+                continue
+            }
+            current.append(character)
+        }
+        guard depth == 0, quote == nil else { return nil }
+        let last = current.trimmingCharacters(in: .whitespaces)
+        if !last.isEmpty || !arguments.isEmpty { arguments.append(last) }
+        guard !arguments.contains(where: \.isEmpty) else { return nil }
+        return AggregateCall(function: name, arguments: arguments)
     }
 }

@@ -1,0 +1,152 @@
+import Crypto
+import Foundation
+
+/// Finishes an ETL job at the coordinator once every shard committed: merges the shards' partial aggregates in
+/// shard order and writes the result, gathers the quarantined rows into one file, and writes the manifest.
+/// Safe to run again (a coordinator that dies while finishing does it again on restart): every file it
+/// writes is written whole under a temporary name and renamed into place.
+public enum ETLFinalizer {
+    /// Where the shards of `job` commit: its output directory, or for an aggregate-only job a hidden directory
+    /// beside the aggregate's file.
+    public static func workDirectory(of job: ETLJob) -> String {
+        if let output = job.output { return output.path }
+        let file = job.aggregate!.output as NSString
+        return file.deletingLastPathComponent + "/." + file.lastPathComponent + ".shards"
+    }
+
+    public static func finishSpec(_ job: ETLJob) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array((try? encoder.encode(job)) ?? Data())
+    }
+
+    /// What is known of the job when it finishes, besides its spec.
+    public struct Context: Sendable {
+        public var jobID: UInt64
+        public var specHash: String
+        public var outputDirectory: String
+        public var shardCount: Int
+        /// Seconds from submission to now.
+        public var wallSeconds: Double
+
+        public init(jobID: UInt64, specHash: String, outputDirectory: String, shardCount: Int, wallSeconds: Double) {
+            self.jobID = jobID
+            self.specHash = specHash
+            self.outputDirectory = outputDirectory
+            self.shardCount = shardCount
+            self.wallSeconds = wallSeconds
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Merges, writes the aggregate, quarantine and manifest, and returns the job's summary.
+    public static func finish(spec: [UInt8], context: Context) throws -> ETLJobSummary {
+        let job = try JSONDecoder().decode(ETLJob.self, from: Data(spec))
+        let directory = context.outputDirectory
+        var summary = ETLJobSummary(job: job.name, jobID: context.jobID, specHash: context.specHash)
+        var partial: GroupedAggregate? = nil
+        var quarantine: [UInt8] = []
+        var quarantined: Int64 = 0
+        var manifestFiles: [[String: Any]] = []
+        for shard in 0..<context.shardCount {
+            let shardDirectory = directory + String(format: "/shard-%05d", shard)
+            let shardSummary: ShardSummary
+            do {
+                shardSummary = try JSONDecoder().decode(
+                    ShardSummary.self, from: Data(contentsOf: URL(fileURLWithPath: shardDirectory + "/shard.json")))
+            } catch {
+                throw Failure(description: "\(shardDirectory)/shard.json: \(error)")
+            }
+            summary.add(shardSummary)
+            for file in shardSummary.files {
+                var entry: [String: Any] = [
+                    "path": String(format: "shard-%05d/", shard) + file.name, "rows": file.rows, "bytes": file.bytes,
+                    "sha256": file.sha256, "shard": shard, "source": shardSummary.source,
+                ]
+                if let partition = file.partition { entry["partition"] = partition }
+                manifestFiles.append(entry)
+            }
+            if job.aggregate != nil {
+                let path = shardDirectory + "/aggregate.bin"
+                guard let bytes = FileManager.default.contents(atPath: path) else {
+                    throw Failure(description: "\(path): missing")
+                }
+                do {
+                    let piece = try GroupedAggregate.decode(Array(bytes))
+                    if let partial { try partial.merge(piece) } else { partial = piece }
+                } catch {
+                    throw Failure(description: "\(path): \(error)")
+                }
+            }
+            if let bytes = FileManager.default.contents(atPath: shardDirectory + "/quarantine.jsonl") {
+                quarantine.append(contentsOf: bytes)
+                quarantined += Int64(bytes.reduce(0) { $0 + ($1 == 10 ? 1 : 0) })
+            }
+        }
+        var manifest: [String: Any] = [
+            "job": job.name, "job_id": context.jobID, "spec_hash": context.specHash, "format": job.output?.format.rawValue ?? "",
+            "files": manifestFiles,
+        ]
+        if let spec = job.aggregate, let partial {
+            let names = (try? ETLPipeline(inputSchema: Schema(job.inputSchema), steps: job.steps, aggregate: spec).aggregateNames) ?? nil
+            let keyNames = names?.keys ?? spec.groupBy
+            let result = partial.result(keyNames: keyNames, valueNames: spec.values.map(\.name))
+            let formatter = RowFormatter(format: spec.format, names: result.names)
+            var bytes = formatter.header()
+            formatter.append(result, to: &bytes)
+            try writeAtomically(bytes, to: spec.output)
+            summary.aggregateRows = Int64(result.count)
+            summary.aggregatePath = spec.output
+            manifest["aggregate"] = [
+                "path": spec.output, "rows": result.count, "bytes": bytes.count, "sha256": sha256(bytes),
+            ] as [String: Any]
+        }
+        if quarantined > 0 {
+            let path = directory + "/_quarantine.jsonl"
+            try writeAtomically(quarantine, to: path)
+            summary.quarantinePath = path
+            manifest["quarantine"] = ["path": "_quarantine.jsonl", "rows": quarantined, "sha256": sha256(quarantine)] as [String: Any]
+        }
+        summary.wallSeconds = context.wallSeconds
+        manifest["summary"] = summary.jsonObject
+        let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
+        try writeAtomically(Array(data), to: directory + "/_manifest.json")
+        return summary
+    }
+
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`, flushes it, and renames it over `path`.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = directory + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "\(temporary): \(String(cString: strerror(errno)))") }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        let code = errno
+        close(fd)
+        guard ok else {
+            unlink(temporary)
+            throw Failure(description: "\(temporary): \(String(cString: strerror(code)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw Failure(description: "\(path): \(String(cString: strerror(code)))")
+        }
+    }
+}
