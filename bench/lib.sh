@@ -51,3 +51,98 @@ write_docs_section() {
   mv "$new" "$docs"
   echo "Updated docs/benchmarks.md" >&2
 }
+
+# Every process a script starts is remembered by PID: `shoal up` and, once it has started them, its coordinator
+# and workers (they run in process groups of their own, so a group kill would miss them); peer scripts run under
+# `timeout`, which leads a process group. `trap cleanup EXIT`: whatever is still alive gets SIGTERM, then SIGKILL.
+pids=()      # single processes
+groups=()    # process groups (led by `timeout`)
+cleanup() {
+  local pid group deadline
+  for group in "${groups[@]}"; do kill -TERM -- "-$group" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do alive "$pid" && kill -TERM "$pid" 2>/dev/null || true; done
+  deadline=$((SECONDS + 10))
+  for pid in "${pids[@]}" "${groups[@]}"; do
+    while alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+  done
+  for group in "${groups[@]}"; do kill -KILL -- "-$group" 2>/dev/null || true; done
+  for pid in "${pids[@]}" "${groups[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=() groups=()
+}
+
+# Cluster state of the current round.
+up_pid= coordinator_pid= worker_pids=() client= launched_at=
+# start_cluster DIR SLOTS [WORKERS]: `shoal up --workers WORKERS (default 2) [--slots SLOTS]` in the background on
+# fresh ports and state. Needs $shoal.
+start_cluster() {
+  local dir=$1 slots=$2 wport cport eport
+  cluster_workers=${3:-2}
+  rm -rf "$dir"; mkdir -p "$dir"
+  wport=$(free_port) cport=$(free_port) eport=$(free_port)
+  client=tcp://127.0.0.1:$cport
+  local args=(up --workers "$cluster_workers" --state-dir "$dir/state" --worker-endpoint "tcp://127.0.0.1:$wport"
+              --client-endpoint "$client" --events-endpoint "tcp://127.0.0.1:$eport")
+  [ "$slots" != default ] && args+=(--slots "$slots")
+  launched_at=$(date +%s.%N)
+  (cd "$dir" && exec "$shoal" "${args[@]}") >"$dir/up.log" 2>&1 &
+  up_pid=$!
+  pids+=("$up_pid")
+  coordinator_pid= worker_pids=()
+}
+# find_children DIR: waits for the coordinator's ready file and the workers; remembers their PIDs.
+find_children() {
+  local dir=$1 ready=$1/state/logs/coordinator.ready deadline=$((SECONDS + 30)) children pid
+  until [ -f "$ready" ]; do
+    alive "$up_pid" || fail "shoal up exited early: $(cat "$dir/up.log")"
+    [ $SECONDS -lt $deadline ] || fail "no coordinator ready file after 30 s ($dir)"
+    sleep 0.02
+  done
+  coordinator_pid=$(jq -r .pid "$ready")
+  pids+=("$coordinator_pid")
+  until children=$(ps -o pid= --ppid "$up_pid" | wc -l) && [ "$children" -ge $((cluster_workers + 1)) ]; do
+    [ $SECONDS -lt $deadline ] || fail "shoal up did not start $cluster_workers workers within 30 s"
+    sleep 0.02
+  done
+  for pid in $(ps -o pid= --ppid "$up_pid"); do
+    [ "$pid" = "$coordinator_pid" ] || { worker_pids+=("$pid"); pids+=("$pid"); }
+  done
+}
+# wait_workers: until the coordinator lists every worker as registered.
+wait_workers() {
+  local deadline=$((SECONDS + 30)) count
+  until count=$(timeout 10 "$shoal" workers --json --coordinator "$client" 2>/dev/null | jq length) \
+        && [ "${count:-0}" -ge "$cluster_workers" ]; do
+    [ $SECONDS -lt $deadline ] || fail "fewer than $cluster_workers workers registered after 30 s"
+    sleep 0.05
+  done
+}
+# stop_cluster DIR: SIGTERM to `shoal up` (it stops its workers, then the coordinator); then checks that neither it
+# nor any child is left. A leftover is reported and killed.
+leftovers=0
+stop_cluster() {
+  local dir=$1 deadline pid
+  kill -TERM "$up_pid" 2>/dev/null || true
+  deadline=$((SECONDS + 20))
+  while alive "$up_pid" && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+  if alive "$up_pid"; then
+    echo "$bench_name: shoal up (pid $up_pid) still running 20 s after SIGTERM; killing it" >&2
+    leftovers=$((leftovers + 1)); kill -KILL "$up_pid" 2>/dev/null || true
+  fi
+  wait "$up_pid" 2>/dev/null || true
+  sleep 0.2
+  for pid in "$coordinator_pid" "${worker_pids[@]}"; do
+    [ -n "$pid" ] || continue
+    if alive "$pid"; then
+      echo "$bench_name: process $pid ($(tr '\0' ' ' </proc/"$pid"/cmdline | cut -c1-120)) outlived shoal up; killing it" >&2
+      leftovers=$((leftovers + 1)); kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  pids=()
+  rm -rf "$dir/state/state.sqlite"*   # keep the logs, drop the store
+}
+# job_record DIR JOB: the job's record and counts (`shoal status JOB --json`) into DIR/status.json.
+job_record() {
+  timeout 30 "$shoal" status "$2" --json --coordinator "$client" >"$1/status.json" 2>>"$1/submit.log" \
+    || fail "shoal status $2 failed: $(tail -5 "$1/submit.log")"
+}

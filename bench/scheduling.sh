@@ -71,29 +71,12 @@ if [ "$run_peers" = 1 ] && [ ! -x "$peers/run_peers.sh" ]; then
   echo "scheduling.sh: $peers/run_peers.sh is missing (set SHOAL_PEERS_DIR, or --no-peers)" >&2; exit 1
 fi
 
-# Every process this script starts is remembered by PID: `shoal up` and, once it has started them, its coordinator
-# and workers (they run in process groups of their own, so a group kill would miss them); run_peers.sh and zmq_rt
-# run under `timeout`, which leads a process group. On any exit whatever is still alive gets SIGTERM, then SIGKILL.
-pids=()      # single processes
-groups=()    # process groups (led by `timeout`)
-cleanup() {
-  local pid group deadline
-  for group in "${groups[@]}"; do kill -TERM -- "-$group" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do alive "$pid" && kill -TERM "$pid" 2>/dev/null || true; done
-  deadline=$((SECONDS + 10))
-  for pid in "${pids[@]}" "${groups[@]}"; do
-    while alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-    alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
-  done
-  for group in "${groups[@]}"; do kill -KILL -- "-$group" 2>/dev/null || true; done
-  for pid in "${pids[@]}" "${groups[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=() groups=()
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 fail() { echo "scheduling.sh: $*" >&2; exit 1; }
+bench_name=scheduling.sh
 
 mkdir -p "$work"
 echo "== building shoal (release, scratch $scratch)" >&2
@@ -124,79 +107,6 @@ quiet() {
 # free_port: a loopback TCP port nothing uses (not even in TIME_WAIT), below the kernel's ephemeral range.
 used_ports=" "
 
-# Cluster state of the current round.
-up_pid= coordinator_pid= worker_pids=() client= launched_at=
-# start_cluster DIR SLOTS: `shoal up --workers 2 [--slots SLOTS]` in the background on fresh ports and state.
-start_cluster() {
-  local dir=$1 slots=$2 wport cport eport
-  rm -rf "$dir"; mkdir -p "$dir"
-  wport=$(free_port) cport=$(free_port) eport=$(free_port)
-  client=tcp://127.0.0.1:$cport
-  local args=(up --workers 2 --state-dir "$dir/state" --worker-endpoint "tcp://127.0.0.1:$wport"
-              --client-endpoint "$client" --events-endpoint "tcp://127.0.0.1:$eport")
-  [ "$slots" != default ] && args+=(--slots "$slots")
-  launched_at=$(date +%s.%N)
-  (cd "$dir" && exec "$shoal" "${args[@]}") >"$dir/up.log" 2>&1 &
-  up_pid=$!
-  pids+=("$up_pid")
-  coordinator_pid= worker_pids=()
-}
-# find_children DIR: waits for the coordinator's ready file and both workers; remembers their PIDs.
-find_children() {
-  local dir=$1 ready=$1/state/logs/coordinator.ready deadline=$((SECONDS + 30)) children pid
-  until [ -f "$ready" ]; do
-    alive "$up_pid" || fail "shoal up exited early: $(cat "$dir/up.log")"
-    [ $SECONDS -lt $deadline ] || fail "no coordinator ready file after 30 s ($dir)"
-    sleep 0.02
-  done
-  coordinator_pid=$(jq -r .pid "$ready")
-  pids+=("$coordinator_pid")
-  until children=$(ps -o pid= --ppid "$up_pid" | wc -l) && [ "$children" -ge 3 ]; do
-    [ $SECONDS -lt $deadline ] || fail "shoal up did not start 2 workers within 30 s"
-    sleep 0.02
-  done
-  for pid in $(ps -o pid= --ppid "$up_pid"); do
-    [ "$pid" = "$coordinator_pid" ] || { worker_pids+=("$pid"); pids+=("$pid"); }
-  done
-}
-# wait_workers: until the coordinator lists both workers as registered.
-wait_workers() {
-  local deadline=$((SECONDS + 30)) count
-  until count=$(timeout 10 "$shoal" workers --json --coordinator "$client" 2>/dev/null | jq length) \
-        && [ "${count:-0}" -ge 2 ]; do
-    [ $SECONDS -lt $deadline ] || fail "fewer than 2 workers registered after 30 s"
-    sleep 0.05
-  done
-}
-# stop_cluster DIR: SIGTERM to `shoal up` (it stops its workers, then the coordinator); then checks that neither it
-# nor any child is left. A leftover is reported and killed.
-leftovers=0
-stop_cluster() {
-  local dir=$1 deadline pid
-  kill -TERM "$up_pid" 2>/dev/null || true
-  deadline=$((SECONDS + 20))
-  while alive "$up_pid" && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
-  if alive "$up_pid"; then
-    echo "scheduling.sh: shoal up (pid $up_pid) still running 20 s after SIGTERM; killing it" >&2
-    leftovers=$((leftovers + 1)); kill -KILL "$up_pid" 2>/dev/null || true
-  fi
-  wait "$up_pid" 2>/dev/null || true
-  sleep 0.2
-  for pid in "$coordinator_pid" "${worker_pids[@]}"; do
-    [ -n "$pid" ] || continue
-    if alive "$pid"; then
-      echo "scheduling.sh: process $pid ($(tr '\0' ' ' </proc/"$pid"/cmdline | cut -c1-120)) outlived shoal up; killing it" >&2
-      leftovers=$((leftovers + 1)); kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
-  pids=()
-  rm -rf "$dir/state/state.sqlite"*   # keep the logs, drop the store
-}
-# job_record DIR JOB: the job's record and counts (`shoal status JOB --json`) into DIR/status.json.
-job_record() {
-  timeout 30 "$shoal" status "$2" --json --coordinator "$client" >"$1/status.json" 2>>"$1/submit.log" \
-    || fail "shoal status $2 failed: $(tail -5 "$1/submit.log")"
-}
 # check_job DIR TASKS: the job succeeded with every task.
 check_job() {
   local state succeeded
