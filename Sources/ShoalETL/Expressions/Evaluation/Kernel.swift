@@ -1,0 +1,111 @@
+/// The loops every operator is built from. Each is generic over element types and takes the per-element work
+/// as a closure; they are always inlined, so every call site compiles to its own specialised loop over raw
+/// buffers, with no per-row allocation, enum switch or `Value`.
+enum Kernel {
+    /// `f` of each element.
+    @inline(__always)
+    static func map<T, R>(_ a: [T], _ f: (T) -> R) -> [R] {
+        let n = a.count
+        return [R](unsafeUninitializedCapacity: n) { out, initialized in
+            if let o = out.baseAddress {
+                a.withUnsafeBufferPointer { a in
+                    for i in 0..<n { (o + i).initialize(to: f(a[i])) }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// `f` of each row's pair; a scalar lane stands for every row. The loop for each shape of operands is
+    /// separate, so `x > 1.0` reads one array and a register.
+    @inline(__always)
+    static func zip<T, U, R>(_ a: Lane<T>, _ b: Lane<U>, count n: Int, _ f: (T, U) -> R) -> [R] {
+        [R](unsafeUninitializedCapacity: n) { out, initialized in
+            if let o = out.baseAddress {
+                switch (a, b) {
+                case (.array(let a), .array(let b)):
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            for i in 0..<n { (o + i).initialize(to: f(a[i], b[i])) }
+                        }
+                    }
+                case (.array(let a), .scalar(let b)):
+                    a.withUnsafeBufferPointer { a in
+                        for i in 0..<n { (o + i).initialize(to: f(a[i], b)) }
+                    }
+                case (.scalar(let a), .array(let b)):
+                    b.withUnsafeBufferPointer { b in
+                        for i in 0..<n { (o + i).initialize(to: f(a, b[i])) }
+                    }
+                case (.scalar(let a), .scalar(let b)):
+                    let value = f(a, b)
+                    for i in 0..<n { (o + i).initialize(to: value) }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// `mask[i] ? a[i] : b[i]`.
+    @inline(__always)
+    static func select<T>(_ mask: [Bool], _ a: Lane<T>, _ b: Lane<T>) -> [T] {
+        let n = mask.count
+        return [T](unsafeUninitializedCapacity: n) { out, initialized in
+            if let o = out.baseAddress {
+                mask.withUnsafeBufferPointer { m in
+                    switch (a, b) {
+                    case (.array(let a), .array(let b)):
+                        a.withUnsafeBufferPointer { a in
+                            b.withUnsafeBufferPointer { b in
+                                for i in 0..<n { (o + i).initialize(to: m[i] ? a[i] : b[i]) }
+                            }
+                        }
+                    case (.array(let a), .scalar(let b)):
+                        a.withUnsafeBufferPointer { a in
+                            for i in 0..<n { (o + i).initialize(to: m[i] ? a[i] : b) }
+                        }
+                    case (.scalar(let a), .array(let b)):
+                        b.withUnsafeBufferPointer { b in
+                            for i in 0..<n { (o + i).initialize(to: m[i] ? a : b[i]) }
+                        }
+                    case (.scalar(let a), .scalar(let b)):
+                        for i in 0..<n { (o + i).initialize(to: m[i] ? a : b) }
+                    }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// Valid where both are valid; `nil` means no nulls.
+    static func both(_ a: [Bool]?, _ b: [Bool]?) -> [Bool]? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return zip(.array(a), .array(b), count: a.count) { $0 && $1 }
+    }
+
+    /// `validity` further restricted to rows where `keep` holds (a divisor that is not zero, a logarithm's
+    /// positive argument).
+    @inline(__always)
+    static func restrict<T>(_ validity: [Bool]?, _ values: Lane<T>, count: Int, _ keep: (T) -> Bool) -> [Bool]? {
+        switch (validity, values) {
+        case (nil, .scalar(let v)): return keep(v) ? nil : [Bool](repeating: false, count: count)
+        case (nil, let values): return zip(values, .scalar(()), count: count) { v, _ in keep(v) }
+        case (let validity?, let values): return zip(.array(validity), values, count: count) { $0 && keep($1) }
+        }
+    }
+
+    static func hasValueInNullSlot<T: Equatable>(_ values: [T], _ validity: [Bool], placeholder: T) -> Bool {
+        values.withUnsafeBufferPointer { v in
+            validity.withUnsafeBufferPointer { valid in
+                var found = false
+                for i in 0..<v.count { found = found || (!valid[i] && v[i] != placeholder) }
+                return found
+            }
+        }
+    }
+
+    static func cleared<T>(_ values: [T], _ validity: [Bool], placeholder: T) -> [T] {
+        zip(.array(values), .array(validity), count: values.count) { $1 ? $0 : placeholder }
+    }
+}
