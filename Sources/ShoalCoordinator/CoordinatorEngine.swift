@@ -190,7 +190,7 @@ final class CoordinatorEngine {
                 }
             } catch {
                 logger.error("finishing the job failed", metadata: ["job": "\(job)", "error": "\(error)"])
-                decided[index] = .jobChanged(job, state: .failed, error: "finishing the job: \(error)")
+                decided[index] = .jobChanged(job: job, state: .failed, error: "finishing the job: \(error)")
             }
         }
     }

@@ -44,6 +44,12 @@ public struct StringColumn: Sendable, Equatable {
         offsets.append(Int32(truncatingIfNeeded: bytes.count))
     }
 
+    /// Removes the last string.
+    public mutating func removeLast() {
+        offsets.removeLast()
+        bytes.removeSubrange(Int(offsets.last!)...)
+    }
+
     /// Appends an empty string (the slot of a null).
     @inlinable
     public mutating func appendEmpty() { offsets.append(Int32(truncatingIfNeeded: bytes.count)) }

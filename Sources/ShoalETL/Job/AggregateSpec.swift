@@ -67,6 +67,11 @@ public struct AggregateCall: Sendable, Equatable {
     public var function: String
     public var arguments: [String]
 
+    public init(function: String, arguments: [String]) {
+        self.function = function
+        self.arguments = arguments
+    }
+
     public static func parse(_ text: String) -> AggregateCall? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let open = trimmed.firstIndex(of: "("), trimmed.last == ")" else { return nil }

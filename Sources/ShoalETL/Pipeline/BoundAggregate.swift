@@ -31,7 +31,7 @@ struct BoundAggregate: Sendable {
             func bind(_ text: String?) throws(ETLPipeline.PlanError) -> BoundExpression? {
                 guard let text else { return nil }
                 do { return try Expression.parse(text).bind(to: schema) } catch {
-                    throw ETLPipeline.PlanError(step: nil, key: "values.\(value.name)", message: error.description)
+                    throw ETLPipeline.PlanError(step: nil, key: "values.\(value.name)", message: ETLPipeline.located(error))
                 }
             }
             let argument = try bind(value.argument)

@@ -43,7 +43,7 @@ extension ETLPipeline {
             let live = liveAfter[index]
             switch operation {
             case .filter(let bound):
-                keep(bound.evaluate(on: view(inputs[index])).trueRows(), live: live)
+                keep(bound.evaluate(on: view(inputs[index])).rowsWhereTrue(), live: live)
             case .derive(let bound, let target):
                 columns[target] = bound.evaluate(on: view(inputs[index]))
             case .cast(let source, let type, let target):

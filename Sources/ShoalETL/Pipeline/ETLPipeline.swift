@@ -54,13 +54,13 @@ public struct ETLPipeline: Sendable {
         inputSchema: Schema, steps: [Step], aggregate: AggregateSpec?, partitionBy: [String] = []
     ) throws(PlanError) {
         self.inputSchema = inputSchema
-        wide = inputSchema.fields
+        var wide = inputSchema.fields
         var visible: [(name: String, wide: Int)] = inputSchema.fields.enumerated().map { ($1.name, $0) }
         var everSeen: [String: Int] = [:]  // name → wide, for the aggregate view
         for (name, column) in visible { everSeen[name] = column }
         var lastName: [Int: String] = Dictionary(uniqueKeysWithValues: visible.map { ($0.wide, $0.name) })
-        operations = []
-        inputs = []
+        var operations: [Operation] = []
+        var inputs: [[(name: String, wide: Int)]] = []
 
         func schema(_ view: [(name: String, wide: Int)]) -> Schema {
             Schema(view.map { Field($0.name, wide[$0.wide].type) })
@@ -76,7 +76,7 @@ public struct ETLPipeline: Sendable {
             do {
                 return try Expression.parse(text).bind(to: schema(view))
             } catch {
-                throw PlanError(step: step, key: key, message: error.description)
+                throw PlanError(step: step, key: key, message: ETLPipeline.located(error))
             }
         }
         func reads(_ bound: BoundExpression, _ view: [(name: String, wide: Int)]) -> [(name: String, wide: Int)] {
@@ -183,22 +183,18 @@ public struct ETLPipeline: Sendable {
                 inputs.append([(name, source)])
             }
         }
-        output = visible
-        aggregateView = everSeen.map { ($0.key, $0.value) }.filter { lastName[$0.1] == $0.0 }.sorted { $0.1 < $1.1 }
+        let output = visible
+        let aggregateView = everSeen.map { ($0.key, $0.value) }.filter { lastName[$0.1] == $0.0 }.sorted { $0.1 < $1.1 }
 
         // The aggregate binds against every column the row had.
-        if let aggregate {
-            self.aggregate = try BoundAggregate(aggregate, view: aggregateView, wide: wide)
-        } else {
-            self.aggregate = nil
-        }
+        let boundAggregate = try aggregate.map { spec throws(PlanError) in try BoundAggregate(spec, view: aggregateView, wide: wide) }
         for name in partitionBy where !output.contains(where: { $0.name == name }) {
             throw PlanError(step: nil, key: "partition_by", message: "unknown output column '\(name)' (written columns: \(output.map(\.name).joined(separator: ", ")))")
         }
 
         // Liveness, backwards: what the output and the aggregate need, plus what each operation reads.
         var live = Set(output.map(\.wide))
-        if let bound = self.aggregate { live.formUnion(bound.reads.map(\.wide)) }
+        if let boundAggregate { live.formUnion(boundAggregate.reads.map(\.wide)) }
         var liveAfter = [Set<Int>](repeating: [], count: operations.count)
         for index in operations.indices.reversed() {
             liveAfter[index] = live
@@ -212,8 +208,20 @@ public struct ETLPipeline: Sendable {
             }
             live.formUnion(inputs[index].map(\.wide))
         }
+        self.wide = wide
+        self.operations = operations
+        self.inputs = inputs
         self.liveAfter = liveAfter
+        self.output = output
+        self.aggregateView = aggregateView
+        self.aggregate = boundAggregate
         inputColumns = inputSchema.fields.indices.filter { live.contains($0) }.map { inputSchema.fields[$0].name }
+    }
+
+    /// An expression error as a job file error's message: the message, then the expression with its caret.
+    static func located(_ error: ExpressionError) -> String {
+        let text = error.rendered()
+        return text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text
     }
 
     static func suggestion(_ name: String, among names: [String]) -> String? {

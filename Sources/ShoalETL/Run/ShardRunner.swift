@@ -12,6 +12,7 @@ public struct ShardRunner: Sendable {
     /// unreadable input, or cancellation.
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public let spec: ETLTaskSpec
