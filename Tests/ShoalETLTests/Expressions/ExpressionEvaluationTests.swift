@@ -215,4 +215,31 @@ func column(of type: DataType, _ values: [Value]) -> Column {
         #expect(bound.columns == ["a", "b"])
         #expect(bound.evaluate(on: ColumnBatch(names: ["a", "b"], columns: [Column(.int([])), Column(.float([]))])).count == 0)
     }
+
+    @Test func chunksAreStitchedTogether() throws {
+        // Nulls only in the last chunks, strings of varying length, and a selection crossing boundaries.
+        let n = 100
+        let x: [Value] = (0..<n).map { $0 >= 80 && $0 % 3 == 0 ? .null : .int(Int64($0)) }
+        let s: [Value] = (0..<n).map { .string(String(repeating: "ab", count: $0 % 5)) }
+        let input = batch(["x": (.int, x), "s": (.string, s)])
+        let wide = try Expression.parse("if(x % 2 == 0, upper(s), s)").bind(to: input.schema)
+        let expected = (0..<n).map { i -> Value in
+            if x[i].isNull { return s[i] }
+            let text = String(repeating: "ab", count: i % 5)
+            return .string(i % 2 == 0 ? text.uppercased() : text)
+        }
+        for chunkRows in [1, 16, 64, 4096] {
+            let result = wide.evaluate(on: input, chunkRows: chunkRows)
+            #expect((0..<n).map { result.value(at: $0) } == expected, "chunks of \(chunkRows)")
+            let doubled = try Expression.parse("x * 2").bind(to: input.schema).evaluate(on: input, chunkRows: chunkRows)
+            let twice: [Value] = x.map { value in
+                if case .int(let v) = value { return .int(v * 2) }
+                return .null
+            }
+            #expect(doubled == column(of: .int, twice))
+            let predicate = try Expression.parse("x % 7 == 0").bind(to: input.schema)
+            let multiples: [Int32] = (0..<n).filter { $0 % 7 == 0 && !x[$0].isNull }.map { Int32($0) }
+            #expect(predicate.selection(on: input, chunkRows: chunkRows) == multiples)
+        }
+    }
 }

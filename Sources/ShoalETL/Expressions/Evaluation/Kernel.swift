@@ -90,6 +90,7 @@ enum Kernel {
     static func restrict<T>(_ validity: [Bool]?, _ values: Lane<T>, count: Int, _ keep: (T) -> Bool) -> [Bool]? {
         switch (validity, values) {
         case (nil, .scalar(let v)): return keep(v) ? nil : [Bool](repeating: false, count: count)
+        case (let validity?, .scalar(let v)): return keep(v) ? validity : [Bool](repeating: false, count: count)
         case (nil, let values): return zip(values, .scalar(()), count: count) { v, _ in keep(v) }
         case (let validity?, let values): return zip(.array(validity), values, count: count) { $0 && keep($1) }
         }
