@@ -274,6 +274,24 @@ func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
                   ^~~~
                 """)
         #expect(
+            renderedError("price > 1.2.3") == """
+                error: malformed number '1.2.3'
+                  price > 1.2.3
+                          ^~~~~
+                """)
+        #expect(
+            renderedError("price + ! is_bot") == """
+                error: unexpected '!' (write 'not' for negation, '!=' for not equal)
+                  price + ! is_bot
+                          ^
+                """)
+        #expect(
+            renderedError("`` + 1") == """
+                error: empty column name
+                  `` + 1
+                  ^~
+                """)
+        #expect(
             renderedError("ts > 9223372036854775808") == """
                 error: integer '9223372036854775808' does not fit in an int (64 bits); write it as a float (1e19)
                   ts > 9223372036854775808

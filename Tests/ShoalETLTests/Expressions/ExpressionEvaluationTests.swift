@@ -242,4 +242,11 @@ func column(of type: DataType, _ values: [Value]) -> Column {
             #expect(predicate.selection(on: input, chunkRows: chunkRows) == multiples)
         }
     }
+
+    @Test func rowsWhereTrueSkipsFalseAndNull() {
+        let column = Column(.bool([true, false, true, true, false]), validity: [true, true, false, true, true])
+        #expect(column.rowsWhereTrue() == [0, 3])
+        #expect(Column(.bool([false, true, true])).rowsWhereTrue() == [1, 2])
+        #expect(Column(.bool([])).rowsWhereTrue() == [])
+    }
 }
