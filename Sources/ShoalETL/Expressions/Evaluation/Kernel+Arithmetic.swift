@@ -89,7 +89,10 @@ extension Kernel {
     @inline(__always)
     static func floorQuotientInDouble(_ a: Int64, _ b: Int64) -> Int64 {
         let divisor = b == 0 ? 1 : b
-        return Int64((Double(a) / Double(divisor)).rounded(.down))
+        let quotient = Double(a) / Double(divisor)
+        // Truncate, then step down for negative non-integers: `rounded(.down)` is a libm call on baseline x86-64.
+        let truncated = Int64(quotient)
+        return truncated &- (Double(truncated) > quotient ? 1 : 0)
     }
 
     /// Python's `//`: the quotient rounded toward negative infinity. Never traps: a zero divisor gives 0 (the

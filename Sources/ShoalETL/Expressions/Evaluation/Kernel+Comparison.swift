@@ -16,10 +16,10 @@ extension Kernel {
             switch op {
             case .equal: result = zip(a, b, count: n) { $0 == $1 }
             case .notEqual: result = zip(a, b, count: n) { $0 != $1 }
-            case .less: result = zip(a, b, count: n) { !$0 && $1 }
-            case .lessOrEqual: result = zip(a, b, count: n) { !$0 || $1 }
-            case .greater: result = zip(a, b, count: n) { $0 && !$1 }
-            case .greaterOrEqual: result = zip(a, b, count: n) { $0 || !$1 }
+            case .less: result = zip(a, b, count: n) { bitAnd(!$0, $1) }
+            case .lessOrEqual: result = zip(a, b, count: n) { bitOr(!$0, $1) }
+            case .greater: result = zip(a, b, count: n) { bitAnd($0, !$1) }
+            case .greaterOrEqual: result = zip(a, b, count: n) { bitOr($0, !$1) }
             }
         case .string: result = compareStrings(op, l.strings, r.strings, count: n)
         }

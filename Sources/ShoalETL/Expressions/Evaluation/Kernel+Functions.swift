@@ -64,7 +64,7 @@ extension Kernel {
                 smallest ? zip(l.floats, r.floats, count: n) { $1 < $0 ? $1 : $0 } : zip(l.floats, r.floats, count: n) { $1 > $0 ? $1 : $0 }
             return .vector(.float(values), validity: validity)
         case .bool:
-            let values = smallest ? zip(l.bools, r.bools, count: n) { $0 && $1 } : zip(l.bools, r.bools, count: n) { $0 || $1 }
+            let values = smallest ? zip(l.bools, r.bools, count: n) { bitAnd($0, $1) } : zip(l.bools, r.bools, count: n) { bitOr($0, $1) }
             return .vector(.bool(values), validity: validity)
         case .string:
             let takeRight = compare(smallest ? .less : .greater, r, l, type: .string, count: n)
@@ -95,7 +95,7 @@ extension Kernel {
         switch condition {
         case .constant(let value): return value == .bool(true) ? a : b
         case .vector(.bool(let values), nil): mask = values
-        case .vector(.bool(let values), let validity?): mask = zip(.array(values), .array(validity), count: n) { $0 && $1 }
+        case .vector(.bool(let values), let validity?): mask = zip(.array(values), .array(validity), count: n) { bitAnd($0, $1) }
         case .vector(let data, _): preconditionFailure("'if' condition of \(data.type)")
         }
         return select(mask, a, b, type: type, count: n)

@@ -77,11 +77,19 @@ enum Kernel {
         }
     }
 
+    /// `a && b` without a branch (see `bit`).
+    @inline(__always)
+    static func bitAnd(_ a: Bool, _ b: Bool) -> Bool { unsafeBitCast(bit(a) & bit(b), to: Bool.self) }
+
+    /// `a || b` without a branch.
+    @inline(__always)
+    static func bitOr(_ a: Bool, _ b: Bool) -> Bool { unsafeBitCast(bit(a) | bit(b), to: Bool.self) }
+
     /// Valid where both are valid; `nil` means no nulls.
     static func both(_ a: [Bool]?, _ b: [Bool]?) -> [Bool]? {
         guard let a else { return b }
         guard let b else { return a }
-        return zip(.array(a), .array(b), count: a.count) { $0 && $1 }
+        return zip(.array(a), .array(b), count: a.count) { bitAnd($0, $1) }
     }
 
     /// `validity` further restricted to rows where `keep` holds (a divisor that is not zero, a logarithm's
@@ -92,16 +100,16 @@ enum Kernel {
         case (nil, .scalar(let v)): return keep(v) ? nil : [Bool](repeating: false, count: count)
         case (let validity?, .scalar(let v)): return keep(v) ? validity : [Bool](repeating: false, count: count)
         case (nil, let values): return zip(values, .scalar(()), count: count) { v, _ in keep(v) }
-        case (let validity?, let values): return zip(.array(validity), values, count: count) { $0 && keep($1) }
+        case (let validity?, let values): return zip(.array(validity), values, count: count) { bitAnd($0, keep($1)) }
         }
     }
 
     static func hasValueInNullSlot<T: Equatable>(_ values: [T], _ validity: [Bool], placeholder: T) -> Bool {
         values.withUnsafeBufferPointer { v in
             validity.withUnsafeBufferPointer { valid in
-                var found = false
-                for i in 0..<v.count { found = found || (!valid[i] && v[i] != placeholder) }
-                return found
+                var found: UInt8 = 0
+                for i in 0..<v.count { found |= bit(!valid[i]) & bit(v[i] != placeholder) }
+                return found != 0
             }
         }
     }
