@@ -347,4 +347,21 @@ func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
         // Both sides are wrong; the left one is reported.
         #expect(renderedError("nope + price > 'x'")?.hasPrefix("error: unknown column 'nope'") == true)
     }
+
+    @Test func deepNestingIsAnErrorNotACrash() throws {
+        let fine = String(repeating: "(", count: 150) + "price" + String(repeating: ")", count: 150)
+        #expect(renderedError(fine) == nil)
+        #expect(renderedError(String(repeating: "not ", count: 150) + "is_bot") == nil)
+        let deep = String(repeating: "(", count: 5000) + "price" + String(repeating: ")", count: 5000)
+        let message = try #require(renderedError(deep))
+        #expect(message.hasPrefix("error: expression nests too deeply (more than 256 levels of parentheses and operators)\n"))
+        let negations = try #require(renderedError(String(repeating: "- ", count: 5000) + "price"))
+        #expect(negations.hasPrefix("error: expression nests too deeply"))
+        // A long flat chain is a deep tree too.
+        #expect(renderedError(Array(repeating: "price", count: 200).joined(separator: " + ")) == nil)
+        let sum = try #require(renderedError(Array(repeating: "price", count: 5000).joined(separator: " * ")))
+        #expect(sum.hasPrefix("error: expression nests too deeply"))
+        let conjunction = try #require(renderedError(Array(repeating: "is_bot", count: 5000).joined(separator: " and ")))
+        #expect(conjunction.hasPrefix("error: expression nests too deeply"))
+    }
 }

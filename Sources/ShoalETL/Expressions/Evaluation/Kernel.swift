@@ -118,3 +118,8 @@ enum Kernel {
         zip(.array(values), .array(validity), count: values.count) { $1 ? $0 : placeholder }
     }
 }
+
+/// A bool as 0 or 1 without a conditional: written as `b ? 1 : 0`, the compiler may emit a branch, which
+/// mispredicts on data that is true about half the time.
+@inline(__always)
+func bit(_ b: Bool) -> UInt8 { unsafeBitCast(b, to: UInt8.self) }
