@@ -249,4 +249,35 @@ func column(of type: DataType, _ values: [Value]) -> Column {
         #expect(Column(.bool([false, true, true])).rowsWhereTrue() == [1, 2])
         #expect(Column(.bool([])).rowsWhereTrue() == [])
     }
+
+    @Test func placeholdersAreClearedWithoutTouchingTheInput() throws {
+        // A reader that leaves junk in null slots: results still hold placeholders, and the batch is unchanged.
+        let input = ColumnBatch(
+            names: ["x", "f", "b", "s"],
+            columns: [
+                Column(.int([7, 8, 9]), validity: [true, false, true]),
+                Column(.float([1.5, .nan, 2]), validity: [true, false, true]),
+                Column(.bool([true, true, false]), validity: [false, true, true]),
+                Column(.string(StringColumn(["a", "junk", "c"])), validity: [true, false, true]),
+            ])
+        let before = input
+        for (text, expected) in [
+            ("x", Column(.int([7, 0, 9]), validity: [true, false, true])),
+            ("b", Column(.bool([false, true, false]), validity: [false, true, true])),
+            ("s", Column(.string(StringColumn(["a", "", "c"])), validity: [true, false, true])),
+            ("x + 1", Column(.int([8, 0, 10]), validity: [true, false, true])),
+        ] {
+            #expect(try Expression.parse(text).bind(to: input.schema).evaluate(on: input) == expected, "\(text)")
+        }
+        let floats = try Expression.parse("f").bind(to: input.schema).evaluate(on: input)
+        #expect(floats.data == .float([1.5, 0, 2]))
+        #expect(input.columns[0] == before.columns[0])
+        #expect(input.columns[2] == before.columns[2])
+        #expect(input.columns[3] == before.columns[3])
+        guard case .float(let original) = input.columns[1].data else {
+            Issue.record("not floats")
+            return
+        }
+        #expect(original[1].isNaN)
+    }
 }

@@ -17,20 +17,27 @@ extension Column {
 }
 
 extension ColumnData {
-    /// Puts the placeholder (0, false, "") into every slot that `validity` marks null, copying only if some
-    /// slot holds anything else.
+    /// Puts the placeholder (0, false, "") into every slot that `validity` marks null. The check stops at the
+    /// first slot that needs it; the clearing then works in place, so only an array shared with someone else
+    /// (a batch's own column) is copied, and only when it needs clearing.
     mutating func clearNullSlots(_ validity: [Bool]) {
         switch self {
-        case .int(let values):
+        case .int(var values):
             guard Kernel.hasValueInNullSlot(values, validity, placeholder: 0) else { return }
-            self = .int(Kernel.cleared(values, validity, placeholder: 0))
-        case .float(let values):
+            self = .bool([])  // drops this enum's reference, so `values` is unique if nobody else holds it
+            Kernel.clear(&values, validity) { Kernel.blend($0, $1, 0) }
+            self = .int(values)
+        case .float(var values):
             // `!= 0` is also true for NaN, which must not stay behind either.
             guard Kernel.hasValueInNullSlot(values, validity, placeholder: 0) else { return }
-            self = .float(Kernel.cleared(values, validity, placeholder: 0))
-        case .bool(let values):
+            self = .bool([])
+            Kernel.clear(&values, validity) { Kernel.blend($0, $1, 0) }
+            self = .float(values)
+        case .bool(var values):
             guard Kernel.hasValueInNullSlot(values, validity, placeholder: false) else { return }
-            self = .bool(Kernel.cleared(values, validity, placeholder: false))
+            self = .bool([])
+            Kernel.clear(&values, validity) { Kernel.bitAnd($0, $1) }
+            self = .bool(values)
         case .string(let strings):
             let offsets = strings.offsets
             guard validity.indices.contains(where: { !validity[$0] && offsets[$0] != offsets[$0 + 1] }) else { return }

@@ -106,11 +106,11 @@ extension Kernel {
         let va = a.validityLane
         let vb = b.validityLane
         let validity: [Bool]?
-        if case .scalar(true) = va, case .scalar(true) = vb { validity = nil } else { validity = select(mask, va, vb) }
+        if case .scalar(true) = va, case .scalar(true) = vb { validity = nil } else { validity = select(mask, va, vb, blend) }
         switch type {
-        case .int: return .vector(.int(select(mask, a.ints, b.ints)), validity: validity)
-        case .float: return .vector(.float(select(mask, a.floats, b.floats)), validity: validity)
-        case .bool: return .vector(.bool(select(mask, a.bools, b.bools)), validity: validity)
+        case .int: return .vector(.int(select(mask, a.ints, b.ints, blend)), validity: validity)
+        case .float: return .vector(.float(select(mask, a.floats, b.floats, blend)), validity: validity)
+        case .bool: return .vector(.bool(select(mask, a.bools, b.bools, blend)), validity: validity)
         case .string: return .vector(.string(selectStrings(mask, a.strings, b.strings)), validity: validity)
         }
     }

@@ -46,9 +46,10 @@ enum Kernel {
         }
     }
 
-    /// `mask[i] ? a[i] : b[i]`.
+    /// `mask[i] ? a[i] : b[i]`, through `blend` (one of the branch-free `blend` functions below: a `?:`
+    /// compiles to a branch per row, which mispredicts on irregular nulls).
     @inline(__always)
-    static func select<T>(_ mask: [Bool], _ a: Lane<T>, _ b: Lane<T>) -> [T] {
+    static func select<T>(_ mask: [Bool], _ a: Lane<T>, _ b: Lane<T>, _ blend: (Bool, T, T) -> T) -> [T] {
         let n = mask.count
         return [T](unsafeUninitializedCapacity: n) { out, initialized in
             if let o = out.baseAddress {
@@ -57,19 +58,19 @@ enum Kernel {
                     case (.array(let a), .array(let b)):
                         a.withUnsafeBufferPointer { a in
                             b.withUnsafeBufferPointer { b in
-                                for i in 0..<n { (o + i).initialize(to: m[i] ? a[i] : b[i]) }
+                                for i in 0..<n { (o + i).initialize(to: blend(m[i], a[i], b[i])) }
                             }
                         }
                     case (.array(let a), .scalar(let b)):
                         a.withUnsafeBufferPointer { a in
-                            for i in 0..<n { (o + i).initialize(to: m[i] ? a[i] : b) }
+                            for i in 0..<n { (o + i).initialize(to: blend(m[i], a[i], b)) }
                         }
                     case (.scalar(let a), .array(let b)):
                         b.withUnsafeBufferPointer { b in
-                            for i in 0..<n { (o + i).initialize(to: m[i] ? a : b[i]) }
+                            for i in 0..<n { (o + i).initialize(to: blend(m[i], a, b[i])) }
                         }
                     case (.scalar(let a), .scalar(let b)):
-                        for i in 0..<n { (o + i).initialize(to: m[i] ? a : b) }
+                        for i in 0..<n { (o + i).initialize(to: blend(m[i], a, b)) }
                     }
                 }
             }
@@ -84,6 +85,24 @@ enum Kernel {
     /// `a || b` without a branch.
     @inline(__always)
     static func bitOr(_ a: Bool, _ b: Bool) -> Bool { unsafeBitCast(bit(a) | bit(b), to: Bool.self) }
+
+    /// `choose ? a : b` with masks instead of a branch.
+    @inline(__always)
+    static func blend(_ choose: Bool, _ a: Int64, _ b: Int64) -> Int64 {
+        let mask = 0 &- Int64(bit(choose))
+        return (a & mask) | (b & ~mask)
+    }
+
+    @inline(__always)
+    static func blend(_ choose: Bool, _ a: Double, _ b: Double) -> Double {
+        let mask = 0 &- UInt64(bit(choose))
+        return Double(bitPattern: (a.bitPattern & mask) | (b.bitPattern & ~mask))
+    }
+
+    @inline(__always)
+    static func blend(_ choose: Bool, _ a: Bool, _ b: Bool) -> Bool {
+        bitOr(bitAnd(choose, a), bitAnd(!choose, b))
+    }
 
     /// Valid where both are valid; `nil` means no nulls.
     static func both(_ a: [Bool]?, _ b: [Bool]?) -> [Bool]? {
@@ -104,18 +123,32 @@ enum Kernel {
         }
     }
 
+    /// Whether some slot that `validity` marks null holds something other than `placeholder`. Checks a block
+    /// at a time, branch-free inside a block, and stops at the first block with one.
     static func hasValueInNullSlot<T: Equatable>(_ values: [T], _ validity: [Bool], placeholder: T) -> Bool {
         values.withUnsafeBufferPointer { v in
             validity.withUnsafeBufferPointer { valid in
-                var found: UInt8 = 0
-                for i in 0..<v.count { found |= bit(!valid[i]) & bit(v[i] != placeholder) }
-                return found != 0
+                var start = 0
+                while start < v.count {
+                    let end = Swift.min(start + 256, v.count)
+                    var found: UInt8 = 0
+                    for i in start..<end { found |= bit(!valid[i]) & bit(v[i] != placeholder) }
+                    if found != 0 { return true }
+                    start = end
+                }
+                return false
             }
         }
     }
 
-    static func cleared<T>(_ values: [T], _ validity: [Bool], placeholder: T) -> [T] {
-        zip(.array(values), .array(validity), count: values.count) { $1 ? $0 : placeholder }
+    /// `values[i] = keep(validity[i], values[i])` in place (`keep` gives the placeholder for invalid slots).
+    @inline(__always)
+    static func clear<T>(_ values: inout [T], _ validity: [Bool], _ keep: (Bool, T) -> T) {
+        values.withUnsafeMutableBufferPointer { v in
+            validity.withUnsafeBufferPointer { valid in
+                for i in 0..<v.count { v[i] = keep(valid[i], v[i]) }
+            }
+        }
     }
 }
 
