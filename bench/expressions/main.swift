@@ -49,6 +49,8 @@ let batch = ColumnBatch(
         Column(.int(dwell), validity: dwellValid),
     ])
 
+var table: [String] = []
+
 func measure(_ label: String, _ body: () -> Int) {
     var times: [Double] = []
     var check = 0
@@ -63,12 +65,10 @@ func measure(_ label: String, _ body: () -> Int) {
     let rate = Double(rows) / (median / 1e3) / 1e6
     let name = label.padding(toLength: 46, withPad: " ", startingAt: 0)
     print("\(name) median \(fmt(median)) ms  min \(fmt(times[0])) ms  \(Int(rate.rounded())) M rows/s  (check \(check % 1000))")
+    table.append("| \(label) | \(fmt(median)) | \(fmt(times[0])) | \(Int(rate.rounded())) |")
 }
 
-func fmt(_ v: Double) -> String {
-    let s = String((v * 100).rounded() / 100)
-    return s
-}
+func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
 
 print("rows: \(rows), rounds: \(rounds) (median and fastest round)")
 for text in [
@@ -83,8 +83,14 @@ for text in [
     "sqrt(price) + log(price + 1)",
 ] where only.map({ text.contains($0) }) ?? true {
     let bound = try Expression.parse(text).bind(to: batch.schema)
-    measure("evaluate  \(text)") { bound.evaluate(on: batch).count }
+    measure("`\(text)`") { bound.evaluate(on: batch).count }
 }
-if let only, !"selection".contains(only) { exit(0) }
+if let only, !"selection".contains(only) {
+    for line in table { print(line) }
+    exit(0)
+}
 let filter = try Expression.parse("price > 1.0 and device != 'tablet'").bind(to: batch.schema, expecting: .bool)
-measure("selection price > 1.0 and device != 'tablet'") { filter.selection(on: batch).count }
+measure("`price > 1.0 and device != 'tablet'` as a selection vector") { filter.selection(on: batch).count }
+
+print("\n| expression | median ms | fastest ms | M rows/s (median) |\n|---|---|---|---|")
+for line in table { print(line) }
