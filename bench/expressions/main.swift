@@ -82,14 +82,14 @@ for text in [
     "not (price < 3 or dwell_ms is not null)",
     "sqrt(price) + log(price + 1)",
 ] where only.map({ text.contains($0) }) ?? true {
-    let bound = try Expression.parse(text).bind(to: batch.schema)
+    let bound = try ParsedExpression.parse(text).bind(to: batch.schema)
     measure("`\(text)`") { bound.evaluate(on: batch).count }
 }
 if let only, !"selection".contains(only) {
     for line in table { print(line) }
     exit(0)
 }
-let filter = try Expression.parse("price > 1.0 and device != 'tablet'").bind(to: batch.schema, expecting: .bool)
+let filter = try ParsedExpression.parse("price > 1.0 and device != 'tablet'").bind(to: batch.schema, expecting: .bool)
 measure("`price > 1.0 and device != 'tablet'` as a selection vector") { filter.selection(on: batch).count }
 
 print("\n| expression | median ms | fastest ms | M rows/s (median) |\n|---|---|---|---|")

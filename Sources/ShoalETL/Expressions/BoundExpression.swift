@@ -1,6 +1,6 @@
 /// An expression checked against a schema and ready to evaluate over batches of that schema.
 ///
-///     let predicate = try Expression.parse("price > 1.0 and device != 'tablet'").bind(to: schema, expecting: .bool)
+///     let predicate = try ParsedExpression.parse("price > 1.0 and device != 'tablet'").bind(to: schema, expecting: .bool)
 ///     let kept = predicate.filter(batch)
 ///
 /// Evaluation looks the columns up in the batch by name, once per batch, so a batch needs the columns in
@@ -8,20 +8,26 @@
 /// intermediate results stay in the CPU cache.
 public struct BoundExpression: Sendable {
     /// The expression as parsed.
-    public let expression: Expression
+    public let expression: ParsedExpression
     /// The type of every value the expression gives.
     public let type: DataType
     /// The input columns evaluation reads (after constant folding), for projection pushdown.
     public let columns: Set<String>
     let plan: ExpressionPlan
 
-    init(expression: Expression, plan: ExpressionPlan) {
+    init(expression: ParsedExpression, plan: ExpressionPlan) {
         self.expression = expression
         self.plan = plan
         type = plan.type
         var names: Set<String> = []
         plan.collectColumns(into: &names)
         columns = names
+    }
+
+    /// Parses `text` and binds it to `schema` in one step (`ParsedExpression.parse(text).bind(to:expecting:)`).
+    /// - Throws: `ExpressionError` for the first mistake, syntax or type.
+    public init(_ text: String, schema: Schema, expecting: DataType? = nil) throws(ExpressionError) {
+        self = try ParsedExpression.parse(text).bind(to: schema, expecting: expecting)
     }
 
     /// The value of every row when the expression does not depend on the data (`1 + 2`, `x > 1 and false`):
@@ -59,7 +65,7 @@ public struct BoundExpression: Sendable {
     }
 }
 
-extension Expression {
+extension ParsedExpression {
     /// Checks the expression against `schema`: every column exists, operand and argument types fit, functions
     /// get the right number of arguments. Constant parts are computed here.
     /// - Parameters:

@@ -1,7 +1,7 @@
 /// Recursive descent over the tokens, one function per precedence level (docs/etl-expressions.md has the
 /// grammar).
 struct ExpressionParser {
-    typealias Node = Expression.Node
+    typealias Node = ParsedExpression.Node
 
     private let text: String
     private let tokens: [ExpressionToken]
@@ -119,7 +119,7 @@ struct ExpressionParser {
         return Node(.binary(op, left, right), range: left.range.lowerBound..<right.range.upperBound)
     }
 
-    private func comparisonOperator() -> Expression.BinaryOperator? {
+    private func comparisonOperator() -> ParsedExpression.BinaryOperator? {
         guard case .symbol(let symbol) = current.kind else { return nil }
         switch symbol {
         case .equal: return .equal
@@ -156,7 +156,7 @@ struct ExpressionParser {
         defer { depth -= chain }
         while true {
             let token = current
-            let op: Expression.BinaryOperator
+            let op: ParsedExpression.BinaryOperator
             if take(.plus) != nil { op = .add } else if take(.minus) != nil { op = .subtract } else { return left }
             try descend(at: token)
             chain += 1
@@ -171,7 +171,7 @@ struct ExpressionParser {
         defer { depth -= chain }
         while true {
             let token = current
-            let op: Expression.BinaryOperator
+            let op: ParsedExpression.BinaryOperator
             if take(.star) != nil {
                 op = .multiply
             } else if take(.slash) != nil {

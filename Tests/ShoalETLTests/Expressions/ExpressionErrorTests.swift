@@ -9,7 +9,7 @@ let clicksSchema = Schema([
 /// The rendered error of parsing and binding `text` against `clicksSchema`, or nil if it is fine.
 func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
     do {
-        _ = try Expression.parse(text).bind(to: clicksSchema, expecting: expecting)
+        _ = try ParsedExpression.parse(text).bind(to: clicksSchema, expecting: expecting)
         return nil
     } catch {
         return error.description
@@ -333,7 +333,7 @@ func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
                         ^~~~~~
                 """)
         do {
-            _ = try Expression.parse(text).bind(to: clicksSchema)
+            _ = try ParsedExpression.parse(text).bind(to: clicksSchema)
             Issue.record("bound an expression with an unknown column")
         } catch {
             #expect(error.location == (2, 7))

@@ -4,7 +4,7 @@ import Testing
 
 /// Evaluates `text` over `batch` (schema from the batch) and returns the values row by row.
 func values(_ text: String, _ batch: ColumnBatch, expecting: DataType? = nil) throws -> [Value] {
-    let bound = try Expression.parse(text).bind(to: batch.schema, expecting: expecting)
+    let bound = try ParsedExpression.parse(text).bind(to: batch.schema, expecting: expecting)
     let column = bound.evaluate(on: batch)
     #expect(column.count == batch.count)
     #expect(column.type == bound.type)
@@ -57,16 +57,19 @@ func column(of type: DataType, _ values: [Value]) -> Column {
             "a": (.bool, [.bool(true), .bool(false), .null, .bool(true)]),
             "x": (.int, [.int(1), .int(2), .int(3), .null]),
         ])
-        let bound = try Expression.parse("a or x > 2").bind(to: input.schema, expecting: .bool)
+        let bound = try ParsedExpression.parse("a or x > 2").bind(to: input.schema, expecting: .bool)
         #expect(bound.selection(on: input) == [0, 2, 3])
+        let inOneStep = try BoundExpression("a or x > 2", schema: input.schema, expecting: .bool)
+        #expect(inOneStep.selection(on: input) == [0, 2, 3])
+        #expect(throws: ExpressionError.self) { try BoundExpression("x", schema: input.schema, expecting: .bool) }
         let kept = bound.filter(input)
         #expect(kept.count == 3)
         #expect(kept["x"]?.value(at: 1) == .int(3))
-        let none = try Expression.parse("x > 1 and false").bind(to: input.schema, expecting: .bool)
+        let none = try ParsedExpression.parse("x > 1 and false").bind(to: input.schema, expecting: .bool)
         #expect(none.constantValue == .bool(false))
         #expect(none.selection(on: input) == [])
         #expect(none.columns.isEmpty)
-        let all = try Expression.parse("true or a").bind(to: input.schema)
+        let all = try ParsedExpression.parse("true or a").bind(to: input.schema)
         #expect(all.selection(on: input) == [0, 1, 2, 3])
         #expect(all.filter(input) == input)
     }
@@ -137,7 +140,7 @@ func column(of type: DataType, _ values: [Value]) -> Column {
             ("'b' > 'abc'", .bool, .bool(true)), ("'ab' < 'abc'", .bool, .bool(true)),
         ]
         for (text, type, value) in cases {
-            let bound = try Expression.parse(text).bind(to: input.schema)
+            let bound = try ParsedExpression.parse(text).bind(to: input.schema)
             #expect(bound.type == type, "\(text)")
             #expect(bound.evaluate(on: input).value(at: 0) == value, "\(text)")
         }
@@ -186,12 +189,12 @@ func column(of type: DataType, _ values: [Value]) -> Column {
 
     @Test func constantsAreFoldedAndColumnsListed() throws {
         let schema = Schema([Field("a", .int), Field("b", .int), Field("c", .string)])
-        let folded = try Expression.parse("(1 + 2) * 3 > 8 and lower('X') == 'x'").bind(to: schema)
+        let folded = try ParsedExpression.parse("(1 + 2) * 3 > 8 and lower('X') == 'x'").bind(to: schema)
         #expect(folded.constantValue == .bool(true))
-        #expect(try Expression.parse("if(1 > 2, a, b)").bind(to: schema).columns == ["b"])
-        #expect(try Expression.parse("coalesce(a, 0, b)").bind(to: schema).columns == ["a"])
-        #expect(try Expression.parse("a + b * 0 > 1 or c is null").bind(to: schema).columns == ["a", "b", "c"])
-        #expect(try Expression.parse("a + null").bind(to: schema).constantValue == .null)
+        #expect(try ParsedExpression.parse("if(1 > 2, a, b)").bind(to: schema).columns == ["b"])
+        #expect(try ParsedExpression.parse("coalesce(a, 0, b)").bind(to: schema).columns == ["a"])
+        #expect(try ParsedExpression.parse("a + b * 0 > 1 or c is null").bind(to: schema).columns == ["a", "b", "c"])
+        #expect(try ParsedExpression.parse("a + null").bind(to: schema).constantValue == .null)
         let input = ColumnBatch(names: ["a", "b", "c"], columns: [Column(.int([1, 2])), Column(.int([3, 4])), Column(.string(StringColumn(["p", "q"])))])
         #expect(try values("1 + 2", input) == [.int(3), .int(3)])
         #expect(try values("'lit'", input) == [.string("lit"), .string("lit")])
@@ -200,15 +203,15 @@ func column(of type: DataType, _ values: [Value]) -> Column {
 
     @Test func resultsKeepThePlaceholderInNullSlots() throws {
         let input = batch(["x": (.int, [.int(5), .null, .int(0)]), "s": (.string, [.null, .string("a"), .null])])
-        let bound = try Expression.parse("100 // x").bind(to: input.schema)
+        let bound = try ParsedExpression.parse("100 // x").bind(to: input.schema)
         #expect(bound.evaluate(on: input) == Column(.int([20, 0, 0]), validity: [true, false, false]))
-        let strings = try Expression.parse("if(x > 1, 'big', s)").bind(to: input.schema).evaluate(on: input)
+        let strings = try ParsedExpression.parse("if(x > 1, 'big', s)").bind(to: input.schema).evaluate(on: input)
         #expect(strings == Column(.string(StringColumn(["big", "a", ""])), validity: [true, true, false]))
     }
 
     @Test func batchMayHoldOtherColumnsInAnyOrder() throws {
         let schema = Schema([Field("a", .int), Field("b", .float)])
-        let bound = try Expression.parse("a * b").bind(to: schema)
+        let bound = try ParsedExpression.parse("a * b").bind(to: schema)
         let input = ColumnBatch(
             names: ["zzz", "b", "a"], columns: [Column(.bool([true, false])), Column(.float([0.5, 2])), Column(.int([4, 5]))])
         #expect(bound.evaluate(on: input) == Column(.float([2, 10])))
@@ -222,7 +225,7 @@ func column(of type: DataType, _ values: [Value]) -> Column {
         let x: [Value] = (0..<n).map { $0 >= 80 && $0 % 3 == 0 ? .null : .int(Int64($0)) }
         let s: [Value] = (0..<n).map { .string(String(repeating: "ab", count: $0 % 5)) }
         let input = batch(["x": (.int, x), "s": (.string, s)])
-        let wide = try Expression.parse("if(x % 2 == 0, upper(s), s)").bind(to: input.schema)
+        let wide = try ParsedExpression.parse("if(x % 2 == 0, upper(s), s)").bind(to: input.schema)
         let expected = (0..<n).map { i -> Value in
             if x[i].isNull { return s[i] }
             let text = String(repeating: "ab", count: i % 5)
@@ -231,13 +234,13 @@ func column(of type: DataType, _ values: [Value]) -> Column {
         for chunkRows in [1, 16, 64, 4096] {
             let result = wide.evaluate(on: input, chunkRows: chunkRows)
             #expect((0..<n).map { result.value(at: $0) } == expected, "chunks of \(chunkRows)")
-            let doubled = try Expression.parse("x * 2").bind(to: input.schema).evaluate(on: input, chunkRows: chunkRows)
+            let doubled = try ParsedExpression.parse("x * 2").bind(to: input.schema).evaluate(on: input, chunkRows: chunkRows)
             let twice: [Value] = x.map { value in
                 if case .int(let v) = value { return .int(v * 2) }
                 return .null
             }
             #expect(doubled == column(of: .int, twice))
-            let predicate = try Expression.parse("x % 7 == 0").bind(to: input.schema)
+            let predicate = try ParsedExpression.parse("x % 7 == 0").bind(to: input.schema)
             let multiples: [Int32] = (0..<n).filter { $0 % 7 == 0 && !x[$0].isNull }.map { Int32($0) }
             #expect(predicate.selection(on: input, chunkRows: chunkRows) == multiples)
         }
@@ -267,9 +270,9 @@ func column(of type: DataType, _ values: [Value]) -> Column {
             ("s", Column(.string(StringColumn(["a", "", "c"])), validity: [true, false, true])),
             ("x + 1", Column(.int([8, 0, 10]), validity: [true, false, true])),
         ] {
-            #expect(try Expression.parse(text).bind(to: input.schema).evaluate(on: input) == expected, "\(text)")
+            #expect(try ParsedExpression.parse(text).bind(to: input.schema).evaluate(on: input) == expected, "\(text)")
         }
-        let floats = try Expression.parse("f").bind(to: input.schema).evaluate(on: input)
+        let floats = try ParsedExpression.parse("f").bind(to: input.schema).evaluate(on: input)
         #expect(floats.data == .float([1.5, 0, 2]))
         #expect(input.columns[0] == before.columns[0])
         #expect(input.columns[2] == before.columns[2])

@@ -21,8 +21,8 @@ import Testing
         for _ in 0..<150 {
             let generated = generator.make(type, depth: 4)
             let text = generated.text
-            let parsed = try Expression.parse(text)
-            let canonical = try Expression.parse(parsed.description)
+            let parsed = try ParsedExpression.parse(text)
+            let canonical = try ParsedExpression.parse(parsed.description)
             for expression in [parsed, canonical] {
                 let bound = try expression.bind(to: Self.schema, expecting: type)
                 #expect(bound.type == type)
