@@ -141,6 +141,21 @@ enum Kernel {
         }
     }
 
+    /// Whether every element is true; a block at a time, stopping at the first block with a false.
+    static func allTrue(_ flags: [Bool]) -> Bool {
+        flags.withUnsafeBufferPointer { f in
+            var start = 0
+            while start < f.count {
+                let end = Swift.min(start + 256, f.count)
+                var all: UInt8 = 1
+                for i in start..<end { all &= bit(f[i]) }
+                if all == 0 { return false }
+                start = end
+            }
+            return true
+        }
+    }
+
     /// `values[i] = keep(validity[i], values[i])` in place (`keep` gives the placeholder for invalid slots).
     @inline(__always)
     static func clear<T>(_ values: inout [T], _ validity: [Bool], _ keep: (Bool, T) -> T) {

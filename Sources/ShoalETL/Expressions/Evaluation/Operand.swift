@@ -64,7 +64,8 @@ enum Operand {
         case .constant(let value):
             return Column.repeating(value, type, count: count)
         case .vector(var data, let validity):
-            guard let validity else { return Column(data) }
+            // Selections and division checks can leave an all-true validity; that is no nulls.
+            guard let validity, !Kernel.allTrue(validity) else { return Column(data) }
             data.clearNullSlots(validity)
             return Column(data, validity: validity)
         }
