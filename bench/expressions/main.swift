@@ -85,6 +85,33 @@ for text in [
     let bound = try ParsedExpression.parse(text).bind(to: batch.schema)
     measure("`\(text)`") { bound.evaluate(on: batch).count }
 }
+// Context, not the evaluator: the same computation as one hand-written loop (the floor for any evaluator that
+// reads these inputs and writes a result with validity), and a plain 8 MB fill.
+if only == nil {
+    measure("hand-written loop: `price / (dwell_ms / 1000)`") {
+        var valid = [Bool](repeating: false, count: rows)
+        let out = [Double](unsafeUninitializedCapacity: rows) { o, initialized in
+            price.withUnsafeBufferPointer { p in
+                dwell.withUnsafeBufferPointer { d in
+                    dwellValid.withUnsafeBufferPointer { v in
+                        valid.withUnsafeMutableBufferPointer { ok in
+                            for i in 0..<rows {
+                                let x = Double(d[i]) / 1000
+                                let keep = v[i] && x != 0
+                                o[i] = keep ? p[i] / x : 0
+                                ok[i] = keep
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = rows
+        }
+        return out.count + valid.count
+    }
+    measure("filling a new array of 1,000,000 doubles") { [Double](repeating: 1, count: rows).count }
+}
+
 if let only, !"selection".contains(only) {
     for line in table { print(line) }
     exit(0)

@@ -270,10 +270,14 @@ func column(of type: DataType, _ values: [Value]) -> Column {
             ("s", Column(.string(StringColumn(["a", "", "c"])), validity: [true, false, true])),
             ("x + 1", Column(.int([8, 0, 10]), validity: [true, false, true])),
         ] {
-            #expect(try ParsedExpression.parse(text).bind(to: input.schema).evaluate(on: input) == expected, "\(text)")
+            let bound = try ParsedExpression.parse(text).bind(to: input.schema)
+            #expect(bound.evaluate(on: input) == expected, "\(text)")
+            #expect(bound.evaluate(on: input, chunkRows: 1) == expected, "\(text) in chunks")
+            #expect(bound.evaluate(on: input, chunkRows: 2) == expected, "\(text) in chunks")
         }
-        let floats = try ParsedExpression.parse("f").bind(to: input.schema).evaluate(on: input)
-        #expect(floats.data == .float([1.5, 0, 2]))
+        let floats = try ParsedExpression.parse("f").bind(to: input.schema)
+        #expect(floats.evaluate(on: input).data == .float([1.5, 0, 2]))
+        #expect(floats.evaluate(on: input, chunkRows: 2).data == .float([1.5, 0, 2]))
         #expect(input.columns[0] == before.columns[0])
         #expect(input.columns[2] == before.columns[2])
         #expect(input.columns[3] == before.columns[3])

@@ -1,7 +1,7 @@
 /// Evaluation a slice of rows at a time. Every operator writes a whole intermediate array, so over a batch of a
 /// million rows each one would stream megabytes through memory; over 4096 rows the intermediates stay in the
-/// CPU's cache and only the inputs and the result travel (on the 2-core test machine this makes
-/// `price / (dwell_ms / 1000)` several times faster).
+/// CPU's cache and only the inputs and the result travel (on the 2-core development machine this makes simple
+/// arithmetic up to three times faster).
 enum ChunkedEvaluation {
     static let defaultChunkRows = 4096
 
@@ -10,12 +10,63 @@ enum ChunkedEvaluation {
         let type = plan.type
         if case .constant(let value, _) = plan { return Column.repeating(value, type, count: batch.count) }
         if batch.count <= chunkRows { return plan.evaluate(in: batch).column(type, count: batch.count) }
-        var builder = ColumnBuilder(type: type, capacity: batch.count)
-        forEachChunk(of: batch, reading: plan, chunkRows: chunkRows) { chunk, _ in
-            builder.append(plan.evaluate(in: chunk).column(type, count: chunk.count))
+        switch type {
+        case .int:
+            return fixedWidthColumn(plan, on: batch, chunkRows: chunkRows, { .int($0) }, { if case .int(let v) = $0 { v } else { nil } }) {
+                Kernel.blend($0, $1, 0)
+            }
+        case .float:
+            return fixedWidthColumn(plan, on: batch, chunkRows: chunkRows, { .float($0) }, { if case .float(let v) = $0 { v } else { nil } }) {
+                Kernel.blend($0, $1, 0)
+            }
+        case .bool:
+            return fixedWidthColumn(plan, on: batch, chunkRows: chunkRows, { .bool($0) }, { if case .bool(let v) = $0 { v } else { nil } }) {
+                Kernel.bitAnd($0, $1)
+            }
+        case .string:
+            var builder = ColumnBuilder(type: type, capacity: batch.count)
+            forEachChunk(of: batch, reading: plan, chunkRows: chunkRows) { chunk, _ in
+                builder.append(plan.evaluate(in: chunk).column(type, count: chunk.count))
+            }
+            return builder.finish()
         }
-        return builder.finish()
     }
+
+    /// An int, float or bool result written chunk by chunk straight into its final array, putting the
+    /// placeholder into null slots on the way (`keep(valid, value)`), so a chunk's result is read once.
+    @inline(__always)
+    private static func fixedWidthColumn<T>(
+        _ plan: ExpressionPlan, on batch: ColumnBatch, chunkRows: Int, _ wrap: ([T]) -> ColumnData,
+        _ unwrap: (ColumnData) -> [T]?, _ keep: (Bool, T) -> T
+    ) -> Column {
+        let n = batch.count
+        // Made only when some chunk has a null.
+        var validity: [Bool]?
+        let values = [T](unsafeUninitializedCapacity: n) { out, initialized in
+            forEachChunk(of: batch, reading: plan, chunkRows: chunkRows) { chunk, start in
+                let (data, chunkValidity) = plan.evaluate(in: chunk).vector(plan.type, count: chunk.count)
+                guard let chunkValues = unwrap(data) else { preconditionFailure("a result of \(data.type), \(plan.type) planned") }
+                let o = out.baseAddress! + start
+                chunkValues.withUnsafeBufferPointer { v in
+                    if let chunkValidity, !Kernel.allTrue(chunkValidity) {
+                        if validity == nil { validity = [Bool](repeating: true, count: n) }
+                        chunkValidity.withUnsafeBufferPointer { ok in
+                            // Two plain loops (a copy and a blend), which vectorise; one loop doing both does not.
+                            validity!.withUnsafeMutableBufferPointer { all in
+                                (all.baseAddress! + start).update(from: ok.baseAddress!, count: ok.count)
+                            }
+                            for i in 0..<v.count { (o + i).initialize(to: keep(ok[i], v[i])) }
+                        }
+                    } else {
+                        (o).initialize(from: v.baseAddress!, count: v.count)
+                    }
+                }
+            }
+            initialized = n
+        }
+        return Column(wrap(values), validity: validity)
+    }
+
 
     /// The rows where the bool `plan` is true, in order.
     static func selection(_ plan: ExpressionPlan, on batch: ColumnBatch, chunkRows: Int) -> [Int32] {
