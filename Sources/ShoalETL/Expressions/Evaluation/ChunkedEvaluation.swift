@@ -24,7 +24,7 @@ enum ChunkedEvaluation {
                 Kernel.bitAnd($0, $1)
             }
         case .string:
-            var builder = ColumnBuilder(type: type, capacity: batch.count)
+            var builder = StringColumnBuilder(capacity: batch.count)
             forEachChunk(of: batch, reading: plan, chunkRows: chunkRows) { chunk, _ in
                 builder.append(plan.evaluate(in: chunk).column(type, count: chunk.count))
             }
