@@ -109,7 +109,7 @@ if only == nil {
         }
         return out.count + valid.count
     }
-    measure("filling a new array of 1,000,000 doubles") { [Double](repeating: 1, count: rows).count }
+    measure("filling a new array of one double per row") { [Double](repeating: 1, count: rows).count }
 }
 
 if let only, !"selection".contains(only) {
