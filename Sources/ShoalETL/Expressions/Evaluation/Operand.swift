@@ -74,9 +74,11 @@ enum Operand {
     /// `count` rows as arrays, a constant repeated.
     func vector(_ type: DataType, count: Int) -> (data: ColumnData, validity: [Bool]?) {
         switch self {
-        case .vector(let data, let validity): (data, validity)
+        case .vector(let data, let validity):
+            return (data, validity)
         case .constant(let value):
-            { (c: Column) in (c.data, c.validity) }(Column.repeating(value, type, count: count))
+            let column = Column.repeating(value, type, count: count)
+            return (column.data, column.validity)
         }
     }
 }
