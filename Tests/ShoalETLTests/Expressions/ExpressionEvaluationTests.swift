@@ -287,4 +287,40 @@ func column(of type: DataType, _ values: [Value]) -> Column {
         }
         #expect(original[1].isNaN)
     }
+
+    @Test func largeIntegerFloorDivisionIsExact() throws {
+        // Operands up to 2^53 take the float-division path; beyond, the integer one. Both must match the
+        // integer definition exactly.
+        var random = SplitMix64(seed: 53)
+        func randomPairs(below magnitude: UInt64) -> [(Int64, Int64)] {
+            (0..<1000).map { _ in
+                let a = Int64(random.next() % magnitude) * (random.next() % 2 == 0 ? 1 : -1)
+                let scale = UInt64(1) << (random.next() % 53)
+                return (a, Int64(1 + random.next() % scale) * (random.next() % 2 == 0 ? 1 : -1))
+            }
+        }
+        var small = randomPairs(below: (1 << 53) - 1)
+        // Quotients next to an integer, where a wrongly rounded float quotient would cross over.
+        for d: Int64 in [3, 7, 12345, 1 << 20] {
+            for q: Int64 in [3, 1 << 20, (1 << 53) / d - 2] {
+                small += [(q * d - 1, d), (q * d, d), (q * d + 1, d), (-(q * d) + 1, d), (q * d - 1, -d)]
+            }
+        }
+        for pairs in [small, randomPairs(below: UInt64(Int64.max))] {
+            let a = pairs.map(\.0)
+            let b = pairs.map(\.1)
+            let half = 0..<pairs.count
+            let input = batch([
+                "a": (.int, half.map { .int(a[$0]) }), "b": (.int, half.map { .int(b[$0]) }),
+            ])
+            let quotients = try values("a // b", input)
+            let remainders = try values("a % b", input)
+            for (k, i) in half.enumerated() {
+                var q = a[i] / b[i]
+                if q &* b[i] != a[i] && ((a[i] < 0) != (b[i] < 0)) { q -= 1 }
+                #expect(quotients[k] == .int(q), "\(a[i]) // \(b[i])")
+                #expect(remainders[k] == .int(a[i] &- q &* b[i]), "\(a[i]) % \(b[i])")
+            }
+        }
+    }
 }

@@ -67,9 +67,9 @@ extension Kernel {
         }
     }
 
-    /// Whether every value is within ±2^53, where `floorQuotientInDouble` is exact.
+    /// Whether every value is below 2^53 in magnitude, where `floorQuotientInDouble` is exact.
     static func exactInDouble(_ lane: Lane<Int64>) -> Bool {
-        let limit: Int64 = 1 << 53
+        let limit: Int64 = (1 << 53) - 1
         switch lane {
         case .scalar(let v): return v >= -limit && v <= limit
         case .array(let values):
@@ -83,9 +83,9 @@ extension Kernel {
     }
 
     /// `a // b` through a float division, which is many times faster than a 64-bit integer division. Exact when
-    /// |a| and |b| are at most 2^53: the correctly rounded quotient then cannot cross the integer next to it
-    /// (that needs an error of 1/|b|, but the error is below |a/b| * 2^-53 < 1/|b|). A zero divisor gives 0;
-    /// the row is null.
+    /// |a| and |b| are below 2^53: both convert exactly, and the correctly rounded quotient cannot reach the
+    /// integer next to a non-integer a/b (that takes an error of at least 1/|b|, but the error is at most
+    /// |a/b| * 2^-53 < 1/|b|). A zero divisor gives 0; the row is null.
     @inline(__always)
     static func floorQuotientInDouble(_ a: Int64, _ b: Int64) -> Int64 {
         let divisor = b == 0 ? 1 : b
