@@ -1,26 +1,33 @@
 /// An expression checked against a schema and ready to evaluate over batches of that schema.
 ///
-///     let predicate = try Expression.parse("price > 1.0 and device != 'tablet'").bind(to: schema, expecting: .bool)
+///     let predicate = try ParsedExpression.parse("price > 1.0 and device != 'tablet'").bind(to: schema, expecting: .bool)
 ///     let kept = predicate.filter(batch)
 ///
 /// Evaluation looks the columns up in the batch by name, once per batch, so a batch needs the columns in
-/// `columns` (with the schema's types) and may hold others in any order.
+/// `columns` (with the schema's types) and may hold others in any order. It runs 4096 rows at a time so that
+/// intermediate results stay in the CPU cache.
 public struct BoundExpression: Sendable {
     /// The expression as parsed.
-    public let expression: Expression
+    public let expression: ParsedExpression
     /// The type of every value the expression gives.
     public let type: DataType
     /// The input columns evaluation reads (after constant folding), for projection pushdown.
     public let columns: Set<String>
     let plan: ExpressionPlan
 
-    init(expression: Expression, plan: ExpressionPlan) {
+    init(expression: ParsedExpression, plan: ExpressionPlan) {
         self.expression = expression
         self.plan = plan
         type = plan.type
         var names: Set<String> = []
         plan.collectColumns(into: &names)
         columns = names
+    }
+
+    /// Parses `text` and binds it to `schema` in one step (`ParsedExpression.parse(text).bind(to:expecting:)`).
+    /// - Throws: `ExpressionError` for the first mistake, syntax or type.
+    public init(_ text: String, schema: Schema, expecting: DataType? = nil) throws(ExpressionError) {
+        self = try ParsedExpression.parse(text).bind(to: schema, expecting: expecting)
     }
 
     /// The value of every row when the expression does not depend on the data (`1 + 2`, `x > 1 and false`):
@@ -32,19 +39,23 @@ public struct BoundExpression: Sendable {
     /// The batch must hold every column in `columns` with its schema type; anything else is a programming
     /// error and stops the process.
     public func evaluate(on batch: ColumnBatch) -> Column {
-        plan.evaluate(in: batch).column(type, count: batch.count)
+        ChunkedEvaluation.column(plan, on: batch, chunkRows: ChunkedEvaluation.defaultChunkRows)
+    }
+
+    /// `evaluate(on:)` with the rows taken `chunkRows` at a time (tests use small chunks to cross boundaries).
+    func evaluate(on batch: ColumnBatch, chunkRows: Int) -> Column {
+        ChunkedEvaluation.column(plan, on: batch, chunkRows: chunkRows)
     }
 
     /// The rows of `batch` where the expression is true (neither false nor null), in order: a filter's selection
-    /// vector. The expression must be bool.
+    /// vector for `ColumnBatch.gather`. The expression must be bool.
     public func selection(on batch: ColumnBatch) -> [Int32] {
+        selection(on: batch, chunkRows: ChunkedEvaluation.defaultChunkRows)
+    }
+
+    func selection(on batch: ColumnBatch, chunkRows: Int) -> [Int32] {
         precondition(type == .bool, "a selection needs a bool expression, this one is \(type)")
-        switch plan.evaluate(in: batch) {
-        case .constant(let value):
-            return value == .bool(true) ? Array(0..<Int32(batch.count)) : []
-        case .vector(let data, let validity):
-            return Column(data, validity: validity).rowsWhereTrue()
-        }
+        return ChunkedEvaluation.selection(plan, on: batch, chunkRows: chunkRows)
     }
 
     /// The rows of `batch` where the expression is true: a filter step.
@@ -54,7 +65,7 @@ public struct BoundExpression: Sendable {
     }
 }
 
-extension Expression {
+extension ParsedExpression {
     /// Checks the expression against `schema`: every column exists, operand and argument types fit, functions
     /// get the right number of arguments. Constant parts are computed here.
     /// - Parameters:

@@ -1,7 +1,7 @@
 /// The type checker: resolves column names against a schema, checks operand types and arities, inserts the
 /// int-to-float conversions, and folds constants. Reports the first mistake in reading order.
 struct ExpressionBinder {
-    typealias Node = Expression.Node
+    typealias Node = ParsedExpression.Node
 
     /// A checked subexpression. `type` is nil only for a bare null (`null`, `-null`, `coalesce(null)`): its plan is
     /// a null constant that takes whatever type the context gives it.
@@ -83,7 +83,7 @@ struct ExpressionBinder {
         if let type = typed.type, type != .bool { throw error("\(message), got \(type)", node.range) }
     }
 
-    private func bindLogical(_ op: Expression.BinaryOperator, _ left: Node, _ right: Node) throws(ExpressionError) -> Typed {
+    private func bindLogical(_ op: ParsedExpression.BinaryOperator, _ left: Node, _ right: Node) throws(ExpressionError) -> Typed {
         let l = try bind(left)
         try requireBool(l, left, "'\(op.rawValue)' needs bool operands")
         let r = try bind(right)
@@ -107,7 +107,7 @@ struct ExpressionBinder {
     }
 
     private func bindComparison(
-        _ op: Expression.BinaryOperator, _ left: Node, _ right: Node, _ node: Node
+        _ op: ParsedExpression.BinaryOperator, _ left: Node, _ right: Node, _ node: Node
     ) throws(ExpressionError) -> Typed {
         // `x == null` is null for every row, so a filter on it keeps nothing: almost always a mistake for `is null`.
         for (side, other) in [(left, right), (right, left)] where side.kind == .literal(.null) {
@@ -137,7 +137,7 @@ struct ExpressionBinder {
         return Typed(plan: plan, type: .bool)
     }
 
-    private func bindArithmetic(_ op: Expression.BinaryOperator, _ left: Node, _ right: Node) throws(ExpressionError) -> Typed {
+    private func bindArithmetic(_ op: ParsedExpression.BinaryOperator, _ left: Node, _ right: Node) throws(ExpressionError) -> Typed {
         let l = try bind(left)
         try requireNumeric(l, left, "'\(op.rawValue)'")
         let r = try bind(right)

@@ -1,11 +1,16 @@
 /// Recursive descent over the tokens, one function per precedence level (docs/etl-expressions.md has the
 /// grammar).
 struct ExpressionParser {
-    typealias Node = Expression.Node
+    typealias Node = ParsedExpression.Node
 
     private let text: String
     private let tokens: [ExpressionToken]
     private var index = 0
+    /// The depth of the tree so far: parentheses, arguments, prefix operators and each operator of a chain
+    /// (`a + b + c` is two levels) open a level each. The limit keeps a pathological expression from
+    /// overflowing the stack, since binding, printing and evaluation recurse over the tree.
+    private var depth = 0
+    static let maximumDepth = 256
 
     init(text: String, tokens: [ExpressionToken]) {
         self.text = text
@@ -55,9 +60,24 @@ struct ExpressionParser {
 
     // MARK: Levels
 
+    /// Enters one level of nesting at `token`.
+    private mutating func descend(at token: ExpressionToken) throws(ExpressionError) {
+        depth += 1
+        if depth > Self.maximumDepth {
+            throw error(
+                "expression nests too deeply (more than \(Self.maximumDepth) levels of parentheses and operators)", token.range)
+        }
+    }
+
     private mutating func parseOr() throws(ExpressionError) -> Node {
+        try descend(at: current)
+        defer { depth -= 1 }
         var left = try parseAnd()
-        while take(.or) != nil {
+        var chain = 0
+        defer { depth -= chain }
+        while let op = take(.or) {
+            try descend(at: op)
+            chain += 1
             let right = try parseAnd()
             left = Node(.binary(.or, left, right), range: left.range.lowerBound..<right.range.upperBound)
         }
@@ -66,7 +86,11 @@ struct ExpressionParser {
 
     private mutating func parseAnd() throws(ExpressionError) -> Node {
         var left = try parseNot()
-        while take(.and) != nil {
+        var chain = 0
+        defer { depth -= chain }
+        while let op = take(.and) {
+            try descend(at: op)
+            chain += 1
             let right = try parseNot()
             left = Node(.binary(.and, left, right), range: left.range.lowerBound..<right.range.upperBound)
         }
@@ -75,6 +99,8 @@ struct ExpressionParser {
 
     private mutating func parseNot() throws(ExpressionError) -> Node {
         if let not = take(.not) {
+            try descend(at: not)
+            defer { depth -= 1 }
             let operand = try parseNot()
             return Node(.not(operand), range: not.range.lowerBound..<operand.range.upperBound)
         }
@@ -93,7 +119,7 @@ struct ExpressionParser {
         return Node(.binary(op, left, right), range: left.range.lowerBound..<right.range.upperBound)
     }
 
-    private func comparisonOperator() -> Expression.BinaryOperator? {
+    private func comparisonOperator() -> ParsedExpression.BinaryOperator? {
         guard case .symbol(let symbol) = current.kind else { return nil }
         switch symbol {
         case .equal: return .equal
@@ -108,7 +134,11 @@ struct ExpressionParser {
 
     private mutating func parseIsNull() throws(ExpressionError) -> Node {
         var operand = try parseAdditive()
+        var chain = 0
+        defer { depth -= chain }
         while let isToken = take(.is) {
+            try descend(at: isToken)
+            chain += 1
             let negated = take(.not) != nil
             guard let null = take(.null) else {
                 throw error(
@@ -122,9 +152,14 @@ struct ExpressionParser {
 
     private mutating func parseAdditive() throws(ExpressionError) -> Node {
         var left = try parseMultiplicative()
+        var chain = 0
+        defer { depth -= chain }
         while true {
-            let op: Expression.BinaryOperator
+            let token = current
+            let op: ParsedExpression.BinaryOperator
             if take(.plus) != nil { op = .add } else if take(.minus) != nil { op = .subtract } else { return left }
+            try descend(at: token)
+            chain += 1
             let right = try parseMultiplicative()
             left = Node(.binary(op, left, right), range: left.range.lowerBound..<right.range.upperBound)
         }
@@ -132,8 +167,11 @@ struct ExpressionParser {
 
     private mutating func parseMultiplicative() throws(ExpressionError) -> Node {
         var left = try parseNegate()
+        var chain = 0
+        defer { depth -= chain }
         while true {
-            let op: Expression.BinaryOperator
+            let token = current
+            let op: ParsedExpression.BinaryOperator
             if take(.star) != nil {
                 op = .multiply
             } else if take(.slash) != nil {
@@ -145,6 +183,8 @@ struct ExpressionParser {
             } else {
                 return left
             }
+            try descend(at: token)
+            chain += 1
             let right = try parseNegate()
             left = Node(.binary(op, left, right), range: left.range.lowerBound..<right.range.upperBound)
         }
@@ -164,6 +204,8 @@ struct ExpressionParser {
             let token = advance()
             return Node(.literal(.float(-value)), range: minus.range.lowerBound..<token.range.upperBound)
         default:
+            try descend(at: minus)
+            defer { depth -= 1 }
             let operand = try parseNegate()
             return Node(.negate(operand), range: minus.range.lowerBound..<operand.range.upperBound)
         }

@@ -9,7 +9,7 @@ let clicksSchema = Schema([
 /// The rendered error of parsing and binding `text` against `clicksSchema`, or nil if it is fine.
 func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
     do {
-        _ = try Expression.parse(text).bind(to: clicksSchema, expecting: expecting)
+        _ = try ParsedExpression.parse(text).bind(to: clicksSchema, expecting: expecting)
         return nil
     } catch {
         return error.description
@@ -274,6 +274,24 @@ func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
                   ^~~~
                 """)
         #expect(
+            renderedError("price > 1.2.3") == """
+                error: malformed number '1.2.3'
+                  price > 1.2.3
+                          ^~~~~
+                """)
+        #expect(
+            renderedError("price + ! is_bot") == """
+                error: unexpected '!' (write 'not' for negation, '!=' for not equal)
+                  price + ! is_bot
+                          ^
+                """)
+        #expect(
+            renderedError("`` + 1") == """
+                error: empty column name
+                  `` + 1
+                  ^~
+                """)
+        #expect(
             renderedError("ts > 9223372036854775808") == """
                 error: integer '9223372036854775808' does not fit in an int (64 bits); write it as a float (1e19)
                   ts > 9223372036854775808
@@ -315,7 +333,7 @@ func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
                         ^~~~~~
                 """)
         do {
-            _ = try Expression.parse(text).bind(to: clicksSchema)
+            _ = try ParsedExpression.parse(text).bind(to: clicksSchema)
             Issue.record("bound an expression with an unknown column")
         } catch {
             #expect(error.location == (2, 7))
@@ -328,5 +346,22 @@ func renderedError(_ text: String, expecting: DataType? = nil) -> String? {
     @Test func errorsComeBeforeAnyDataAndInReadingOrder() {
         // Both sides are wrong; the left one is reported.
         #expect(renderedError("nope + price > 'x'")?.hasPrefix("error: unknown column 'nope'") == true)
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() throws {
+        let fine = String(repeating: "(", count: 150) + "price" + String(repeating: ")", count: 150)
+        #expect(renderedError(fine) == nil)
+        #expect(renderedError(String(repeating: "not ", count: 150) + "is_bot") == nil)
+        let deep = String(repeating: "(", count: 5000) + "price" + String(repeating: ")", count: 5000)
+        let message = try #require(renderedError(deep))
+        #expect(message.hasPrefix("error: expression nests too deeply (more than 256 levels of parentheses and operators)\n"))
+        let negations = try #require(renderedError(String(repeating: "- ", count: 5000) + "price"))
+        #expect(negations.hasPrefix("error: expression nests too deeply"))
+        // A long flat chain is a deep tree too.
+        #expect(renderedError(Array(repeating: "price", count: 200).joined(separator: " + ")) == nil)
+        let sum = try #require(renderedError(Array(repeating: "price", count: 5000).joined(separator: " * ")))
+        #expect(sum.hasPrefix("error: expression nests too deeply"))
+        let conjunction = try #require(renderedError(Array(repeating: "is_bot", count: 5000).joined(separator: " and ")))
+        #expect(conjunction.hasPrefix("error: expression nests too deeply"))
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Evaluates `text` over `batch` (schema from the batch) and returns the values row by row.
 func values(_ text: String, _ batch: ColumnBatch, expecting: DataType? = nil) throws -> [Value] {
-    let bound = try Expression.parse(text).bind(to: batch.schema, expecting: expecting)
+    let bound = try ParsedExpression.parse(text).bind(to: batch.schema, expecting: expecting)
     let column = bound.evaluate(on: batch)
     #expect(column.count == batch.count)
     #expect(column.type == bound.type)
@@ -57,16 +57,19 @@ func column(of type: DataType, _ values: [Value]) -> Column {
             "a": (.bool, [.bool(true), .bool(false), .null, .bool(true)]),
             "x": (.int, [.int(1), .int(2), .int(3), .null]),
         ])
-        let bound = try Expression.parse("a or x > 2").bind(to: input.schema, expecting: .bool)
+        let bound = try ParsedExpression.parse("a or x > 2").bind(to: input.schema, expecting: .bool)
         #expect(bound.selection(on: input) == [0, 2, 3])
+        let inOneStep = try BoundExpression("a or x > 2", schema: input.schema, expecting: .bool)
+        #expect(inOneStep.selection(on: input) == [0, 2, 3])
+        #expect(throws: ExpressionError.self) { try BoundExpression("x", schema: input.schema, expecting: .bool) }
         let kept = bound.filter(input)
         #expect(kept.count == 3)
         #expect(kept["x"]?.value(at: 1) == .int(3))
-        let none = try Expression.parse("x > 1 and false").bind(to: input.schema, expecting: .bool)
+        let none = try ParsedExpression.parse("x > 1 and false").bind(to: input.schema, expecting: .bool)
         #expect(none.constantValue == .bool(false))
         #expect(none.selection(on: input) == [])
         #expect(none.columns.isEmpty)
-        let all = try Expression.parse("true or a").bind(to: input.schema)
+        let all = try ParsedExpression.parse("true or a").bind(to: input.schema)
         #expect(all.selection(on: input) == [0, 1, 2, 3])
         #expect(all.filter(input) == input)
     }
@@ -137,7 +140,7 @@ func column(of type: DataType, _ values: [Value]) -> Column {
             ("'b' > 'abc'", .bool, .bool(true)), ("'ab' < 'abc'", .bool, .bool(true)),
         ]
         for (text, type, value) in cases {
-            let bound = try Expression.parse(text).bind(to: input.schema)
+            let bound = try ParsedExpression.parse(text).bind(to: input.schema)
             #expect(bound.type == type, "\(text)")
             #expect(bound.evaluate(on: input).value(at: 0) == value, "\(text)")
         }
@@ -186,12 +189,12 @@ func column(of type: DataType, _ values: [Value]) -> Column {
 
     @Test func constantsAreFoldedAndColumnsListed() throws {
         let schema = Schema([Field("a", .int), Field("b", .int), Field("c", .string)])
-        let folded = try Expression.parse("(1 + 2) * 3 > 8 and lower('X') == 'x'").bind(to: schema)
+        let folded = try ParsedExpression.parse("(1 + 2) * 3 > 8 and lower('X') == 'x'").bind(to: schema)
         #expect(folded.constantValue == .bool(true))
-        #expect(try Expression.parse("if(1 > 2, a, b)").bind(to: schema).columns == ["b"])
-        #expect(try Expression.parse("coalesce(a, 0, b)").bind(to: schema).columns == ["a"])
-        #expect(try Expression.parse("a + b * 0 > 1 or c is null").bind(to: schema).columns == ["a", "b", "c"])
-        #expect(try Expression.parse("a + null").bind(to: schema).constantValue == .null)
+        #expect(try ParsedExpression.parse("if(1 > 2, a, b)").bind(to: schema).columns == ["b"])
+        #expect(try ParsedExpression.parse("coalesce(a, 0, b)").bind(to: schema).columns == ["a"])
+        #expect(try ParsedExpression.parse("a + b * 0 > 1 or c is null").bind(to: schema).columns == ["a", "b", "c"])
+        #expect(try ParsedExpression.parse("a + null").bind(to: schema).constantValue == .null)
         let input = ColumnBatch(names: ["a", "b", "c"], columns: [Column(.int([1, 2])), Column(.int([3, 4])), Column(.string(StringColumn(["p", "q"])))])
         #expect(try values("1 + 2", input) == [.int(3), .int(3)])
         #expect(try values("'lit'", input) == [.string("lit"), .string("lit")])
@@ -200,19 +203,124 @@ func column(of type: DataType, _ values: [Value]) -> Column {
 
     @Test func resultsKeepThePlaceholderInNullSlots() throws {
         let input = batch(["x": (.int, [.int(5), .null, .int(0)]), "s": (.string, [.null, .string("a"), .null])])
-        let bound = try Expression.parse("100 // x").bind(to: input.schema)
+        let bound = try ParsedExpression.parse("100 // x").bind(to: input.schema)
         #expect(bound.evaluate(on: input) == Column(.int([20, 0, 0]), validity: [true, false, false]))
-        let strings = try Expression.parse("if(x > 1, 'big', s)").bind(to: input.schema).evaluate(on: input)
+        let strings = try ParsedExpression.parse("if(x > 1, 'big', s)").bind(to: input.schema).evaluate(on: input)
         #expect(strings == Column(.string(StringColumn(["big", "a", ""])), validity: [true, true, false]))
     }
 
     @Test func batchMayHoldOtherColumnsInAnyOrder() throws {
         let schema = Schema([Field("a", .int), Field("b", .float)])
-        let bound = try Expression.parse("a * b").bind(to: schema)
+        let bound = try ParsedExpression.parse("a * b").bind(to: schema)
         let input = ColumnBatch(
             names: ["zzz", "b", "a"], columns: [Column(.bool([true, false])), Column(.float([0.5, 2])), Column(.int([4, 5]))])
         #expect(bound.evaluate(on: input) == Column(.float([2, 10])))
         #expect(bound.columns == ["a", "b"])
         #expect(bound.evaluate(on: ColumnBatch(names: ["a", "b"], columns: [Column(.int([])), Column(.float([]))])).count == 0)
+    }
+
+    @Test func chunksAreStitchedTogether() throws {
+        // Nulls only in the last chunks, strings of varying length, and a selection crossing boundaries.
+        let n = 100
+        let x: [Value] = (0..<n).map { $0 >= 80 && $0 % 3 == 0 ? .null : .int(Int64($0)) }
+        let s: [Value] = (0..<n).map { .string(String(repeating: "ab", count: $0 % 5)) }
+        let input = batch(["x": (.int, x), "s": (.string, s)])
+        let wide = try ParsedExpression.parse("if(x % 2 == 0, upper(s), s)").bind(to: input.schema)
+        let expected = (0..<n).map { i -> Value in
+            if x[i].isNull { return s[i] }
+            let text = String(repeating: "ab", count: i % 5)
+            return .string(i % 2 == 0 ? text.uppercased() : text)
+        }
+        for chunkRows in [1, 16, 64, 4096] {
+            let result = wide.evaluate(on: input, chunkRows: chunkRows)
+            #expect((0..<n).map { result.value(at: $0) } == expected, "chunks of \(chunkRows)")
+            let doubled = try ParsedExpression.parse("x * 2").bind(to: input.schema).evaluate(on: input, chunkRows: chunkRows)
+            let twice: [Value] = x.map { value in
+                if case .int(let v) = value { return .int(v * 2) }
+                return .null
+            }
+            #expect(doubled == column(of: .int, twice))
+            let predicate = try ParsedExpression.parse("x % 7 == 0").bind(to: input.schema)
+            let multiples: [Int32] = (0..<n).filter { $0 % 7 == 0 && !x[$0].isNull }.map { Int32($0) }
+            #expect(predicate.selection(on: input, chunkRows: chunkRows) == multiples)
+        }
+    }
+
+    @Test func rowsWhereTrueSkipsFalseAndNull() {
+        let column = Column(.bool([true, false, true, true, false]), validity: [true, true, false, true, true])
+        #expect(column.rowsWhereTrue() == [0, 3])
+        #expect(Column(.bool([false, true, true])).rowsWhereTrue() == [1, 2])
+        #expect(Column(.bool([])).rowsWhereTrue() == [])
+    }
+
+    @Test func placeholdersAreClearedWithoutTouchingTheInput() throws {
+        // A reader that leaves junk in null slots: results still hold placeholders, and the batch is unchanged.
+        let input = ColumnBatch(
+            names: ["x", "f", "b", "s"],
+            columns: [
+                Column(.int([7, 8, 9]), validity: [true, false, true]),
+                Column(.float([1.5, .nan, 2]), validity: [true, false, true]),
+                Column(.bool([true, true, false]), validity: [false, true, true]),
+                Column(.string(StringColumn(["a", "junk", "c"])), validity: [true, false, true]),
+            ])
+        let before = input
+        for (text, expected) in [
+            ("x", Column(.int([7, 0, 9]), validity: [true, false, true])),
+            ("b", Column(.bool([false, true, false]), validity: [false, true, true])),
+            ("s", Column(.string(StringColumn(["a", "", "c"])), validity: [true, false, true])),
+            ("x + 1", Column(.int([8, 0, 10]), validity: [true, false, true])),
+        ] {
+            let bound = try ParsedExpression.parse(text).bind(to: input.schema)
+            #expect(bound.evaluate(on: input) == expected, "\(text)")
+            #expect(bound.evaluate(on: input, chunkRows: 1) == expected, "\(text) in chunks")
+            #expect(bound.evaluate(on: input, chunkRows: 2) == expected, "\(text) in chunks")
+        }
+        let floats = try ParsedExpression.parse("f").bind(to: input.schema)
+        #expect(floats.evaluate(on: input).data == .float([1.5, 0, 2]))
+        #expect(floats.evaluate(on: input, chunkRows: 2).data == .float([1.5, 0, 2]))
+        #expect(input.columns[0] == before.columns[0])
+        #expect(input.columns[2] == before.columns[2])
+        #expect(input.columns[3] == before.columns[3])
+        guard case .float(let original) = input.columns[1].data else {
+            Issue.record("not floats")
+            return
+        }
+        #expect(original[1].isNaN)
+    }
+
+    @Test func largeIntegerFloorDivisionIsExact() throws {
+        // Operands up to 2^53 take the float-division path; beyond, the integer one. Both must match the
+        // integer definition exactly.
+        var random = SplitMix64(seed: 53)
+        func randomPairs(below magnitude: UInt64) -> [(Int64, Int64)] {
+            (0..<1000).map { _ in
+                let a = Int64(random.next() % magnitude) * (random.next() % 2 == 0 ? 1 : -1)
+                let scale = UInt64(1) << (random.next() % 53)
+                return (a, Int64(1 + random.next() % scale) * (random.next() % 2 == 0 ? 1 : -1))
+            }
+        }
+        var small = randomPairs(below: (1 << 53) - 1)
+        // Quotients next to an integer, where a wrongly rounded float quotient would cross over.
+        for d: Int64 in [3, 7, 12345, 1 << 20] {
+            for q: Int64 in [3, 1 << 20, (1 << 53) / d - 2] {
+                small += [(q * d - 1, d), (q * d, d), (q * d + 1, d), (-(q * d) + 1, d), (q * d - 1, -d)]
+            }
+        }
+        for pairs in [small, randomPairs(below: UInt64(Int64.max))] {
+            let a = pairs.map(\.0)
+            let b = pairs.map(\.1)
+            let half = 0..<pairs.count
+            let input = batch([
+                "a": (.int, half.map { .int(a[$0]) }), "b": (.int, half.map { .int(b[$0]) }),
+            ])
+            let quotients = try values("a // b", input)
+            let remainders = try values("a % b", input)
+            for (k, i) in half.enumerated() {
+                var q = a[i] / b[i]
+                if q &* b[i] != a[i] && ((a[i] < 0) != (b[i] < 0)) { q -= 1 }
+                #expect(quotients[k] == .int(q), "\(a[i]) // \(b[i])")
+                #expect(remainders[k] == .int(a[i] &- q &* b[i]), "\(a[i]) % \(b[i])")
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 /// The tree as a fully parenthesised prefix form, so a test states the exact shape it expects.
 func tree(_ text: String) throws -> String {
-    func render(_ node: Expression.Node) -> String {
+    func render(_ node: ParsedExpression.Node) -> String {
         switch node.kind {
         case .literal(let value):
             switch value {
@@ -19,7 +19,7 @@ func tree(_ text: String) throws -> String {
         case .call(let name, let arguments): return "(\(name)\(arguments.map { " " + render($0) }.joined()))"
         }
     }
-    return render(try Expression.parse(text).root)
+    return render(try ParsedExpression.parse(text).root)
 }
 
 @Suite struct ExpressionParserTests {
@@ -99,7 +99,7 @@ func tree(_ text: String) throws -> String {
     }
 
     @Test func rangesCoverTheSourceText() throws {
-        let e = try Expression.parse("  price  >  1.0 ")
+        let e = try ParsedExpression.parse("  price  >  1.0 ")
         #expect(e.root.range == 2..<15)
         guard case .binary(_, let left, let right) = e.root.kind else {
             Issue.record("not a binary node")
@@ -107,7 +107,7 @@ func tree(_ text: String) throws -> String {
         }
         #expect(left.range == 2..<7)
         #expect(right.range == 12..<15)
-        let call = try Expression.parse("x + LOWER( s )").root
+        let call = try ParsedExpression.parse("x + LOWER( s )").root
         guard case .binary(_, _, let c) = call.kind else {
             Issue.record("not a binary node")
             return
@@ -136,27 +136,27 @@ func tree(_ text: String) throws -> String {
         "-9223372036854775808 + 9223372036854775807",
     ])
     func printingRoundTrips(text: String) throws {
-        let parsed = try Expression.parse(text)
+        let parsed = try ParsedExpression.parse(text)
         let printed = parsed.description
-        let reparsed = try Expression.parse(printed)
+        let reparsed = try ParsedExpression.parse(printed)
         #expect(try tree(printed) == tree(text), "printed as \(printed)")
         #expect(reparsed.description == printed)
     }
 
     @Test func printingIsCanonical() throws {
-        #expect(try Expression.parse("A AND (b) OR ((c))").description == "A and b or c")
-        #expect(try Expression.parse("x = 1 or y <> \"q\"").description == "x == 1 or y != 'q'")
-        #expect(try Expression.parse("(a - b) - c").description == "a - b - c")
-        #expect(try Expression.parse("a - (b - c)").description == "a - (b - c)")
-        #expect(try Expression.parse("not (a and b)").description == "not (a and b)")
-        #expect(try Expression.parse("(not a) and b").description == "not a and b")
-        #expect(try Expression.parse("(a + b) is null").description == "a + b is null")
-        #expect(try Expression.parse("-(a + b)").description == "-(a + b)")
-        #expect(try Expression.parse("`my col` > 1").description == "`my col` > 1")
+        #expect(try ParsedExpression.parse("A AND (b) OR ((c))").description == "A and b or c")
+        #expect(try ParsedExpression.parse("x = 1 or y <> \"q\"").description == "x == 1 or y != 'q'")
+        #expect(try ParsedExpression.parse("(a - b) - c").description == "a - b - c")
+        #expect(try ParsedExpression.parse("a - (b - c)").description == "a - (b - c)")
+        #expect(try ParsedExpression.parse("not (a and b)").description == "not (a and b)")
+        #expect(try ParsedExpression.parse("(not a) and b").description == "not a and b")
+        #expect(try ParsedExpression.parse("(a + b) is null").description == "a + b is null")
+        #expect(try ParsedExpression.parse("-(a + b)").description == "-(a + b)")
+        #expect(try ParsedExpression.parse("`my col` > 1").description == "`my col` > 1")
     }
 
     @Test func columnNamesBeforeBinding() throws {
-        #expect(try Expression.parse("if(a is null, b, c + a)").columnNames == ["a", "b", "c"])
-        #expect(try Expression.parse("1 + 2").columnNames == [])
+        #expect(try ParsedExpression.parse("if(a is null, b, c + a)").columnNames == ["a", "b", "c"])
+        #expect(try ParsedExpression.parse("1 + 2").columnNames == [])
     }
 }

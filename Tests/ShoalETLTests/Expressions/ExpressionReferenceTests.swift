@@ -18,25 +18,33 @@ import Testing
         let input = Self.randomBatch(rows: 257, random: &random)
         var generator = ExpressionGenerator(random: random)
         var mismatches = 0
-        for _ in 0..<300 {
+        for _ in 0..<150 {
             let generated = generator.make(type, depth: 4)
             let text = generated.text
-            let parsed = try Expression.parse(text)
-            let canonical = try Expression.parse(parsed.description)
+            let parsed = try ParsedExpression.parse(text)
+            let canonical = try ParsedExpression.parse(parsed.description)
             for expression in [parsed, canonical] {
                 let bound = try expression.bind(to: Self.schema, expecting: type)
                 #expect(bound.type == type)
                 let column = bound.evaluate(on: input)
+                // Small odd chunks: results stitched across chunk boundaries must not change.
+                let chunked = bound.evaluate(on: input, chunkRows: 37)
                 for row in 0..<input.count {
                     let expected = generated.evaluate(row: row, in: input)
                     let actual = column.value(at: row)
-                    if !Self.same(actual, expected) {
+                    if !Self.same(actual, expected) || !Self.same(chunked.value(at: row), expected) {
                         mismatches += 1
                         if mismatches <= 10 {
-                            Issue.record("\(expression.text) at row \(row): got \(actual), reference \(expected)")
+                            Issue.record(
+                                "\(expression.text) at row \(row): got \(actual) (in chunks \(chunked.value(at: row))), reference \(expected)")
                         }
                         break
                     }
+                }
+                if type == .bool {
+                    let expected = (0..<input.count).filter { generated.evaluate(row: $0, in: input) == .bool(true) }.map { Int32($0) }
+                    #expect(bound.selection(on: input) == expected, "\(expression.text)")
+                    #expect(bound.selection(on: input, chunkRows: 37) == expected, "\(expression.text)")
                 }
             }
         }

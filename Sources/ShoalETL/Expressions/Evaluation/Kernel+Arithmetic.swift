@@ -16,10 +16,18 @@ extension Kernel {
             case .subtract: data = .int(zip(a, b, count: n) { $0 &- $1 })
             case .multiply: data = .int(zip(a, b, count: n) { $0 &* $1 })
             case .floorDivide:
-                data = .int(zip(a, b, count: n) { floorDivide($0, $1) })
+                if exactInDouble(a) && exactInDouble(b) {
+                    data = .int(zip(a, b, count: n) { x, y in floorQuotientInDouble(x, y) })
+                } else {
+                    data = .int(zip(a, b, count: n) { floorDivide($0, $1) })
+                }
                 validity = restrict(validity, b, count: n) { $0 != 0 }
             case .modulo:
-                data = .int(zip(a, b, count: n) { floorModulo($0, $1) })
+                if exactInDouble(a) && exactInDouble(b) {
+                    data = .int(zip(a, b, count: n) { x, y in x &- floorQuotientInDouble(x, y) &* y })
+                } else {
+                    data = .int(zip(a, b, count: n) { floorModulo($0, $1) })
+                }
                 validity = restrict(validity, b, count: n) { $0 != 0 }
             case .divide:
                 preconditionFailure("'/' is planned on floats")
@@ -57,6 +65,34 @@ extension Kernel {
         case .vector(.float(let values), let validity): .vector(.float(map(values) { -$0 }), validity: validity)
         case .vector(let data, _): preconditionFailure("negating \(data.type)")
         }
+    }
+
+    /// Whether every value is below 2^53 in magnitude, where `floorQuotientInDouble` is exact.
+    static func exactInDouble(_ lane: Lane<Int64>) -> Bool {
+        let limit: Int64 = (1 << 53) - 1
+        switch lane {
+        case .scalar(let v): return v >= -limit && v <= limit
+        case .array(let values):
+            // Branch-free so that it vectorises: a value is out of range when v + limit exceeds 2 * limit as unsigned.
+            return values.withUnsafeBufferPointer { v in
+                var outside: UInt64 = 0
+                for x in v { outside |= UInt64(bitPattern: x &+ limit) > UInt64(2 * limit) ? 1 : 0 }
+                return outside == 0
+            }
+        }
+    }
+
+    /// `a // b` through a float division, which is many times faster than a 64-bit integer division. Exact when
+    /// |a| and |b| are below 2^53: both convert exactly, and the correctly rounded quotient cannot reach the
+    /// integer next to a non-integer a/b (that takes an error of at least 1/|b|, but the error is at most
+    /// |a/b| * 2^-53 < 1/|b|). A zero divisor gives 0; the row is null.
+    @inline(__always)
+    static func floorQuotientInDouble(_ a: Int64, _ b: Int64) -> Int64 {
+        let divisor = b == 0 ? 1 : b
+        let quotient = Double(a) / Double(divisor)
+        // Truncate, then step down for negative non-integers: `rounded(.down)` is a libm call on baseline x86-64.
+        let truncated = Int64(quotient)
+        return truncated &- (Double(truncated) > quotient ? 1 : 0)
     }
 
     /// Python's `//`: the quotient rounded toward negative infinity. Never traps: a zero divisor gives 0 (the

@@ -16,10 +16,10 @@ extension Kernel {
             switch op {
             case .equal: result = zip(a, b, count: n) { $0 == $1 }
             case .notEqual: result = zip(a, b, count: n) { $0 != $1 }
-            case .less: result = zip(a, b, count: n) { !$0 && $1 }
-            case .lessOrEqual: result = zip(a, b, count: n) { !$0 || $1 }
-            case .greater: result = zip(a, b, count: n) { $0 && !$1 }
-            case .greaterOrEqual: result = zip(a, b, count: n) { $0 || !$1 }
+            case .less: result = zip(a, b, count: n) { bitAnd(!$0, $1) }
+            case .lessOrEqual: result = zip(a, b, count: n) { bitOr(!$0, $1) }
+            case .greater: result = zip(a, b, count: n) { bitAnd($0, !$1) }
+            case .greaterOrEqual: result = zip(a, b, count: n) { bitOr($0, !$1) }
             }
         case .string: result = compareStrings(op, l.strings, r.strings, count: n)
         }
@@ -78,22 +78,61 @@ extension Kernel {
                     let base = bytes.baseAddress
                     switch op {
                     case .equal, .notEqual:
-                        let wanted = op == .equal
-                        return [Bool](unsafeUninitializedCapacity: n) { out, initialized in
-                            for i in 0..<n {
-                                let start = Int(offsets[i])
-                                var same = Int(offsets[i + 1]) - start == length
-                                if same && length > 0 { same = memcmp(base! + start, literal.baseAddress!, length) == 0 }
-                                out[i] = same == wanted
-                            }
-                            initialized = n
-                        }
+                        return equalStrings(bytes, offsets, literal, count: n, wanted: op == .equal)
                     default:
                         return orderedStrings(op, count: n) { i in
                             let start = Int(offsets[i])
                             return compareBytes(base.map { $0 + start }, Int(offsets[i + 1]) - start, literal.baseAddress, length)
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Whether each string equals `literal` (or not, when `wanted` is false). Literals up to 16 bytes are
+    /// compared as two masked 8-byte words read straight from the buffer, with no call and no branch per row;
+    /// longer ones call `memcmp` only where the length matches.
+    private static func equalStrings(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ offsets: UnsafeBufferPointer<Int32>, _ literal: UnsafeBufferPointer<UInt8>,
+        count n: Int, wanted: Bool
+    ) -> [Bool] {
+        let length = literal.count
+        let total = bytes.count
+        return [Bool](unsafeUninitializedCapacity: n) { out, initialized in
+            defer { initialized = n }
+            guard let base = bytes.baseAddress, length > 0 else {
+                for i in 0..<n { out[i] = (offsets[i + 1] == offsets[i]) == wanted }
+                return
+            }
+            if length <= 16 {
+                // The literal's bytes as little-endian words, and masks for the bytes it has.
+                var words: (UInt64, UInt64) = (0, 0)
+                withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(literal)) }
+                let low: UInt64 = length >= 8 ? ~0 : (1 << (8 * UInt64(length))) &- 1
+                let high: UInt64 = length >= 16 ? ~0 : length <= 8 ? 0 : (1 << (8 * UInt64(length - 8))) &- 1
+                let raw = UnsafeRawPointer(base)
+                for i in 0..<n {
+                    let start = Int(offsets[i])
+                    var same = Int(offsets[i + 1]) - start == length
+                    if start + 16 <= total {
+                        let a = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+                        let b = raw.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self)
+                        // Both tests always run (no short-circuit), so there is no branch to mispredict.
+                        let bytesMatch = ((a ^ words.0) & low) | ((b ^ words.1) & high) == 0
+                        same = (UInt8(same ? 1 : 0) & UInt8(bytesMatch ? 1 : 0)) != 0
+                    } else if same {
+                        // Near the end of the buffer: a 16-byte read would run past it.
+                        same = memcmp(base + start, literal.baseAddress!, length) == 0
+                    }
+                    out[i] = same == wanted
+                }
+            } else {
+                for i in 0..<n {
+                    let start = Int(offsets[i])
+                    var same = Int(offsets[i + 1]) - start == length
+                    if same { same = memcmp(base + start, literal.baseAddress!, length) == 0 }
+                    out[i] = same == wanted
                 }
             }
         }

@@ -64,7 +64,7 @@ extension Kernel {
                 smallest ? zip(l.floats, r.floats, count: n) { $1 < $0 ? $1 : $0 } : zip(l.floats, r.floats, count: n) { $1 > $0 ? $1 : $0 }
             return .vector(.float(values), validity: validity)
         case .bool:
-            let values = smallest ? zip(l.bools, r.bools, count: n) { $0 && $1 } : zip(l.bools, r.bools, count: n) { $0 || $1 }
+            let values = smallest ? zip(l.bools, r.bools, count: n) { bitAnd($0, $1) } : zip(l.bools, r.bools, count: n) { bitOr($0, $1) }
             return .vector(.bool(values), validity: validity)
         case .string:
             let takeRight = compare(smallest ? .less : .greater, r, l, type: .string, count: n)
@@ -95,7 +95,7 @@ extension Kernel {
         switch condition {
         case .constant(let value): return value == .bool(true) ? a : b
         case .vector(.bool(let values), nil): mask = values
-        case .vector(.bool(let values), let validity?): mask = zip(.array(values), .array(validity), count: n) { $0 && $1 }
+        case .vector(.bool(let values), let validity?): mask = zip(.array(values), .array(validity), count: n) { bitAnd($0, $1) }
         case .vector(let data, _): preconditionFailure("'if' condition of \(data.type)")
         }
         return select(mask, a, b, type: type, count: n)
@@ -106,11 +106,11 @@ extension Kernel {
         let va = a.validityLane
         let vb = b.validityLane
         let validity: [Bool]?
-        if case .scalar(true) = va, case .scalar(true) = vb { validity = nil } else { validity = select(mask, va, vb) }
+        if case .scalar(true) = va, case .scalar(true) = vb { validity = nil } else { validity = select(mask, va, vb, blend) }
         switch type {
-        case .int: return .vector(.int(select(mask, a.ints, b.ints)), validity: validity)
-        case .float: return .vector(.float(select(mask, a.floats, b.floats)), validity: validity)
-        case .bool: return .vector(.bool(select(mask, a.bools, b.bools)), validity: validity)
+        case .int: return .vector(.int(select(mask, a.ints, b.ints, blend)), validity: validity)
+        case .float: return .vector(.float(select(mask, a.floats, b.floats, blend)), validity: validity)
+        case .bool: return .vector(.bool(select(mask, a.bools, b.bools, blend)), validity: validity)
         case .string: return .vector(.string(selectStrings(mask, a.strings, b.strings)), validity: validity)
         }
     }

@@ -15,16 +15,16 @@ extension Kernel {
         let va = l.validityLane
         let vb = r.validityLane
         if case .scalar(true) = va, case .scalar(true) = vb {
-            return .vector(.bool(isAnd ? zip(a, b, count: n) { $0 && $1 } : zip(a, b, count: n) { $0 || $1 }), validity: nil)
+            return .vector(.bool(isAnd ? zip(a, b, count: n) { bitAnd($0, $1) } : zip(a, b, count: n) { bitOr($0, $1) }), validity: nil)
         }
         // A side decides when it is valid and equals the decisive value (false for and, true for or). Null slots
         // may hold anything, so validity is checked before a value counts.
         let decisive = !isAnd
-        let decidedA = zip(a, va, count: n) { $1 && $0 == decisive }
-        let decidedB = zip(b, vb, count: n) { $1 && $0 == decisive }
-        let decided = zip(.array(decidedA), .array(decidedB), count: n) { $0 || $1 }
-        let bothValid = zip(va, vb, count: n) { $0 && $1 }
-        let validity = zip(.array(decided), .array(bothValid), count: n) { $0 || $1 }
+        let decidedA = zip(a, va, count: n) { bitAnd($1, $0 == decisive) }
+        let decidedB = zip(b, vb, count: n) { bitAnd($1, $0 == decisive) }
+        let decided = zip(.array(decidedA), .array(decidedB), count: n) { bitOr($0, $1) }
+        let bothValid = zip(va, vb, count: n) { bitAnd($0, $1) }
+        let validity = zip(.array(decided), .array(bothValid), count: n) { bitOr($0, $1) }
         // Decided rows take the decisive value; the others are valid only when both sides are, and then neither
         // side is decisive, so the value is the other one.
         let values = zip(.array(decided), .scalar(()), count: n) { d, _ in d == decisive }

@@ -64,7 +64,8 @@ enum Operand {
         case .constant(let value):
             return Column.repeating(value, type, count: count)
         case .vector(var data, let validity):
-            guard let validity else { return Column(data) }
+            // Selections and division checks can leave an all-true validity; that is no nulls.
+            guard let validity, !Kernel.allTrue(validity) else { return Column(data) }
             data.clearNullSlots(validity)
             return Column(data, validity: validity)
         }
@@ -73,69 +74,11 @@ enum Operand {
     /// `count` rows as arrays, a constant repeated.
     func vector(_ type: DataType, count: Int) -> (data: ColumnData, validity: [Bool]?) {
         switch self {
-        case .vector(let data, let validity): (data, validity)
+        case .vector(let data, let validity):
+            return (data, validity)
         case .constant(let value):
-            { (c: Column) in (c.data, c.validity) }(Column.repeating(value, type, count: count))
-        }
-    }
-}
-
-/// One operand's values as a kernel reads them: an array with a value per row, or one value for all rows.
-enum Lane<T> {
-    case array([T])
-    case scalar(T)
-}
-
-/// A string operand as kernels read it: a column, or a one-string column whose row 0 stands for every row.
-enum StringLane {
-    case array(StringColumn)
-    case scalar(StringColumn)
-}
-
-extension Column {
-    /// `value` (or null) in each of `count` rows.
-    static func repeating(_ value: Value, _ type: DataType, count: Int) -> Column {
-        switch value {
-        case .null: return .nulls(type, count: count)
-        case .int(let v): return Column(.int(.init(repeating: v, count: count)))
-        case .float(let v): return Column(.float(.init(repeating: v, count: count)))
-        case .bool(let v): return Column(.bool(.init(repeating: v, count: count)))
-        case .string(let s):
-            let bytes = Array(s.utf8)
-            var column = StringColumn()
-            column.reserveCapacity(strings: count, bytes: bytes.count * count)
-            bytes.withUnsafeBytes { for _ in 0..<count { column.append($0) } }
-            return Column(.string(column))
-        }
-    }
-}
-
-extension ColumnData {
-    /// Puts the placeholder (0, false, "") into every slot that `validity` marks null, copying only if some
-    /// slot holds anything else.
-    mutating func clearNullSlots(_ validity: [Bool]) {
-        switch self {
-        case .int(let values):
-            guard Kernel.hasValueInNullSlot(values, validity, placeholder: 0) else { return }
-            self = .int(Kernel.cleared(values, validity, placeholder: 0))
-        case .float(let values):
-            // `!= 0` is also true for NaN, which must not stay behind either.
-            guard Kernel.hasValueInNullSlot(values, validity, placeholder: 0) else { return }
-            self = .float(Kernel.cleared(values, validity, placeholder: 0))
-        case .bool(let values):
-            guard Kernel.hasValueInNullSlot(values, validity, placeholder: false) else { return }
-            self = .bool(Kernel.cleared(values, validity, placeholder: false))
-        case .string(let strings):
-            let offsets = strings.offsets
-            guard validity.indices.contains(where: { !validity[$0] && offsets[$0] != offsets[$0 + 1] }) else { return }
-            var out = StringColumn()
-            out.reserveCapacity(strings: strings.count, bytes: strings.bytes.count)
-            strings.bytes.withUnsafeBytes { raw in
-                for i in 0..<strings.count {
-                    if validity[i] { out.append(UnsafeRawBufferPointer(rebasing: raw[strings.range(i)])) } else { out.appendEmpty() }
-                }
-            }
-            self = .string(out)
+            let column = Column.repeating(value, type, count: count)
+            return (column.data, column.validity)
         }
     }
 }

@@ -1,5 +1,5 @@
-extension Expression.Node: CustomStringConvertible {
-    /// The canonical spelling of the subtree (see `Expression.description`).
+extension ParsedExpression.Node: CustomStringConvertible {
+    /// The canonical spelling of the subtree (see `ParsedExpression.description`).
     public var description: String { printed(context: 0) }
 
     /// The node's text, parenthesised when its own level binds looser than `context` requires.

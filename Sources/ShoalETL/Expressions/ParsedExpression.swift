@@ -1,18 +1,19 @@
 /// A parsed ETL expression (`price > 1.0 and device != 'tablet'`): the syntax tree, not yet checked against a
 /// schema. `bind(to:)` type-checks it and gives a `BoundExpression` that evaluates over batches.
 ///
-/// The language is described in docs/etl-expressions.md.
-public struct Expression: Sendable, Hashable, CustomStringConvertible {
+/// The language is described in docs/etl-expressions.md. (Not called `Expression`: Foundation has a type of that
+/// name, and a file importing both modules could not name it.)
+public struct ParsedExpression: Sendable, Hashable, CustomStringConvertible {
     /// The text as written (error messages quote it).
     public let text: String
     public let root: Node
 
     /// Parses `text`.
     /// - Throws: `ExpressionError` for bad syntax, with the position of the mistake.
-    public static func parse(_ text: String) throws(ExpressionError) -> Expression {
+    public static func parse(_ text: String) throws(ExpressionError) -> ParsedExpression {
         let tokens = try ExpressionLexer.tokenize(text)
         var parser = ExpressionParser(text: text, tokens: tokens)
-        return Expression(text: text, root: try parser.parseAll())
+        return ParsedExpression(text: text, root: try parser.parseAll())
     }
 
     /// The canonical spelling: keywords in lower case, `==`/`!=`, single-quoted strings, only the parentheses
@@ -27,7 +28,7 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension Expression {
+extension ParsedExpression {
     /// A node of the syntax tree with the part of the text it came from.
     public struct Node: Sendable, Hashable {
         public var kind: Kind
