@@ -63,7 +63,9 @@ public final class CSVReader: RecordReader {
         }
         input = InputBuffer(source: source, capacity: options.bufferSize, startOffset: shard.start)
         builder = BatchBuilder(columns: columns, capacity: options.batchSize)
-        scanner = CSVScanner(delimiter: options.delimiter, fieldCapacity: schema.fields.count)
+        var wanted = [Bool](repeating: false, count: schema.fields.count)
+        for c in columns { wanted[c.field] = true }
+        scanner = CSVScanner(delimiter: options.delimiter, fieldCapacity: schema.fields.count, wanted: wanted)
         line = shard.firstLine
         atStreamStart = shard.start == 0
         skipHeader = shard.start == 0 && options.hasHeader
@@ -116,7 +118,9 @@ public final class CSVReader: RecordReader {
             position = scan.next
             line += 1 + scan.extraLines
             counters.bytes += scan.next - recordStart
-            if scan.fields == 1 && scan.recordEnd == recordStart && scanner.flags[0] == 0 && scan.status == .complete {
+            if scan.fields == 1 && scan.recordEnd == recordStart && scan.status == .complete
+                && input.base[recordStart] != CSVScanner.quote
+            {
                 continue  // a blank line
             }
             if skipHeader {

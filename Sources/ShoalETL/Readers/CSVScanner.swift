@@ -36,19 +36,34 @@ struct CSVScanner {
     let ends: UnsafeMutablePointer<Int>
     /// Per field: bit 0 quoted, bit 1 holds `""` escapes.
     let flags: UnsafeMutablePointer<UInt8>
+    /// Per field: its span is wanted. For a field that is not, the index of the next wanted field, or
+    /// `Int.max` when none follows (the scan then only counts delimiters up to the record's end).
+    let skipTo: UnsafeMutablePointer<Int>
     private let delimiterWord: UInt64
     private static let newlineWord: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+    private static let quoteWord: UInt64 = 0x2222_2222_2222_2222
 
     static let quote = UInt8(ascii: "\"")
     static let newline = UInt8(ascii: "\n")
     static let carriageReturn = UInt8(ascii: "\r")
 
-    init(delimiter: UInt8, fieldCapacity: Int) {
+    /// - Parameter wanted: per field, whether its span is needed (default: all). Spans of the others are not
+    ///   stored, and runs of them are crossed by counting delimiters a word at a time.
+    init(delimiter: UInt8, fieldCapacity: Int, wanted: [Bool]? = nil) {
         self.delimiter = delimiter
         capacity = fieldCapacity
         starts = .allocate(capacity: max(fieldCapacity, 1))
         ends = .allocate(capacity: max(fieldCapacity, 1))
         flags = .allocate(capacity: max(fieldCapacity, 1))
+        flags.initialize(repeating: 0, count: max(fieldCapacity, 1))
+        skipTo = .allocate(capacity: max(fieldCapacity, 1))
+        let wanted = wanted ?? [Bool](repeating: true, count: fieldCapacity)
+        precondition(wanted.count == fieldCapacity)
+        var next = Int.max
+        for f in stride(from: fieldCapacity - 1, through: 0, by: -1) {
+            skipTo[f] = wanted[f] ? f : next
+            if wanted[f] { next = f }
+        }
         delimiterWord = UInt64(delimiter) &* 0x0101_0101_0101_0101
     }
 
@@ -57,6 +72,7 @@ struct CSVScanner {
         starts.deallocate()
         ends.deallocate()
         flags.deallocate()
+        skipTo.deallocate()
     }
 
     /// Scans the record starting at `p`; `final` says no bytes follow `end`.
@@ -136,6 +152,31 @@ struct CSVScanner {
                 // Text after the closing quote: read the rest of the field as plain text, then report the record.
                 if badQuoteField < 0 { badQuoteField = field }
                 keepSpan = false
+            } else if field >= capacity || skipTo[field] != field {
+                let need = field < capacity && skipTo[field] != .max ? skipTo[field] - field : .max
+                let skip = skipFields(base, from: pos, end: end, delimiters: need)
+                field += skip.counted
+                switch skip.stop {
+                case .passed:
+                    pos = skip.at + 1
+                    continue
+                case .quote:
+                    pos = skip.at
+                    continue
+                case .newline:
+                    var recordEnd = skip.at
+                    if recordEnd > p && base[recordEnd - 1] == Self.carriageReturn { recordEnd -= 1 }
+                    return CSVRecordScan(
+                        status: .complete, recordEnd: recordEnd, next: skip.at + 1, fields: field + 1,
+                        extraLines: extraLines, badQuoteField: badQuoteField)
+                case .notFound:
+                    if !final { return CSVRecordScan(status: .needMore) }
+                    var recordEnd = end
+                    if recordEnd > p && base[recordEnd - 1] == Self.carriageReturn { recordEnd -= 1 }
+                    return CSVRecordScan(
+                        status: .complete, recordEnd: recordEnd, next: end, fields: field + 1, extraLines: extraLines,
+                        badQuoteField: badQuoteField)
+                }
             }
             let fieldStart = pos
             let h = findDelimiterOrNewline(base, from: pos, end: end)
@@ -190,6 +231,64 @@ struct CSVScanner {
             q += 8
         }
         return -1
+    }
+
+    struct Skip {
+        enum Stop {
+            /// `at` is the delimiter that ends the last field skipped.
+            case passed
+            /// `at` is a LF: the record ends inside the skipped fields.
+            case newline
+            /// `at` is a quote that opens a quoted field.
+            case quote
+            /// The buffer ended first.
+            case notFound
+        }
+        var stop: Stop
+        var at = 0
+        /// Delimiters crossed.
+        var counted: Int
+    }
+
+    /// Crosses `need` fields without storing them: eight bytes per step, counting delimiters with a popcount,
+    /// until the `need`-th delimiter, a LF, or a quote that opens a field (which the caller reads the careful
+    /// way). A quote inside an unquoted field is text and does not stop the skip.
+    @inline(__always)
+    func skipFields(_ base: UnsafeMutablePointer<UInt8>, from start: Int, end: Int, delimiters need: Int) -> Skip {
+        var q = start
+        var counted = 0
+        while q < end {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self))
+            var delimiters = Self.zeroBytes(w ^ delimiterWord)
+            var stops = Self.zeroBytes(w ^ Self.newlineWord) | Self.zeroBytes(w ^ Self.quoteWord)
+            let left = end - q
+            if left < 8 {
+                let valid: UInt64 = (1 << UInt64(left * 8)) &- 1
+                delimiters &= valid
+                stops &= valid
+            }
+            if stops != 0 { delimiters &= (stops & (0 &- stops)) &- 1 }
+            let c = delimiters.nonzeroBitCount
+            if counted + c >= need {
+                var m = delimiters
+                var k = need - counted - 1
+                while k > 0 {
+                    m &= m &- 1
+                    k -= 1
+                }
+                return Skip(stop: .passed, at: q + (m.trailingZeroBitCount >> 3), counted: need)
+            }
+            counted += c
+            if stops != 0 {
+                let h = q + (stops.trailingZeroBitCount >> 3)
+                if base[h] == Self.newline { return Skip(stop: .newline, at: h, counted: counted) }
+                if h == start || base[h - 1] == delimiter { return Skip(stop: .quote, at: h, counted: counted) }
+                q = h + 1
+                continue
+            }
+            q += 8
+        }
+        return Skip(stop: .notFound, counted: counted)
     }
 
     /// The high bit set in each byte of `x` that is zero, exactly (no false positives from borrows, unlike the
