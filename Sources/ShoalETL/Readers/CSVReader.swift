@@ -61,7 +61,9 @@ public final class CSVReader: RecordReader {
             }
             source = try GzipByteSource(path: path)
         }
-        input = InputBuffer(source: source, capacity: options.bufferSize, startOffset: shard.start)
+        // A small shard needs no big buffer: its bytes plus room for the tail of its last record.
+        let span = shard.end == .max ? Int.max : shard.end - shard.start + 4096
+        input = InputBuffer(source: source, capacity: min(options.bufferSize, span), startOffset: shard.start)
         builder = BatchBuilder(columns: columns, capacity: options.batchSize)
         var wanted = [Bool](repeating: false, count: schema.fields.count)
         for c in columns { wanted[c.field] = true }
