@@ -84,6 +84,7 @@ let package = Package(
                 "ShoalClient",
                 "ShoalCoordinator",
                 "ShoalCore",
+                "ShoalETL",
                 "ShoalWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,7 +94,7 @@ let package = Package(
         // Benchmarks run on demand (bench/*.sh, see bench/README.md), never in the test suite.
         .executableTarget(
             name: "shoal-bench",
-            dependencies: ["ZeroMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ZeroMQ", "ShoalETL", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/Sources/shoal-bench"
         ),
         // Helpers for tests only: child processes, temporary directories, deadlines.

@@ -16,6 +16,7 @@ struct ShoalBench: ParsableCommand {
             """,
         subcommands: [
             RoundTripCommand.self, RoundTripPeerCommand.self, ThroughputCommand.self, ThroughputSenderCommand.self,
+            CSVReadCommand.self,
         ]
     )
 }

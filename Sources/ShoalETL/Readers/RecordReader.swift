@@ -1,0 +1,19 @@
+/// A reader of one shard of an input file: batches of the projected columns, bad records through a callback.
+///
+/// The CSV and JSON Lines readers share this contract so the executor treats them alike.
+public protocol RecordReader: AnyObject {
+    /// The next batch of at most `batchSize` rows, or `nil` once the shard is exhausted.
+    /// - Throws: `ReaderError` when the input cannot be read; whatever the bad-row callback throws.
+    func next() throws -> ColumnBatch?
+    /// Records, bytes and bad rows so far.
+    var counters: ReaderCounters { get }
+}
+
+extension RecordReader {
+    /// Reads every remaining batch into one (tests, small files, schema samples).
+    public func readAll() throws -> ColumnBatch {
+        var batches: [ColumnBatch] = []
+        while let batch = try next() { batches.append(batch) }
+        return ColumnBatch(concatenating: batches)
+    }
+}
