@@ -109,7 +109,8 @@ final class ClusterFixture {
         return accepted.jobID
     }
 
-    /// Files committed under `output`, as relative path → contents.
+    /// Files committed under `output`, as relative path → contents (binary files, such as an ETL shard's
+    /// `aggregate.bin`, decoded leniently).
     func committedFiles(in output: String) throws -> [String: String] {
         var files: [String: String] = [:]
         let root = directory.path(output)
@@ -118,7 +119,7 @@ final class ClusterFixture {
             var isDirectory: ObjCBool = false
             let path = (root as NSString).appendingPathComponent(relative)
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files[relative] = try String(contentsOfFile: path, encoding: .utf8)
+                files[relative] = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
             }
         }
         return files

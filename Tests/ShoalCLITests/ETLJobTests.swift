@@ -14,7 +14,7 @@ import Testing
         """
         kind: etl
         name: clicks-by-country
-        input: { format: csv, paths: ["data/clicks-*.csv"], header: true, on_bad_row: quarantine, shard_size: 256KiB }
+        input: { format: csv, paths: ["data/clicks-*.csv"], header: true, on_bad_row: quarantine, shard_size: 256KiB, schema: { price: float } }
         steps:
           - filter: "price > 1.0 and device != 'tablet'"
           - derive: { hour: "(ts // 3600) % 24", price_per_sec: "price / (dwell_ms / 1000)" }
@@ -208,7 +208,7 @@ import Testing
             _ = try await cluster.submit(yaml)
         } throws: { error in
             let text = "\(error)"
-            return text.contains("job.yaml:4:") && text.contains("steps[0].filter") && text.contains("unknown column 'prise'")
+            return text.contains("job.yaml:5:") && text.contains("steps[0].filter") && text.contains("unknown column 'prise'")
                 && text.contains("did you mean 'price'") && text.contains("^")
         }
         let typeError = Self.job(output: "out/x", aggregate: "out/x.csv")

@@ -30,7 +30,7 @@ struct BoundAggregate: Sendable {
         for value in spec.values {
             func bind(_ text: String?) throws(ETLPipeline.PlanError) -> BoundExpression? {
                 guard let text else { return nil }
-                do { return try Expression.parse(text).bind(to: schema) } catch {
+                do { return try ParsedExpression.parse(text).bind(to: schema) } catch {
                     throw ETLPipeline.PlanError(step: nil, key: "values.\(value.name)", message: ETLPipeline.located(error))
                 }
             }

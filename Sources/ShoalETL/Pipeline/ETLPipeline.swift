@@ -74,7 +74,7 @@ public struct ETLPipeline: Sendable {
         }
         func bind(_ text: String, _ view: [(name: String, wide: Int)], step: Int?, key: String?) throws(PlanError) -> BoundExpression {
             do {
-                return try Expression.parse(text).bind(to: schema(view))
+                return try ParsedExpression.parse(text).bind(to: schema(view))
             } catch {
                 throw PlanError(step: step, key: key, message: ETLPipeline.located(error))
             }

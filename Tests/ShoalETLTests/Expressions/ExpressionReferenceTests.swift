@@ -14,7 +14,7 @@ import Testing
 
     @Test(arguments: DataType.allCases)
     func randomExpressionsMatchTheReference(type: DataType) throws {
-        var random = SplitMix64(seed: 0x5EED_0000 + UInt64(type.rawValue))
+        var random = ExpressionRNG(seed: 0x5EED_0000 + UInt64(type.rawValue))
         let input = Self.randomBatch(rows: 257, random: &random)
         var generator = ExpressionGenerator(random: random)
         var mismatches = 0
@@ -66,7 +66,7 @@ import Testing
         }
     }
 
-    static func randomBatch(rows: Int, random: inout SplitMix64) -> ColumnBatch {
+    static func randomBatch(rows: Int, random: inout ExpressionRNG) -> ColumnBatch {
         let strings = ["tablet", "Tablet", "mobile", "", "É", "école", "it's", "zz", "MiXeD 42", "tablets"]
         func maybeNull(_ v: Value) -> Value { random.next() % 7 == 0 ? .null : v }
         var columns: [Column] = []
@@ -86,8 +86,8 @@ import Testing
     }
 }
 
-/// A deterministic generator (SplitMix64), so a failure reproduces.
-struct SplitMix64 {
+/// A deterministic generator (ExpressionRNG), so a failure reproduces.
+struct ExpressionRNG {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -296,7 +296,7 @@ indirect enum Generated {
 
 /// Builds random well-typed expressions of a requested type, recording which productions it used.
 struct ExpressionGenerator {
-    var random: SplitMix64
+    var random: ExpressionRNG
     var used: Set<String> = []
 
     static func productions(for type: DataType) -> Set<String> {
