@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main example: installs what is missing, builds Shoal (release), checks this machine with `shoal doctor`,
-# then runs the example job cluster/jobs/line-counts.yaml on an embedded local cluster — a coordinator and two
+# makes 1,000,000 click rows with `shoal datagen`,
+# then runs the ETL example cluster/jobs/clicks-etl.yaml on an embedded local cluster — a coordinator and two
 # worker processes on this machine — and shows what it committed. `shoal run` tears the cluster down itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,11 +15,14 @@ shoal="$(swift build -c release --show-bin-path)/shoal"
 echo "==> shoal doctor"
 "$shoal" doctor
 
-echo "==> shoal run cluster/jobs/line-counts.yaml --workers 2 --restart"
-# --restart replaces the outputs of an earlier run of this example instead of refusing to mix with them.
-"$shoal" run cluster/jobs/line-counts.yaml --workers 2 --restart
+echo "==> shoal datagen clicks (1,000,000 rows, 0.1% malformed) into data/clicks-0.csv"
+mkdir -p data
+[ -f data/clicks-0.csv ] || "$shoal" datagen clicks --rows 1000000 --seed 7 --bad-rate 0.001 --out data/clicks-0.csv
 
-shards=$(find out/line-counts -maxdepth 1 -name 'shard-*' | wc -l)
-total=$(cat out/line-counts/shard-*/stdout | awk '{ sum += $1 } END { print sum }')
-echo "==> done: $shards shards committed under out/line-counts (each shard-NNNNN/stdout is one file's line count;"
-echo "    $total lines of Swift in all); out/line-counts/_SUCCESS marks the finished job"
+echo "==> shoal run cluster/jobs/clicks-etl.yaml --workers 2 --overwrite"
+# --overwrite replaces the outputs of an earlier run of this example instead of refusing to mix with them.
+"$shoal" run cluster/jobs/clicks-etl.yaml --workers 2 --overwrite
+
+echo "==> done: rows in out/clicks-filtered/shard-*/part-*.csv (manifest: out/clicks-filtered/_manifest.json),"
+echo "    bad rows in out/clicks-filtered/_quarantine.jsonl, and the per-country aggregate:"
+cat out/by-country.csv

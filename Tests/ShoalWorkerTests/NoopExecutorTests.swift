@@ -49,9 +49,10 @@ import ZeroMQ
     }
 
     @Test func theStandardRegistriesAgreeOnTheKinds() {
-        #expect(ExecutorRegistry.standard.kinds == ["command", "noop"])
+        #expect(ExecutorRegistry.standard.kinds == ["command", "etl", "noop"])
         #expect(ExecutorRegistry.standard.executor(for: "noop")?.kind == "noop")
-        #expect(ExecutorRegistry.standard.executor(for: "etl") == nil)
+        #expect(ExecutorRegistry.standard.executor(for: "etl")?.kind == "etl")
+        #expect(ExecutorRegistry.standard.executor(for: "train") == nil)
         #expect(JobKindRegistry.standard.kinds == ExecutorRegistry.standard.kinds)
     }
 }
