@@ -225,20 +225,7 @@ public struct ETLPipeline: Sendable {
     }
 
     static func suggestion(_ name: String, among names: [String]) -> String? {
-        names.min { editDistance(name, $0) < editDistance(name, $1) }.flatMap { editDistance(name, $0) <= max(2, name.count / 3) ? $0 : nil }
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased()), b = Array(b.lowercased())
-        var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
+        NameSuggestion.closest(to: name, among: names)
     }
 
     /// `value` as a value of `type`, when it is one (ints widen to floats).
