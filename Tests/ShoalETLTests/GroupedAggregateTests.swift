@@ -1,20 +1,6 @@
 import Testing
 @testable import ShoalETL
 
-/// A small seeded generator so the tests are repeatable.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
-
 @Suite struct GroupedAggregateTests {
     static let kinds: [GroupedAggregate.ValueKind] = [
         .init(.count, argumentType: nil),
@@ -52,7 +38,7 @@ struct SplitMix {
     }
 
     static func rows(_ n: Int, seed: UInt64) -> Rows {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         var rows = Rows()
         let names = ["US", "IN", "BR", "DE", "GB"]
         for _ in 0..<n {
@@ -160,7 +146,7 @@ struct SplitMix {
         let (keys, arguments, orders) = rows.batch(0..<200)
         partial.add(keys: keys, arguments: arguments, orders: orders, rows: 200)
         let bytes = partial.encode()
-        var rng = SplitMix(state: 9)
+        var rng = SplitMix64(seed: 9)
         for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 50)) {
             #expect(throws: BinaryReader.Malformed.self) { try GroupedAggregate.decode(Array(bytes[..<cut])) }
         }

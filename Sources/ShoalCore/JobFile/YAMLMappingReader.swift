@@ -1,3 +1,5 @@
+import ShoalETL
+
 /// Reads one YAML mapping key by key, for job-kind planners and the settings loader, so that every mistake in
 /// a file is reported where it was made: `FILE:LINE:COLUMN: key.path: message`.
 ///
@@ -35,7 +37,7 @@ public struct YAMLMappingReader: Sendable {
     public func checkKeys(_ known: some Collection<String>) throws(JobFileError) {
         for entry in entries where !known.contains(entry.key) {
             let hint =
-                if let suggestion = KeySuggestion.closest(to: entry.key, among: known) {
+                if let suggestion = NameSuggestion.closest(to: entry.key, among: known) {
                     "; did you mean '\(suggestion)'?"
                 } else {
                     " (known keys: \(known.sorted().joined(separator: ", ")))"

@@ -1,3 +1,5 @@
+import ShoalETL
+
 /// The job kinds a coordinator accepts: each `kind:` name with the `JobPlanner` that plans it.
 public struct JobKindRegistry: Sendable {
     private var planners: [String: any JobPlanner] = [:]
@@ -26,7 +28,7 @@ public struct JobKindRegistry: Sendable {
     /// - Throws: `JobFileError` at `kind:` when the kind is unknown (listing the known ones), or the planner's.
     public func plan(_ job: JobFile) throws(JobFileError) -> JobPlan {
         guard let planner = planners[job.kind] else {
-            let suggestion = KeySuggestion.closest(to: job.kind, among: planners.keys).map { "; did you mean '\($0)'?" }
+            let suggestion = NameSuggestion.closest(to: job.kind, among: planners.keys).map { "; did you mean '\($0)'?" }
             let reader = try YAMLMappingReader(job.document, source: job.source)
             throw reader.error(
                 "unknown kind '\(job.kind)'\(suggestion ?? "") (known kinds: \(kinds.joined(separator: ", ")))",

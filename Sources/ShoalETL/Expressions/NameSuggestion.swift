@@ -1,10 +1,10 @@
 /// "Did you mean …?" for a misspelt column or function name: the closest known name by edit distance, when it
-/// is close enough to be a typo rather than a different word. (The same rule as ShoalCore's `KeySuggestion`,
-/// which ShoalETL cannot import.)
-enum NameSuggestion {
+/// is close enough to be a typo rather than a different word. Also the job file's "did you mean" for keys and
+/// kinds (ShoalCore).
+public enum NameSuggestion {
     /// The candidate nearest to `word`, or `nil` when none is within a third of its length (at least 1 edit).
     /// Case differences cost nothing, so `Price` suggests `price`.
-    static func closest(to word: String, among candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, among candidates: some Sequence<String>) -> String? {
         let limit = max(1, word.count / 3)
         var best: (name: String, distance: Int)?
         for candidate in candidates {
@@ -16,7 +16,7 @@ enum NameSuggestion {
 
     /// Optimal-string-alignment distance: insertions, deletions, substitutions, and swaps of neighbours each
     /// cost 1, so `pirce` is one edit from `price`.
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
         let b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }

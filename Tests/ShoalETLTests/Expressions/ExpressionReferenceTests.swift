@@ -14,7 +14,7 @@ import Testing
 
     @Test(arguments: DataType.allCases)
     func randomExpressionsMatchTheReference(type: DataType) throws {
-        var random = ExpressionRNG(seed: 0x5EED_0000 + UInt64(type.rawValue))
+        var random = SplitMix64(seed: 0x5EED_0000 + UInt64(type.rawValue))
         let input = Self.randomBatch(rows: 257, random: &random)
         var generator = ExpressionGenerator(random: random)
         var mismatches = 0
@@ -66,7 +66,7 @@ import Testing
         }
     }
 
-    static func randomBatch(rows: Int, random: inout ExpressionRNG) -> ColumnBatch {
+    static func randomBatch(rows: Int, random: inout SplitMix64) -> ColumnBatch {
         let strings = ["tablet", "Tablet", "mobile", "", "É", "école", "it's", "zz", "MiXeD 42", "tablets"]
         func maybeNull(_ v: Value) -> Value { random.next() % 7 == 0 ? .null : v }
         var columns: [Column] = []
@@ -84,20 +84,6 @@ import Testing
         }
         return ColumnBatch(names: schema.names, columns: columns)
     }
-}
-
-/// A deterministic generator (ExpressionRNG), so a failure reproduces.
-struct ExpressionRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func choice<T>(_ options: [T]) -> T { options[Int(next() % UInt64(options.count))] }
 }
 
 /// A generated expression: its text and how the reference computes it. `type` is the type the language's
@@ -296,7 +282,7 @@ indirect enum Generated {
 
 /// Builds random well-typed expressions of a requested type, recording which productions it used.
 struct ExpressionGenerator {
-    var random: ExpressionRNG
+    var random: SplitMix64
     var used: Set<String> = []
 
     static func productions(for type: DataType) -> Set<String> {
