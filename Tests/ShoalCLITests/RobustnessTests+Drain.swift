@@ -80,7 +80,7 @@ struct DrainRun {
         try await cluster.startCoordinator()
         let events = try await RawPeer.subscriber(connecting: cluster.eventsEndpoint, prefix: "cluster",
                                                   context: try Context())
-        guard await waitUntil(timeout: .seconds(10), {
+        guard await waitUntil(timeout: .seconds(60), {
             events.monitorEvents.contains { if case .handshakeSucceeded = $0 { true } else { false } }
         }) else { throw FixtureError("the SUB socket never connected: \(events.monitorEvents)") }
         let leaver = try await cluster.startWorker("leaver", slots: 1, extra: ["--drain-timeout", drainTimeout])

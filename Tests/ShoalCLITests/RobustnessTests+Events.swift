@@ -15,7 +15,7 @@ extension RobustnessTests {
         let watcher = try await RawPeer.subscriber(connecting: cluster.eventsEndpoint, prefix: "", context: try Context())
         // The subscription leaves right after the handshake; a STATUS round trip gives the PUB time to take it in
         // before the job's first event.
-        #expect(await waitUntil(timeout: .seconds(10)) {
+        #expect(await waitUntil(timeout: .seconds(60)) {
             watcher.monitorEvents.contains { if case .handshakeSucceeded = $0 { true } else { false } }
         }, "the SUB socket never connected: \(watcher.monitorEvents)")
         try await cluster.waitFor("a status round trip") { _ in true }

@@ -165,7 +165,7 @@ import ZeroMQ
     static func status(of cluster: ClusterFixture) async throws -> ClusterStatus {
         let client = try await cluster.client()
         defer { Task { await client.close() } }
-        return try await client.status(timeout: .seconds(10))
+        return try await client.status(timeout: .seconds(60))
     }
 
     /// What a Swift runtime crash report says happened, and the crashed thread's frames in Shoal's own code.
@@ -276,7 +276,7 @@ import ZeroMQ
 
         #expect(cluster.coordinator?.isRunning == true)
         let client = try await cluster.client()
-        let status = try await client.status(timeout: .seconds(10))
+        let status = try await client.status(timeout: .seconds(60))
         await client.close()
         #expect(status.workers.map(\.id) == ["w1"], "the registered worker is unaffected")
         await peer.close()

@@ -64,7 +64,7 @@ import ZeroMQ
         #expect(checks.contains { $0["summary"]?.contains("is a Shoal ping-server") == true })
 
         server.signal(SIGTERM)
-        let status = await server.waitForExit(timeout: .seconds(10))
+        let status = await server.waitForExit(timeout: .seconds(60))
         #expect(status == 0, "the ping server did not stop cleanly on SIGTERM: \(server.stderr)")
         #expect(!server.wasSignalled)
     }
@@ -78,7 +78,7 @@ import ZeroMQ
         #expect(wrongInterface.stdout.contains("[FAIL] wrong interface"), "\(wrongInterface.stdout)")
 
         server.signal(SIGTERM)
-        #expect(await server.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(await server.waitForExit(timeout: .seconds(60)) == 0)
         let refused = try await run(["doctor", "--coordinator", endpoint], in: directory)
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("[FAIL] connection refused"), "\(refused.stdout)")
@@ -88,7 +88,7 @@ import ZeroMQ
         let directory = try TemporaryDirectory()
         let (server, endpoint) = try await startPingServer(in: directory)
         server.signal(SIGTERM)
-        #expect(await server.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(await server.waitForExit(timeout: .seconds(60)) == 0)
         let result = try await run(["ping", endpoint, "--count", "1", "--timeout", "0.5"], in: directory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("no answer within 0.5 s"), "\(result.stderr)")
@@ -103,7 +103,7 @@ import ZeroMQ
         #expect(second.stderr.contains(endpoint), "\(second.stderr)")
         #expect(second.stderr.contains("Address already in use"), "\(second.stderr)")
         server.signal(SIGTERM)
-        #expect(await server.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(await server.waitForExit(timeout: .seconds(60)) == 0)
     }
 
     @Test(arguments: [

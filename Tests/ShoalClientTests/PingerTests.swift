@@ -10,7 +10,7 @@ import ZeroMQ
         try await withPingServer { endpoint, context in
             let pinger = try await Pinger(endpoint: endpoint, context: context)
             for nonce in [UInt64(1), 2, 0xFFFF_FFFF_FFFF] {
-                let outcome = await pinger.ping(nonce: nonce, sender: "test", timeout: .seconds(5))
+                let outcome = await pinger.ping(nonce: nonce, sender: "test", timeout: .seconds(30))
                 guard case .pong(let pong, let roundTrip) = outcome else {
                     Issue.record("expected PONG, got \(outcome)")
                     break
@@ -27,7 +27,7 @@ import ZeroMQ
     @Test func aServerOfOtherVersionsRefusesWithItsRange() async throws {
         try await withPingServer(versions: 2...3) { endpoint, context in
             let pinger = try await Pinger(endpoint: endpoint, context: context)
-            let outcome = await pinger.ping(nonce: 7, sender: "test", timeout: .seconds(5))
+            let outcome = await pinger.ping(nonce: 7, sender: "test", timeout: .seconds(30))
             await pinger.close()
             guard case .refused(let reply) = outcome else { Issue.record("expected a refusal, got \(outcome)"); return }
             #expect(reply.code == .unsupportedVersion)
@@ -45,7 +45,7 @@ import ZeroMQ
             }
         }
         let pinger = try await Pinger(endpoint: loop.endpoints[0][0], context: context)
-        let outcome = await pinger.ping(nonce: 1, sender: "test", timeout: .seconds(5))
+        let outcome = await pinger.ping(nonce: 1, sender: "test", timeout: .seconds(30))
         await pinger.close()
         await loop.stop()
         await echo.value
@@ -59,7 +59,7 @@ import ZeroMQ
         try server.set([.linger(milliseconds: 0), .curveServer(true), .curveSecretKey(keys.secretKey)])
         try server.bind("tcp://127.0.0.1:0")
         let pinger = try await Pinger(endpoint: try server.lastEndpoint, context: context)
-        let outcome = await pinger.ping(nonce: 1, sender: "test", timeout: .seconds(5))
+        let outcome = await pinger.ping(nonce: 1, sender: "test", timeout: .seconds(30))
         await pinger.close()
         guard case .handshakeFailed(let event) = outcome else { Issue.record("expected handshakeFailed, got \(outcome)"); return }
         #expect(event.isHandshakeFailure)

@@ -25,16 +25,16 @@ import Testing
     @Test func readsBackWithTheModelsDistributions() throws {
         let scratch = try Scratch()
         let path = scratch.directory.path("clicks.csv")
-        let summary = try ClickGenerator(seed: 3).write(rows: 200_000, toFile: path)
+        let summary = try ClickGenerator(seed: 3).write(rows: 100_000, toFile: path)
         #expect(summary.malformed == 0)
         #expect(try SchemaInference.csv(path: path) == ClickGenerator.schema)
         let result = try CSVReader(path: path, schema: ClickGenerator.schema, onBadRow: { _ in }).readAll()
-        #expect(result.count == 200_000)
+        #expect(result.count == 100_000)
         let dwell = try #require(result["dwell_ms"])
-        let missing = Double(dwell.nullCount) / 200_000
+        let missing = Double(dwell.nullCount) / 100_000
         #expect(missing > 0.045 && missing < 0.055)
         guard case .int(let clicked) = result["clicked"]?.data else { Issue.record("clicked is not int"); return }
-        let rate = Double(clicked.reduce(0, +)) / 200_000
+        let rate = Double(clicked.reduce(0, +)) / 100_000
         #expect(rate > 0.35 && rate < 0.6)
         guard case .string(let countries) = result["country"]?.data else { Issue.record("country"); return }
         var counts = [String: Int]()
@@ -42,23 +42,23 @@ import Testing
         // Weights ∝ 1/rank: US twice IN, thrice BR; NL (rank 20) a twentieth of US.
         let us = Double(counts["US"] ?? 0)
         let harmonic = (1...20).reduce(0.0) { $0 + 1 / Double($1) }
-        #expect(abs(us / 200_000 - 1 / harmonic) < 0.01)
+        #expect(abs(us / 100_000 - 1 / harmonic) < 0.01)
         #expect(abs(us / Double(counts["IN"] ?? 1) - 2) < 0.1)
         #expect(abs(us / Double(counts["BR"] ?? 1) - 3) < 0.2)
         #expect(abs(us / Double(counts["NL"] ?? 1) - 20) < 2)
         guard case .string(let devices) = result["device"]?.data else { Issue.record("device"); return }
         let mobile = (0..<devices.count).filter { devices.equals($0, Array("mobile".utf8)) }.count
-        #expect(abs(Double(mobile) / 200_000 - 0.6) < 0.01)
+        #expect(abs(Double(mobile) / 100_000 - 0.6) < 0.01)
         guard case .int(let users) = result["user_id"]?.data else { Issue.record("user_id"); return }
         #expect(users.allSatisfy { $0 >= 1 && $0 <= 1_000_000 })
         // Zipf(1.3): P(1) = 1/ζ(1.3) ≈ 0.2544.
-        let ones = Double(users.filter { $0 == 1 }.count) / 200_000
+        let ones = Double(users.filter { $0 == 1 }.count) / 100_000
         #expect(abs(ones - 0.2544) < 0.01)
         guard case .float(let f0) = result["f0"]?.data else { Issue.record("f0"); return }
-        let mean = f0.reduce(0, +) / 200_000
-        let variance = f0.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 200_000
+        let mean = f0.reduce(0, +) / 100_000
+        let variance = f0.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 100_000
         #expect(abs(mean) < 0.01 && abs(variance - 1) < 0.02)
-        let beyond2 = Double(f0.filter { abs($0) > 2 }.count) / 200_000
+        let beyond2 = Double(f0.filter { abs($0) > 2 }.count) / 100_000
         #expect(abs(beyond2 - 0.0455) < 0.003)
     }
 
@@ -96,7 +96,7 @@ import Testing
     @Test func zigguratAgreesWithThePolarMethod() {
         var a = DeterministicRandom(seed: 9)
         var b = DeterministicRandom(seed: 10)
-        let n = 200_000
+        let n = 100_000
         let z = (0..<n).map { _ in a.normal(NormalZiggurat.shared) }
         let p = (0..<n).map { _ in b.polarNormal() }
         for sample in [z, p] {

@@ -95,7 +95,7 @@ import Testing
         for index in 0..<100 { pusher.send([Frame("\(index)")], on: 0) }
 
         let puller = try await SocketLoop.start(context: context, sockets: [SocketSpec(.pull, bind: [endpoint])])
-        let received = try await withDeadline(.seconds(10)) { [inbound = puller.inbound] in
+        let received = try await withDeadline(.seconds(60)) { [inbound = puller.inbound] in
             var values: [String] = []
             for await item in inbound {
                 if case .message(_, let frames) = item { values.append(frames[0].utf8String ?? "?") }
@@ -183,7 +183,7 @@ import Testing
             return count
         }
         await loop.stop()
-        let count = try await withDeadline(.seconds(5)) { await finished.value }
+        let count = try await withDeadline(.seconds(60)) { await finished.value }
         #expect(count == 0)
         await loop.stop()  // a second stop returns at once
         loop.send([Frame("dropped")], on: 0)
@@ -194,7 +194,7 @@ import Testing
         let context = try Context()
         let loop = try await SocketLoop.start(context: context, sockets: [SocketSpec(.pull, bind: ["tcp://127.0.0.1:0"])])
         context.shutdown()
-        let ended = try await withDeadline(.seconds(5)) { [inbound = loop.inbound] in
+        let ended = try await withDeadline(.seconds(60)) { [inbound = loop.inbound] in
             for await _ in inbound {}
             return true
         }
