@@ -102,10 +102,11 @@ extension CoordinatorEngine {
             name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,
             timeoutMs: job.timeout?.milliseconds, hangTimeoutMs: job.hangTimeout.milliseconds,
             speculation: job.speculation, source: submit.sourceName, workingDirectory: submit.workingDirectory,
-            specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count, finishSpec: plan.finish)
+            specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count, finishSpec: plan.finish,
+            moreStages: plan.moreStages)
         let (stored, tasks) = try store.insertJob(record, tasks: plan.tasks)
         records[stored.id] = stored
-        decide(scheduler.addJob(stored.descriptor, tasks: tasks))
+        decide(scheduler.addJob(stored.descriptor, tasks: tasks, moreStages: plan.moreStages))
         publish(topic: "job.\(stored.id)", kind: "job", ["job": "\(stored.id)", "state": "queued", "name": stored.name])
         logger.info("job accepted", metadata: [
             "job": "\(stored.id)", "name": "\(stored.name)", "kind": "\(stored.kind)", "tasks": "\(tasks.count)",

@@ -58,10 +58,11 @@ final class CoordinatorEngine {
         for reloaded in try store.loadUnfinished() {
             var tasks = reloaded.tasks
             var reconciled: [SchedulerDirective] = []
-            if let output = reloaded.record.outputDirectory {
+            if reloaded.record.outputDirectory != nil {
                 // A shard renamed into place by a coordinator that died before recording it is committed.
                 for index in tasks.indices where tasks[index].state != .succeeded
-                    && FileManager.default.fileExists(atPath: OutputCommitter.shardPath(output, index: tasks[index].index))
+                    && FileManager.default.fileExists(atPath: OutputCommitter.shardPath(
+                        reloaded.record.commitDirectory(stage: tasks[index].stage)!, index: tasks[index].index))
                 {
                     tasks[index].state = .succeeded
                     reconciled.append(.taskChanged(
@@ -69,7 +70,9 @@ final class CoordinatorEngine {
                 }
             }
             records[reloaded.record.id] = reloaded.record
-            let directives = scheduler.addJob(reloaded.record.descriptor, tasks: tasks, state: reloaded.record.state)
+            let directives = scheduler.addJob(
+                reloaded.record.descriptor, tasks: tasks, state: reloaded.record.state, stage: reloaded.record.stage,
+                moreStages: reloaded.record.moreStages)
             for lease in reloaded.leases where !reconciled.contains(where: {
                 if case .taskChanged(let task, _, _, _) = $0 { task == lease.attempt.taskID } else { false }
             }) {
@@ -145,7 +148,7 @@ final class CoordinatorEngine {
             do {
                 let outcome = try committer.commit(
                     commit.outputs, index: commit.index, attempt: commit.task,
-                    outputDirectory: records[commit.job]?.outputDirectory)
+                    outputDirectory: records[commit.job]?.commitDirectory(stage: commit.stage))
                 if case .alreadyCommitted(let path) = outcome {
                     logger.info("shard already committed; this copy discarded", metadata: [
                         "task": "\(commit.task)", "path": "\(path)",
@@ -174,6 +177,37 @@ final class CoordinatorEngine {
         for directive in directives { send(directive, now: now) }
         for (socket, frames) in outbox { loop.send(frames, on: socket) }
         outbox.removeAll(keepingCapacity: true)
+        // A stage that completed is durable now: plan the next one, and carry out what that decides.
+        var staged = false
+        for case .stageCompleted(let job, let stage) in directives {
+            startStage(after: stage, of: job)
+            staged = true
+        }
+        if staged {
+            decide(scheduler.dispatch(now: now))
+            try settle(now: now)
+        }
+    }
+
+    /// Asks the job's kind for the stage after `stage` (every task of which committed), stores its tasks and
+    /// queues them; a stage that cannot be planned fails the job with the reason.
+    func startStage(after stage: Int, of job: JobID) {
+        guard let record = records[job], let planner = coordinator.planners.planner(for: record.kind) else { return }
+        do {
+            let plan = try planner.nextStage(after: stage, spec: record.finishSpec ?? [], job: record)
+            let tasks = try store.insertStage(stage + 1, of: job, tasks: plan.tasks, moreStages: plan.moreStages)
+            records[job]?.stage = stage + 1
+            records[job]?.moreStages = plan.moreStages
+            records[job]?.taskCount += tasks.count
+            logger.info("job stage planned", metadata: [
+                "job": "\(job)", "stage": "\(stage + 1)", "tasks": "\(tasks.count)",
+            ])
+            publish(topic: "job.\(job)", kind: "job", ["job": "\(job)", "stage": "\(stage + 1)"])
+            decide(scheduler.addStage(job, tasks: tasks, moreStages: plan.moreStages))
+        } catch {
+            logger.error("planning the job's next stage failed", metadata: ["job": "\(job)", "error": "\(error)"])
+            decide(scheduler.failJob(job, error: "planning stage \(stage + 1): \(error)"))
+        }
     }
 
     /// Runs the kind's finishing step (an ETL job's merge) for every job this batch decided has succeeded,
@@ -229,7 +263,7 @@ final class CoordinatorEngine {
                 "task": "\(record.task)", "worker": "\(record.worker)", "ending": "\(record.ending.rawValue)",
                 "error": "\(record.error)",
             ])
-        case .attemptEnded, .taskChanged, .commit:
+        case .attemptEnded, .taskChanged, .commit, .stageCompleted:
             break
         }
     }

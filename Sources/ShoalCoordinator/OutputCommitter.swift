@@ -67,8 +67,11 @@ public struct OutputCommitter: Sendable {
     /// A new job must not mix its shards with those (a shard found in place counts as committed).
     public static func earlierOutputs(in outputDirectory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []
-        let markers: Set = ["_SUCCESS", "_manifest.json", "_quarantine.jsonl"]
-        return names.filter { markers.contains($0) || ($0.hasPrefix("shard-") && Int($0.dropFirst(6)) != nil) }.sorted()
+        let markers: Set = ["_SUCCESS", "_manifest.json", "_quarantine.jsonl", "_statistics.json"]
+        return names.filter {
+            markers.contains($0) || ($0.hasPrefix("shard-") && Int($0.dropFirst(6)) != nil)
+                || ($0.hasPrefix("_stage-") && Int($0.dropFirst(7)) != nil)
+        }.sorted()
     }
 
     /// Removes what `earlierOutputs` lists, and the staging directory; nothing else in the directory.

@@ -15,10 +15,39 @@ public protocol JobPlanner: Sendable {
     /// must be safe to run again for the same job (a coordinator that died while finishing does it again).
     /// - Throws: whatever stops the job from succeeding; the job then fails with that error.
     func finish(_ spec: [UInt8], job: JobRecord) throws -> String?
+
+    /// Plans the stage after `stage` of a job planned in stages (`JobPlan.moreStages`), once every task of
+    /// `stage` committed — from what they committed (under `JobPlan.stageDirectory`) and the job's
+    /// `JobPlan.finish` instructions. Runs on the coordinator, and again for the same stage after a restart
+    /// that came before the next stage was stored: it must give the same tasks.
+    /// - Throws: whatever stops the next stage (a committed output that does not read); the job fails with it.
+    func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan
 }
 
 extension JobPlanner {
     public func finish(_ spec: [UInt8], job: JobRecord) throws -> String? { nil }
+
+    public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan {
+        throw StageError(description: "the \(kind) kind plans no stages")
+    }
+}
+
+/// The tasks of a job's next stage.
+public struct StagePlan: Sendable, Equatable {
+    public var tasks: [PlannedTask]
+    /// Whether yet another stage follows this one.
+    public var moreStages: Bool
+
+    public init(tasks: [PlannedTask], moreStages: Bool = false) {
+        self.tasks = tasks
+        self.moreStages = moreStages
+    }
+}
+
+/// A job's next stage could not be planned.
+public struct StageError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// What a planner makes of a job: its tasks, and where committed outputs go.
@@ -33,12 +62,37 @@ public struct JobPlan: Sendable, Equatable {
     /// Kind-specific instructions for finishing the job once every task committed (merging an ETL job's partial
     /// aggregates); kept with the job, handed to the kind's `JobFinisher`. `nil`: nothing to do.
     public var finish: [UInt8]?
+    /// Whether `tasks` are only the first stage: once they have all committed, the kind's `nextStage` plans
+    /// the next (an ETL job's standardize needs global statistics, computed by a first pass).
+    public var moreStages: Bool
 
-    public init(tasks: [PlannedTask], outputDirectory: String?, exclusiveOutputs: [String] = [], finish: [UInt8]? = nil) {
+    public init(
+        tasks: [PlannedTask], outputDirectory: String?, exclusiveOutputs: [String] = [], finish: [UInt8]? = nil,
+        moreStages: Bool = false
+    ) {
+        self.moreStages = moreStages
         self.tasks = tasks
         self.outputDirectory = outputDirectory
         self.exclusiveOutputs = exclusiveOutputs
         self.finish = finish
+    }
+}
+
+extension JobPlan {
+    /// Where a task of `stage` commits its shard directories: the job's output directory for the job's last
+    /// stage, `<output>/_stage-N` for a stage another one follows (its outputs are the next stage's input, not
+    /// the job's).
+    public static func stageDirectory(_ outputDirectory: String, stage: Int, isLast: Bool) -> String {
+        isLast ? outputDirectory : outputDirectory + "/_stage-\(stage)"
+    }
+}
+
+extension JobRecord {
+    /// Where the job's tasks of `stage` commit (`JobPlan.stageDirectory`), or nil for a job without outputs.
+    public func commitDirectory(stage taskStage: Int) -> String? {
+        outputDirectory.map {
+            JobPlan.stageDirectory($0, stage: taskStage, isLast: taskStage == stage && !moreStages)
+        }
     }
 }
 

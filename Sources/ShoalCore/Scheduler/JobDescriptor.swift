@@ -44,11 +44,14 @@ public struct TaskDescriptor: Sendable {
     public var failures: Int
     /// The size of the task's input, for progress in bytes; 0 when unknown.
     public var inputBytes: UInt64
+    /// The job's stage the task belongs to (`JobPlanner.nextStage`); 0 for single-stage jobs.
+    public var stage: Int
 
     public init(
         id: TaskID, index: Int, label: String, spec: Frame, state: TaskState = .queued, lastAttempt: UInt32 = 0,
-        failures: Int = 0, inputBytes: UInt64 = 0
+        failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0
     ) {
+        self.stage = stage
         self.inputBytes = inputBytes
         self.id = id
         self.index = index

@@ -57,10 +57,17 @@ public struct Scheduler: Sendable {
 
     /// Adds a job with its tasks: new ones queue; reloaded ones resume where the store says they were (a task
     /// that was running is queued again unless `restoreLease` gives its attempt back to a worker).
+    ///
+    /// A job planned in stages (`moreStages`) runs the tasks of `stage`; tasks of earlier stages come along
+    /// committed. Once the stage's tasks have all committed the scheduler says `.stageCompleted` and waits for
+    /// `addStage`.
     public mutating func addJob(
-        _ descriptor: JobDescriptor, tasks descriptors: [TaskDescriptor], state: JobState = .queued
+        _ descriptor: JobDescriptor, tasks descriptors: [TaskDescriptor], state: JobState = .queued,
+        stage: Int = 0, moreStages: Bool = false
     ) -> [SchedulerDirective] {
         var job = JobEntry(descriptor, state: state, taskCount: descriptors.count)
+        job.stage = stage
+        job.moreStages = moreStages
         for descriptor in descriptors {
             var task = TaskEntry(descriptor, job: job.id)
             switch descriptor.state {
@@ -104,6 +111,33 @@ public struct Scheduler: Sendable {
         workers[workerID]?.attempts.insert(attempt)
         tasks[task.id] = task
         jobs[job.id] = job
+    }
+
+    /// Adds the next stage's tasks to a job that completed its stage (`.stageCompleted`), with whether yet
+    /// another stage follows. The tasks queue like a new job's; an empty stage settles the job at once.
+    public mutating func addStage(_ id: JobID, tasks descriptors: [TaskDescriptor], moreStages: Bool)
+        -> [SchedulerDirective]
+    {
+        guard var job = jobs[id], job.awaitingStage, !job.state.isTerminal else { return [] }
+        job.stage += 1
+        job.moreStages = moreStages
+        job.awaitingStage = false
+        job.taskCount += descriptors.count
+        for descriptor in descriptors {
+            let task = TaskEntry(descriptor, job: id)
+            job.queue.append(task.id)
+            job.counts.queued += 1
+            tasks[task.id] = task
+        }
+        jobs[id] = job
+        return settleJob(id)
+    }
+
+    /// Fails a job for a reason outside its tasks (its next stage could not be planned): queued tasks are
+    /// dropped, running attempts cancelled on their workers.
+    public mutating func failJob(_ id: JobID, error: String) -> [SchedulerDirective] {
+        guard let job = jobs[id], !job.state.isTerminal else { return [] }
+        return stopJob(id, as: .failed, error: error)
     }
 
     /// Cancels a job: queued tasks are dropped, running attempts cancelled on their workers.
@@ -237,7 +271,8 @@ public struct Scheduler: Sendable {
                 attempt: attempt, worker: workerID, runtime: live.startedAt.duration(to: now),
                 logTail: result.logTail, counters: result.counters)
             return [.commit(AttemptCommit(
-                task: attempt, job: task.job, index: task.index, worker: workerID, outputs: result.outputs,
+                task: attempt, job: task.job, index: task.index, stage: task.stage, worker: workerID,
+                outputs: result.outputs,
                 counters: result.counters, logTail: result.logTail))] + dismissIfDrained(workerID)
         case .succeeded:
             // Another copy is already committing or committed.
@@ -402,9 +437,16 @@ public struct Scheduler: Sendable {
         return directives
     }
 
-    /// Moves a job to succeeded once every task has committed (or to running when it has work).
+    /// Moves a job to succeeded once every task has committed — or, when another stage follows, says the
+    /// stage completed (once) and waits for `addStage`.
     mutating func settleJob(_ id: JobID) -> [SchedulerDirective] {
         guard var job = jobs[id], !job.state.isTerminal else { return [] }
+        if job.counts.succeeded == job.taskCount && job.moreStages {
+            guard !job.awaitingStage else { return [] }
+            job.awaitingStage = true
+            jobs[id] = job
+            return [.stageCompleted(job: id, stage: job.stage)]
+        }
         if job.counts.succeeded == job.taskCount {
             job.state = .succeeded
             jobs[id] = job

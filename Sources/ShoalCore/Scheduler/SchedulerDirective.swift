@@ -16,6 +16,9 @@ public enum SchedulerDirective: Sendable {
     case taskChanged(task: TaskID, job: JobID, state: TaskState, failures: Int)
     /// Record a job's new state; `error` says why a job failed.
     case jobChanged(job: JobID, state: JobState, error: String?)
+    /// Every task of the job's stage `stage` committed and another stage follows: the shell asks the job's kind
+    /// for the next stage's tasks and hands them to `addStage` (or fails the job with `failJob`).
+    case stageCompleted(job: JobID, stage: Int)
     /// A worker registered (or re-registered).
     case workerJoined(WorkerID)
     /// A worker is gone (BYE, heartbeat timeout); its attempts were dealt with by other directives.
@@ -49,6 +52,8 @@ public struct AttemptCommit: Sendable {
     public var task: TaskRef
     public var job: JobID
     public var index: Int
+    /// The stage of the task (where its outputs are committed: `JobPlan.stageDirectory`).
+    public var stage: Int
     public var worker: WorkerID
     public var outputs: [NamedFrame]
     public var counters: [Counter]

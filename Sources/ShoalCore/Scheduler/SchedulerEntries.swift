@@ -6,7 +6,13 @@ struct JobEntry: Sendable {
     var descriptor: JobDescriptor
     var state: JobState
     var error: String?
-    let taskCount: Int
+    var taskCount: Int
+    /// The stage running (see `Scheduler.addStage`).
+    var stage = 0
+    /// Whether another stage follows this one: when its tasks have all committed the job waits for it.
+    var moreStages = false
+    /// The stage committed and `.stageCompleted` went out; the job waits for `addStage` or `failJob`.
+    var awaitingStage = false
     var counts = TaskCounts()
     /// Attempts that counted against their tasks, over the whole job.
     var retries = 0
@@ -45,6 +51,7 @@ struct TaskEntry: Sendable {
     let label: String
     let spec: Frame
     let inputBytes: UInt64
+    let stage: Int
     var state: TaskState
     var lastAttempt: UInt32
     var failures: Int
@@ -66,6 +73,7 @@ struct TaskEntry: Sendable {
         lastAttempt = descriptor.lastAttempt
         failures = descriptor.failures
         inputBytes = descriptor.inputBytes
+        stage = descriptor.stage
     }
 }
 

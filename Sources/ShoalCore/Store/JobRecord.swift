@@ -29,14 +29,21 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var finishSpec: [UInt8]?
     /// What finishing the job reported (an ETL job's totals), for its status.
     public var summary: String?
+    /// The stage the job runs (0 unless its kind plans in stages: an ETL job's statistics pass is stage 0).
+    public var stage: Int
+    /// Whether the kind plans another stage once this one's tasks have all committed.
+    public var moreStages: Bool
 
     public init(
         id: JobID = 0, name: String, kind: String, priority: Int, maxAttempts: Int, timeoutMs: Int64?,
         hangTimeoutMs: Int64, speculation: Bool, state: JobState = .queued, error: String? = nil, source: String,
         workingDirectory: String, specHash: String, outputDirectory: String?, taskCount: Int,
         submittedAt: Double = Date().timeIntervalSince1970, startedAt: Double? = nil, finishedAt: Double? = nil,
-        finalCounts: TaskCounts? = nil, finishSpec: [UInt8]? = nil, summary: String? = nil
+        finalCounts: TaskCounts? = nil, finishSpec: [UInt8]? = nil, summary: String? = nil, stage: Int = 0,
+        moreStages: Bool = false
     ) {
+        self.stage = stage
+        self.moreStages = moreStages
         self.finalCounts = finalCounts
         self.finishSpec = finishSpec
         self.summary = summary
@@ -64,7 +71,7 @@ public struct JobRecord: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, name, kind, priority, maxAttempts, timeoutMs, hangTimeoutMs, speculation, state, error, source
         case workingDirectory, specHash, outputDirectory, taskCount, submittedAt, startedAt, finishedAt, finalCounts
-        case summary
+        case summary, stage, moreStages
     }
 
     /// The scheduling policy, for the scheduler.

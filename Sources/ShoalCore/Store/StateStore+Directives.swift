@@ -58,7 +58,7 @@ extension StateStore {
                             finished_at = CASE WHEN ? THEN ? ELSE finished_at END
                         WHERE id = ?
                         """).execute(arguments: [state.rawValue, error, state.isTerminal, time, job])
-                case .commit, .cancel, .workerJoined, .workerLeft, .dismiss:
+                case .commit, .cancel, .workerJoined, .workerLeft, .dismiss, .stageCompleted:
                     break
                 }
             }
@@ -68,7 +68,7 @@ extension StateStore {
     static func persists(_ directive: SchedulerDirective) -> Bool {
         switch directive {
         case .start, .attemptEnded, .taskChanged, .jobChanged: true
-        case .commit, .cancel, .workerJoined, .workerLeft, .dismiss: false
+        case .commit, .cancel, .workerJoined, .workerLeft, .dismiss, .stageCompleted: false
         }
     }
 }

@@ -11,36 +11,56 @@ extension StateStore {
                 sql: """
                     INSERT INTO jobs (name, kind, priority, max_attempts, timeout_ms, hang_timeout_ms, speculation,
                         state, error, source, working_directory, spec_hash, output_directory, task_count,
-                        submitted_at, finish_spec)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
+                        submitted_at, finish_spec, more_stages)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     job.name, job.kind, job.priority, job.maxAttempts, job.timeoutMs, job.hangTimeoutMs,
                     job.speculation, JobState.queued.rawValue, job.source, job.workingDirectory, job.specHash,
                     job.outputDirectory, planned.count, job.submittedAt, job.finishSpec.map { Data($0) },
+                    job.moreStages,
                 ])
             var stored = job
             stored.id = JobID(db.lastInsertedRowID)
             stored.state = .queued
-            let insert = try RowWriter("""
-                INSERT INTO tasks (job_id, idx, label, spec, input_bytes, state) VALUES (?, ?, ?, ?, ?, 'queued')
-                """, in: db)
-            var descriptors: [TaskDescriptor] = []
-            descriptors.reserveCapacity(planned.count)
-            // Tasks with the same spec as the one before share its frame: a million `noop` tasks hold one.
-            var previous: (bytes: [UInt8], frame: Frame)?
-            for task in planned {
-                let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
-                previous = (task.spec, spec)
-                try insert.run(
-                    .id(stored.id), .int(task.index), .text(task.label), .blob(task.spec),
-                    .integer(Int64(clamping: task.inputBytes)))
-                descriptors.append(TaskDescriptor(
-                    id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,
-                    inputBytes: task.inputBytes))
-            }
-            return (stored, descriptors)
+            stored.stage = 0
+            stored.taskCount = planned.count
+            return (stored, try Self.insertTasks(planned, job: stored.id, stage: 0, db: db))
         }
+    }
+
+    /// Adds the next stage's tasks to a job whose stage `stage - 1` has committed, in one transaction.
+    /// - Returns: the tasks as the scheduler takes them.
+    public func insertStage(
+        _ stage: Int, of job: JobID, tasks planned: [PlannedTask], moreStages: Bool
+    ) throws -> [TaskDescriptor] {
+        try database.write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET stage = ?, more_stages = ?, task_count = task_count + ? WHERE id = ?",
+                arguments: [stage, moreStages, planned.count, job])
+            return try Self.insertTasks(planned, job: job, stage: stage, db: db)
+        }
+    }
+
+    static func insertTasks(_ planned: [PlannedTask], job: JobID, stage: Int, db: Database) throws -> [TaskDescriptor] {
+        let insert = try RowWriter("""
+            INSERT INTO tasks (job_id, stage, idx, label, spec, input_bytes, state) VALUES (?, ?, ?, ?, ?, ?, 'queued')
+            """, in: db)
+        var descriptors: [TaskDescriptor] = []
+        descriptors.reserveCapacity(planned.count)
+        // Tasks with the same spec as the one before share its frame: a million `noop` tasks hold one.
+        var previous: (bytes: [UInt8], frame: Frame)?
+        for task in planned {
+            let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
+            previous = (task.spec, spec)
+            try insert.run(
+                .id(job), .int(stage), .int(task.index), .text(task.label), .blob(task.spec),
+                .integer(Int64(clamping: task.inputBytes)))
+            descriptors.append(TaskDescriptor(
+                id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,
+                inputBytes: task.inputBytes, stage: stage))
+        }
+        return descriptors
     }
 
     /// The unfinished job submitted earlier with the same spec hash, if any: submitting it again resumes it.
@@ -79,7 +99,8 @@ extension StateStore {
             finalCounts: (row["final_counts"] as String?).flatMap {
                 try? JSONDecoder().decode(TaskCounts.self, from: Data($0.utf8))
             },
-            finishSpec: (row["finish_spec"] as Data?).map { Array($0) }, summary: row["summary"])
+            finishSpec: (row["finish_spec"] as Data?).map { Array($0) }, summary: row["summary"], stage: row["stage"],
+            moreStages: row["more_stages"])
     }
 
     /// Records what finishing a job produced (an ETL job's totals), shown by its status from then on.

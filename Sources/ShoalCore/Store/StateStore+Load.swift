@@ -40,13 +40,13 @@ extension StateStore {
                 // once), and tasks with the same spec as the one before share its frame.
                 let rows = try Row.fetchCursor(
                     db, sql: """
-                        SELECT id, idx, label, spec, failures, input_bytes,
+                        SELECT id, stage, idx, label, spec, failures, input_bytes,
                             CASE WHEN state = 'queued' AND EXISTS (
                                     SELECT 1 FROM attempts WHERE task_id = tasks.id AND ending IS NULL)
                                  THEN 'running' ELSE state END AS state,
                             MAX(last_attempt, COALESCE(
                                 (SELECT MAX(attempt) FROM attempts WHERE task_id = tasks.id), 0)) AS last_attempt
-                        FROM tasks WHERE job_id = ? ORDER BY idx
+                        FROM tasks WHERE job_id = ? ORDER BY stage, idx
                         """,
                     arguments: [record.id])
                 var tasks: [TaskDescriptor] = []
@@ -59,7 +59,8 @@ extension StateStore {
                     tasks.append(TaskDescriptor(
                         id: row["id"], index: row["idx"], label: row["label"], spec: spec,
                         state: TaskState(rawValue: row["state"]) ?? .queued, lastAttempt: row["last_attempt"],
-                        failures: row["failures"], inputBytes: UInt64(max(0, row["input_bytes"] as Int64))))
+                        failures: row["failures"], inputBytes: UInt64(max(0, row["input_bytes"] as Int64)),
+                        stage: row["stage"]))
                 }
                 let leases = try Row.fetchAll(
                     db, sql: "SELECT task_id, attempt, worker, started_at FROM attempts WHERE job_id = ? AND ending IS NULL",

@@ -95,6 +95,26 @@ public final class StateStore: Sendable {
                 ALTER TABLE jobs ADD COLUMN summary TEXT;
                 """)
         }
+        // Jobs in stages: a task belongs to a stage, and shard numbers repeat across stages (an ETL job's
+        // statistics pass and its main pass read the same shards), so the uniqueness moves to (job, stage, idx).
+        migrator.registerMigration("v5: stages") { db in
+            try db.execute(sql: """
+                CREATE TABLE tasks_v5 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    job_id INTEGER NOT NULL REFERENCES jobs (id),
+                    stage INTEGER NOT NULL DEFAULT 0,
+                    idx INTEGER NOT NULL, label TEXT NOT NULL, spec BLOB NOT NULL, input_bytes INTEGER NOT NULL,
+                    state TEXT NOT NULL, last_attempt INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (job_id, stage, idx));
+                INSERT INTO tasks_v5 (id, job_id, stage, idx, label, spec, input_bytes, state, last_attempt, failures)
+                    SELECT id, job_id, 0, idx, label, spec, input_bytes, state, last_attempt, failures FROM tasks;
+                DROP TABLE tasks;
+                ALTER TABLE tasks_v5 RENAME TO tasks;
+                ALTER TABLE jobs ADD COLUMN stage INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE jobs ADD COLUMN more_stages INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

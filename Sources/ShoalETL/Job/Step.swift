@@ -21,6 +21,20 @@ public enum Step: Codable, Sendable, Equatable {
     case hashBucket(column: String, buckets: Int)
     /// Adds one 0/1 int column `<column>_<category>` per category; a null or other value sets none of them.
     case oneHot(column: String, categories: [String])
+    /// Replaces numeric columns with `(x - mean) / stddev` (population standard deviation over every row that
+    /// reaches the step, all shards; 0 where the deviation is 0). Needs a statistics pass first.
+    case standardize([String])
+    /// Replaces numeric columns with `(x - min) / (max - min)` over every row that reaches the step, all
+    /// shards (0 where max = min). Needs a statistics pass first.
+    case minMax([String])
+
+    /// Whether the step needs statistics of the whole input (a first pass) before it can run.
+    public var isScaling: Bool {
+        switch self {
+        case .standardize, .minMax: true
+        default: false
+        }
+    }
 }
 
 public struct NamedExpression: Codable, Sendable, Equatable {

@@ -18,9 +18,23 @@ extension ETLPipeline {
         aggregate.map { ($0.keys.map(\.name), $0.valueNames) }
     }
 
+    /// Empty statistics for a statistics pass to add to: one per `scalings` entry.
+    public func makeStatistics() -> [ColumnStatistics] {
+        scalings.map { ColumnStatistics(name: $0.column, type: .float) }
+    }
+
     /// Runs every step on `batch` (which holds at least `inputColumns`, by name) and adds the surviving rows
     /// to `partial`, the shard's aggregate.
     public func run(_ batch: ColumnBatch, into partial: GroupedAggregate?) -> PipelineOutput {
+        var statistics: [ColumnStatistics] = []
+        return run(batch, into: partial, statistics: &statistics)
+    }
+
+    /// `run`, adding the values that reach each scaling step to `statistics` on a statistics pass
+    /// (`ScalingPass.collect`; `statistics` from `makeStatistics`).
+    public func run(
+        _ batch: ColumnBatch, into partial: GroupedAggregate?, statistics: inout [ColumnStatistics]
+    ) -> PipelineOutput {
         var columns = [Column?](repeating: nil, count: wide.count)
         for (index, field) in inputSchema.fields.enumerated() {
             if let column = batch[field.name] { columns[index] = column }
@@ -61,6 +75,18 @@ extension ETLPipeline {
                 for (category, target) in zip(categories, targets) {
                     columns[target] = ColumnCast.indicator(columns[source]!, equals: category)
                 }
+            case .scale(let source, let slot, let target):
+                switch scalingPass {
+                case .apply(let merged):
+                    columns[target] = ColumnScaling.apply(
+                        scalings[slot].kind, to: columns[source]!, statistics: merged[slot])
+                case .collect:
+                    let values = ColumnScaling.asFloat(columns[source]!)
+                    statistics[slot].add(values)
+                    columns[target] = values
+                case nil:
+                    preconditionFailure("a pipeline with scaling steps runs with a ScalingPass")
+                }
             }
             for dead in columns.indices where columns[dead] != nil && !live.contains(dead) { columns[dead] = nil }
         }
@@ -71,7 +97,7 @@ extension ETLPipeline {
             let orders = aggregate.values.map { $0.order?.evaluate(on: rows) }
             partial.add(keys: keys, arguments: arguments, orders: orders, rows: count)
         }
-        let rows = output.isEmpty
+        let rows = output.isEmpty || !writesRows
             ? ColumnBatch(count: count)
             : ColumnBatch(names: output.map(\.name), columns: output.map { columns[$0.wide]! })
         return PipelineOutput(rows: rows, castFailures: castFailures)

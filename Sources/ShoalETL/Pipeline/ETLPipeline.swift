@@ -27,6 +27,8 @@ public struct ETLPipeline: Sendable {
         case dropNull([Int])
         case hashBucket(source: Int, buckets: Int, target: Int)
         case oneHot(source: Int, categories: [[UInt8]], targets: [Int])
+        /// A `standardize` / `min_max` column: `slot` indexes `scalings` and the pass's statistics.
+        case scale(source: Int, slot: Int, target: Int)
     }
 
     /// The wide columns: name at creation and type.
@@ -44,16 +46,30 @@ public struct ETLPipeline: Sendable {
     public private(set) var inputColumns: [String]
     let inputSchema: Schema
     let aggregate: BoundAggregate?
+    /// The columns `standardize` and `min_max` steps scale, in step order: the statistics a first pass
+    /// collects and the main pass applies.
+    public private(set) var scalings: [Scaling]
+    /// What scaling steps do on this pass (nil: the pipeline is only checked, not run with scaling steps).
+    let scalingPass: ScalingPass?
+    /// Whether the rows after the last step are wanted (not on a statistics pass).
+    let writesRows: Bool
 
     /// The schema of written rows.
     public var outputSchema: Schema { Schema(output.map { Field($0.name, wide[$0.wide].type) }) }
 
     /// Binds `steps` (and `aggregate`, `partitionBy`) to `inputSchema`.
+    /// - Parameters:
+    ///   - scaling: what `standardize` / `min_max` steps do when the pipeline runs; required to run a job that
+    ///     has them.
+    ///   - writesRows: false for a statistics pass, which needs no written rows (fewer columns read).
     /// - Throws: `PlanError` for the first step at fault, with the expression error's caret text.
     public init(
-        inputSchema: Schema, steps: [Step], aggregate: AggregateSpec?, partitionBy: [String] = []
+        inputSchema: Schema, steps: [Step], aggregate: AggregateSpec?, partitionBy: [String] = [],
+        scaling: ScalingPass? = nil, writesRows: Bool = true
     ) throws(PlanError) {
         self.inputSchema = inputSchema
+        scalingPass = scaling
+        self.writesRows = writesRows
         var wide = inputSchema.fields
         var visible: [(name: String, wide: Int)] = inputSchema.fields.enumerated().map { ($1.name, $0) }
         var everSeen: [String: Int] = [:]  // name → wide, for the aggregate view
@@ -61,6 +77,9 @@ public struct ETLPipeline: Sendable {
         var lastName: [Int: String] = Dictionary(uniqueKeysWithValues: visible.map { ($0.wide, $0.name) })
         var operations: [Operation] = []
         var inputs: [[(name: String, wide: Int)]] = []
+        var operationSteps: [Int] = []  // the step each operation comes from
+        var scalings: [Scaling] = []
+        var scaledBy: [Int: Int] = [:]  // wide column made by a scaling step → its slot
 
         func schema(_ view: [(name: String, wide: Int)]) -> Schema {
             Schema(view.map { Field($0.name, wide[$0.wide].type) })
@@ -181,6 +200,33 @@ public struct ETLPipeline: Sendable {
                 }
                 operations.append(.oneHot(source: source, categories: categories.map { Array($0.utf8) }, targets: targets))
                 inputs.append([(name, source)])
+            case .standardize(let names), .minMax(let names):
+                let kind: Scaling.Kind = if case .standardize = step { .standardize } else { .minMax }
+                for (position, name) in names.enumerated() {
+                    let source = try column(name, visible, step: index, key: name)
+                    guard wide[source].type.isNumeric else {
+                        throw PlanError(step: index, key: name, message: "\(kind.rawValue) needs an int or float column; '\(name)' is \(wide[source].type)")
+                    }
+                    guard !names[..<position].contains(name) else {
+                        throw PlanError(step: index, key: name, message: "'\(name)' is listed twice")
+                    }
+                    let target = addWide(name, .float)
+                    scaledBy[target] = scalings.count
+                    operations.append(.scale(source: source, slot: scalings.count, target: target))
+                    scalings.append(Scaling(step: index, column: name, kind: kind))
+                    inputs.append([(name, source)])
+                    show(name, target)
+                }
+            }
+            operationSteps.append(contentsOf: repeatElement(index, count: operations.count - operationSteps.count))
+        }
+        // Every scaling step's statistics come from one first pass that runs the steps with scaling left out,
+        // so up to the last scaling step nothing may read a scaled column: it would see other values there.
+        if let lastScaling = scalings.last?.step {
+            for (operation, step) in operationSteps.enumerated() where step < lastScaling {
+                guard let read = inputs[operation].first(where: { scaledBy[$0.wide] != nil }) else { continue }
+                let scaled = scalings[scaledBy[read.wide]!]
+                throw PlanError(step: step, key: nil, message: "'\(read.name)' was scaled by \(scaled.kind.rawValue) at step \(scaled.step + 1), and step \(lastScaling + 1) scales again: the statistics of every scaling step come from one first pass without scaling, so until the last standardize/min_max no step may read a scaled column; move this step after it")
             }
         }
         let output = visible
@@ -193,13 +239,14 @@ public struct ETLPipeline: Sendable {
         }
 
         // Liveness, backwards: what the output and the aggregate need, plus what each operation reads.
-        var live = Set(output.map(\.wide))
+        var live = writesRows ? Set(output.map(\.wide)) : []
         if let boundAggregate { live.formUnion(boundAggregate.reads.map(\.wide)) }
         var liveAfter = [Set<Int>](repeating: [], count: operations.count)
         for index in operations.indices.reversed() {
             liveAfter[index] = live
             switch operations[index] {
-            case .derive(_, let target), .cast(_, _, let target), .fill(_, _, let target), .hashBucket(_, _, let target):
+            case .derive(_, let target), .cast(_, _, let target), .fill(_, _, let target), .hashBucket(_, _, let target),
+                 .scale(_, _, let target):
                 live.remove(target)
             case .oneHot(_, _, let targets):
                 live.subtract(targets)
@@ -215,6 +262,7 @@ public struct ETLPipeline: Sendable {
         self.output = output
         self.aggregateView = aggregateView
         self.aggregate = boundAggregate
+        self.scalings = scalings
         inputColumns = inputSchema.fields.indices.filter { live.contains($0) }.map { inputSchema.fields[$0].name }
     }
 

@@ -4,20 +4,26 @@ import Foundation
 public struct ETLTaskSpec: Codable, Sendable, Equatable {
     public var job: ETLJob
     public var shard: InputShard
+    /// For a job with `standardize` / `min_max` steps: `.collect` on the statistics pass (the task commits
+    /// `statistics.json` only), the merged statistics on the main pass. nil for other jobs.
+    public var scaling: ScalingPass?
 
-    public init(job: ETLJob, shard: InputShard) {
+    public init(job: ETLJob, shard: InputShard, scaling: ScalingPass? = nil) {
         self.job = job
         self.shard = shard
+        self.scaling = scaling
     }
 
+    /// Whether this is a statistics pass's task.
+    public var collectsStatistics: Bool { scaling == .collect }
+
     public func jsonBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array((try? encoder.encode(self)) ?? Data())
+        // Statistics may hold infinities (an input with `inf`): the encoder writes them as strings.
+        Array((try? ScalingStatistics.encoder.encode(self)) ?? Data())
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> ETLTaskSpec {
-        try JSONDecoder().decode(ETLTaskSpec.self, from: Data(bytes))
+        try ScalingStatistics.decoder.decode(ETLTaskSpec.self, from: Data(bytes))
     }
 }
 

@@ -22,11 +22,25 @@ public struct ShardRunner: Sendable {
         self.spec = spec
         let job = spec.job
         do {
-            pipeline = try ETLPipeline(
-                inputSchema: Schema(job.inputSchema), steps: job.steps, aggregate: job.aggregate,
-                partitionBy: job.output?.partitionBy ?? [])
+            if spec.collectsStatistics {
+                // The statistics pass runs the steps up to the last scaling step, and writes nothing else.
+                let last = job.steps.lastIndex(where: \.isScaling) ?? -1
+                pipeline = try ETLPipeline(
+                    inputSchema: Schema(job.inputSchema), steps: Array(job.steps[...last]), aggregate: nil,
+                    scaling: .collect, writesRows: false)
+            } else {
+                pipeline = try ETLPipeline(
+                    inputSchema: Schema(job.inputSchema), steps: job.steps, aggregate: job.aggregate,
+                    partitionBy: job.output?.partitionBy ?? [], scaling: spec.scaling)
+            }
         } catch {
             throw Failure(description: "the job's steps do not bind on this worker: \(error)")
+        }
+        if case .apply(let statistics) = spec.scaling, statistics.count != pipeline.scalings.count {
+            throw Failure(description: "the task carries \(statistics.count) column statistics for \(pipeline.scalings.count) scaled columns")
+        }
+        if spec.scaling == nil, !pipeline.scalings.isEmpty {
+            throw Failure(description: "the job scales columns, but the task carries no statistics pass")
         }
     }
 
@@ -47,11 +61,13 @@ public struct ShardRunner: Sendable {
         let started = ContinuousClock.now
         let job = spec.job
         let shard = spec.shard
+        let collecting = spec.collectsStatistics
         var summary = ShardSummary(shard: shard.index, source: shard.label)
         let outputSchema = pipeline.outputSchema
-        summary.columns = outputSchema.fields.map { ColumnStatistics(name: $0.name, type: $0.type) }
+        if !collecting { summary.columns = outputSchema.fields.map { ColumnStatistics(name: $0.name, type: $0.type) } }
+        var statistics = pipeline.makeStatistics()
         let partial = pipeline.makePartialAggregate()
-        let formatter = job.output.map { RowFormatter(format: $0.format, names: outputSchema.names) }
+        let formatter = collecting ? nil : job.output.map { RowFormatter(format: $0.format, names: outputSchema.names) }
         let partitions = job.output?.partitions ?? 1
         var buffers = [[UInt8]](repeating: formatter?.header() ?? [], count: formatter == nil ? 0 : partitions)
         var rowCounts = [Int64](repeating: 0, count: buffers.count)
@@ -78,7 +94,8 @@ public struct ShardRunner: Sendable {
                     case .skip:
                         break
                     case .quarantine:
-                        Self.appendQuarantine(bad, to: &quarantine)
+                        // The statistics pass leaves bad rows to the main pass, which quarantines them.
+                        if !collecting { Self.appendQuarantine(bad, to: &quarantine) }
                     }
                 }
             } catch {
@@ -87,7 +104,7 @@ public struct ShardRunner: Sendable {
             if let firstFailure { throw Failure(description: "bad row at \(firstFailure) (on_bad_row: fail)") }
             guard let batch else { break }
             summary.rowsIn += Int64(batch.count)
-            let out = pipeline.run(batch, into: partial)
+            let out = pipeline.run(batch, into: partial, statistics: &statistics)
             summary.castFailures += Int64(out.castFailures)
             summary.rowsOut += Int64(out.rows.count)
             for (index, column) in out.rows.columns.enumerated() { summary.columns[index].add(column) }
@@ -108,6 +125,15 @@ public struct ShardRunner: Sendable {
         summary.bytesRead = reader.bytesRead
 
         var files: [(name: String, bytes: [UInt8])] = []
+        if collecting {
+            do {
+                let file = ScalingStatistics.ShardFile(shard: shard, columns: statistics)
+                files.append((ScalingStatistics.fileName, Array(try ScalingStatistics.encoder.encode(file))))
+            } catch {
+                throw Failure(description: "cannot encode the shard's statistics: \(error)")
+            }
+            return Result(files: files, summary: summary)
+        }
         if let output = job.output {
             let suffix = output.format == .csv ? "csv" : "jsonl"
             for (p, bytes) in buffers.enumerated() {

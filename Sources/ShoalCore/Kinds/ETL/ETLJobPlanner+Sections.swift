@@ -5,7 +5,7 @@ extension ETLJobPlanner {
     static let inputKeys = ["format", "paths", "header", "delimiter", "on_bad_row", "schema", "shard_size", "sample_rows"]
     static let outputKeys = ["path", "format", "partition_by", "partitions"]
     static let aggregateKeys = ["group_by", "values", "output"]
-    static let stepNames = ["filter", "derive", "select", "rename", "drop", "cast", "fill_null", "drop_null", "hash_bucket", "one_hot"]
+    static let stepNames = ["filter", "derive", "select", "rename", "drop", "cast", "fill_null", "drop_null", "hash_bucket", "one_hot", "standardize", "min_max"]
 
     static func input(
         _ reader: YAMLMappingReader, workingDirectory: String
@@ -132,6 +132,8 @@ extension ETLJobPlanner {
         case "select": return .select(try names())
         case "drop": return .drop(try names())
         case "drop_null": return .dropNull(try names())
+        case "standardize": return .standardize(try names())
+        case "min_max": return .minMax(try names())
         case "rename":
             let m = try mapping()
             var renamings: [Renaming] = []

@@ -27,8 +27,9 @@ public struct ETLJobPlanner: JobPlanner {
             throw reader.error("an etl job writes something: give output (the rows), aggregate (a group-by), or both")
         }
         // Bind everything now: every expression and column name is checked before anything is queued.
+        let pipeline: ETLPipeline
         do {
-            _ = try ETLPipeline(
+            pipeline = try ETLPipeline(
                 inputSchema: schema, steps: steps, aggregate: aggregate, partitionBy: output?.partitionBy ?? [])
         } catch {
             throw Self.locate(error, reader: reader)
@@ -43,15 +44,23 @@ public struct ETLJobPlanner: JobPlanner {
         let etl = ETLJob(
             name: job.name, input: input, steps: steps, output: output, aggregate: aggregate,
             inputSchema: schema.fields, specHash: "")
-        let tasks = shards.map { shard in
-            PlannedTask(
-                index: shard.index, label: shard.label, spec: ETLTaskSpec(job: etl, shard: shard).jsonBytes(),
-                inputBytes: UInt64(shard.end - shard.start))
-        }
+        // Scaling steps need statistics of the whole input: a first pass collects them (stage 0), and the
+        // main pass (stage 1, `nextStage`) applies them.
+        let staged = !pipeline.scalings.isEmpty
+        let tasks = Self.tasks(etl, shards: shards, scaling: staged ? .collect : nil)
         return JobPlan(
             tasks: tasks, outputDirectory: ETLFinalizer.workDirectory(of: etl),
             exclusiveOutputs: [aggregate?.output].compactMap { $0 },
-            finish: ETLFinalizer.finishSpec(etl))
+            finish: ETLFinalizer.finishSpec(etl), moreStages: staged)
+    }
+
+    static func tasks(_ etl: ETLJob, shards: [InputShard], scaling: ScalingPass?) -> [PlannedTask] {
+        shards.map { shard in
+            PlannedTask(
+                index: shard.index, label: (scaling == .collect ? "statistics of " : "") + shard.label,
+                spec: ETLTaskSpec(job: etl, shard: shard, scaling: scaling).jsonBytes(),
+                inputBytes: UInt64(shard.end - shard.start))
+        }
     }
 
     /// Puts a pipeline error at the job file key it came from.
@@ -88,13 +97,34 @@ public struct ETLJobPlanner: JobPlanner {
 }
 
 extension ETLJobPlanner {
+    /// After the statistics pass (stage 0): merges its shards' statistics in shard order, writes them as
+    /// `_statistics.json`, and plans the main pass over the same shards with the merged statistics in every
+    /// task's spec.
+    public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan {
+        guard stage == 0, let directory = job.outputDirectory else {
+            throw StageError(description: "an etl job has two stages: statistics, then the main pass")
+        }
+        let etl = try JSONDecoder().decode(ETLJob.self, from: Data(spec))
+        let pipeline = try ETLPipeline(
+            inputSchema: Schema(etl.inputSchema), steps: etl.steps, aggregate: etl.aggregate,
+            partitionBy: etl.output?.partitionBy ?? [])
+        let (statistics, shards) = try ScalingStatistics.merge(
+            directory: job.commitDirectory(stage: 0)!, shardCount: job.taskCount, scalings: pipeline.scalings)
+        try ETLFinalizer.writeAtomically(
+            ScalingStatistics.report(statistics, scalings: pipeline.scalings),
+            to: (directory as NSString).appendingPathComponent(ScalingStatistics.reportName))
+        return StagePlan(tasks: Self.tasks(etl, shards: shards, scaling: .apply(statistics)))
+    }
+
     /// Merges the shards' partial aggregates, writes the aggregate, quarantine and manifest.
     public func finish(_ spec: [UInt8], job: JobRecord) throws -> String? {
         guard let directory = job.outputDirectory else { return nil }
+        // Every stage covers the same shards: a statistics pass, then the main pass.
+        let shardCount = job.taskCount / (job.stage + 1)
         let summary = try ETLFinalizer.finish(
             spec: spec,
             context: ETLFinalizer.Context(
-                jobID: job.id, specHash: job.specHash, outputDirectory: directory, shardCount: job.taskCount,
+                jobID: job.id, specHash: job.specHash, outputDirectory: directory, shardCount: shardCount,
                 wallSeconds: Date().timeIntervalSince1970 - job.submittedAt))
         return summary.text
     }
