@@ -159,10 +159,18 @@ final class FloatSumAccumulator: Accumulator {
         guard let argument else { return }
         let data = argument.data
         let validity = argument.validity
-        for (i, g) in groups.enumerated() where validity?[i] ?? true {
-            let gi = Int(g)
-            Self.neumaier(&sums[gi], &compensations[gi], numericValue(data, i))
-            counts[gi] += 1
+        // One exclusive access per array for the whole batch, not one per row (class properties are checked
+        // dynamically: per-row accesses cost more than the sums).
+        sums.withUnsafeMutableBufferPointer { sums in
+            compensations.withUnsafeMutableBufferPointer { compensations in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for (i, g) in groups.enumerated() where validity?[i] ?? true {
+                        let gi = Int(g)
+                        Self.neumaier(&sums[gi], &compensations[gi], numericValue(data, i))
+                        counts[gi] += 1
+                    }
+                }
+            }
         }
     }
     func merge(_ other: Accumulator, mapping: [Int32]) {
@@ -214,13 +222,20 @@ final class MomentsAccumulator: Accumulator {
     }
     func add(groups: [Int32], argument: Column?, order: Column?) {
         guard let argument else { return }
-        for (i, g) in groups.enumerated() where !argument.isNull(i) {
-            let gi = Int(g)
-            let x = numericValue(argument.data, i)
-            counts[gi] += 1
-            let delta = x - means[gi]
-            means[gi] += delta / Double(counts[gi])
-            m2[gi] += delta * (x - means[gi])
+        let data = argument.data
+        means.withUnsafeMutableBufferPointer { means in
+            m2.withUnsafeMutableBufferPointer { m2 in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for (i, g) in groups.enumerated() where !argument.isNull(i) {
+                        let gi = Int(g)
+                        let x = numericValue(data, i)
+                        counts[gi] += 1
+                        let delta = x - means[gi]
+                        means[gi] += delta / Double(counts[gi])
+                        m2[gi] += delta * (x - means[gi])
+                    }
+                }
+            }
         }
     }
     func merge(_ other: Accumulator, mapping: [Int32]) {

@@ -31,20 +31,18 @@ public struct ColumnStatistics: Codable, Sendable, Equatable {
         case .int(let v):
             var lo = Int64.max, hi = Int64.min
             for i in 0..<n where !column.isNull(i) {
-                let x = v[i]
-                lo = Swift.min(lo, x)
-                hi = Swift.max(hi, x)
-                addMoment(Double(x))
+                lo = Swift.min(lo, v[i])
+                hi = Swift.max(hi, v[i])
             }
+            addMoments { body in for i in 0..<n where !column.isNull(i) { body(Double(v[i])) } }
             if lo <= hi { offer(.int(lo), .int(hi)) }
         case .float(let v):
             var lo = Double.infinity, hi = -Double.infinity
             for i in 0..<n where !column.isNull(i) {
-                let x = v[i]
-                lo = Swift.min(lo, x)
-                hi = Swift.max(hi, x)
-                addMoment(x)
+                lo = Swift.min(lo, v[i])
+                hi = Swift.max(hi, v[i])
             }
+            addMoments { body in for i in 0..<n where !column.isNull(i) { body(v[i]) } }
             if lo <= hi { offer(.float(lo), .float(hi)) }
         case .bool(let v):
             for i in 0..<n where !column.isNull(i) {
@@ -63,6 +61,27 @@ public struct ColumnStatistics: Codable, Sendable, Equatable {
         nulls += Int64(column.nullCount)
     }
 
+    /// Adds a batch's values: its own count, mean and M2 in two passes (no division per value), then merged
+    /// in with Chan's formula.
+    @inline(__always)
+    private mutating func addMoments(_ values: ((Double) -> Void) -> Void) {
+        var count = 0.0, sum = 0.0
+        values { x in
+            count += 1
+            sum += x
+        }
+        guard count > 0 else { return }
+        let mean = sum / count
+        var m2 = 0.0
+        values { x in m2 += (x - mean) * (x - mean) }
+        var batch = ColumnStatistics(name: name, type: type)
+        batch.count = Int64(count)
+        batch.mean = mean
+        batch.m2 = m2
+        mergeMoments(batch)
+        self.count += Int64(count)
+    }
+
     @inline(__always)
     private mutating func addMoment(_ x: Double) {
         count += 1
@@ -76,15 +95,18 @@ public struct ColumnStatistics: Codable, Sendable, Equatable {
         if max.isNull || ValueOrdering.compare(hi, max) > 0 { max = hi }
     }
 
+    /// Chan's parallel formula: folds `other`'s mean and M2 into this one's (counts are added by the caller).
+    private mutating func mergeMoments(_ other: ColumnStatistics) {
+        let na = Double(count), nb = Double(other.count)
+        let delta = other.mean - mean
+        mean += delta * nb / (na + nb)
+        m2 += other.m2 + delta * delta * na * nb / (na + nb)
+    }
+
     /// Folds another shard's statistics of the same column in.
     public mutating func merge(_ other: ColumnStatistics) {
         if other.count > 0 {
-            if type.isNumeric || type == .bool {
-                let na = Double(count), nb = Double(other.count)
-                let delta = other.mean - mean
-                mean += delta * nb / (na + nb)
-                m2 += other.m2 + delta * delta * na * nb / (na + nb)
-            }
+            if type.isNumeric || type == .bool { mergeMoments(other) }
             count += other.count
             offer(other.min, other.max)
         }

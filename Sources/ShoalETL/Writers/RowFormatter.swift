@@ -36,6 +36,10 @@ public struct RowFormatter: Sendable {
     public func append(_ batch: ColumnBatch, rows: [Int32]? = nil, to out: inout [UInt8]) {
         precondition(batch.names == names, "the batch's columns must be the formatter's")
         let count = rows?.count ?? batch.count
+        if format == .csv, !batch.columns.isEmpty {
+            CSVBatchWriter.append(batch.columns, count: count, rows: rows, delimiter: delimiter, to: &out)
+            return
+        }
         out.reserveCapacity(out.count + count * (8 * names.count + 2))
         for r in 0..<count {
             let row = rows.map { Int($0[r]) } ?? r

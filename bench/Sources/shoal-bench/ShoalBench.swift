@@ -15,6 +15,7 @@ struct ShoalBench: ParsableCommand {
             --api frames uses Sendable [Frame] messages; --api loop goes through SocketLoop (the thread bridge) instead.
             """,
         subcommands: [
+            ETLShardsCommand.self,
             RoundTripCommand.self, RoundTripPeerCommand.self, ThroughputCommand.self, ThroughputSenderCommand.self,
             CSVReadCommand.self,
         ]

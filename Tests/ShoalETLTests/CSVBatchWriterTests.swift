@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+@testable import ShoalETL
+
+/// The CSV writer's pointer path against a plain reference: every value as the general formatter prints it —
+/// ints in decimal, floats as Swift's shortest round-trip text (whole numbers as "3.0"), RFC 4180 quoting only
+/// where needed, null as an empty field.
+@Suite struct CSVBatchWriterTests {
+    static func referenceFloat(_ v: Double) -> String {
+        if v.isFinite, v == v.rounded(.towardZero), v.magnitude < 1e15 { return "\(Int64(v)).0" }
+        return v.description
+    }
+
+    static func referenceField(_ s: String) -> String {
+        s.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    static func randomFloat(_ random: inout SplitMix64) -> Double {
+        switch random.below(9) {
+        case 0: return Double(random.below(100_000)) / 100  // prices
+        case 1: return -Double(random.below(1_000_000)) / 1_000_000
+        case 2: return random.unit() * 1_000  // full precision
+        case 3: return Double(Int64(random.next() >> 12)) * (random.below(2) == 0 ? 1 : -1)  // big whole numbers
+        case 4: return random.unit() * 1e-6  // below 1e-4: exponent form
+        case 5: return random.unit() * 1e20
+        case 6: return random.choice([0.0, -0.0, .infinity, -.infinity, .nan, 1e15, 1e-4, 0.1, 0.3, 2.5e-5])
+        case 7: return Double(random.below(1_000)) / 8  // binary fractions
+        default: return (random.unit() - 0.5) * 20
+        }
+    }
+
+    @Test func randomBatchesWriteWhatTheReferenceWrites() {
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<50 {
+            let count = 1 + random.below(300)
+            var ints: [Int64] = [], floats: [Double] = [], bools: [Bool] = [], strings: [String] = []
+            var valid: [[Bool]] = [[], [], [], []]
+            for _ in 0..<count {
+                ints.append(random.choice([0, -1, Int64.min, Int64.max, Int64(random.below(1_000_000)) - 500_000]))
+                floats.append(Self.randomFloat(&random))
+                bools.append(random.below(2) == 0)
+                strings.append(random.choice(["", "US", "a,b", "say \"hi\"", "line\nbreak", "ünï", "cr\r"]))
+                for c in 0..<4 { valid[c].append(random.below(5) != 0) }
+            }
+            let batch = ColumnBatch(
+                names: ["i", "f", "b", "s"],
+                columns: [
+                    Column(.int(ints), validity: valid[0]), Column(.float(floats), validity: valid[1]),
+                    Column(.bool(bools), validity: valid[2]), Column(.string(StringColumn(strings)), validity: valid[3]),
+                ])
+            let rows: [Int32]? = random.below(2) == 0 ? nil : (0..<count).filter { _ in random.below(3) == 0 }.map { Int32($0) }
+            var out: [UInt8] = []
+            RowFormatter(format: .csv, names: batch.names).append(batch, rows: rows, to: &out)
+            var expected = ""
+            for row in rows.map({ $0.map(Int.init) }) ?? Array(0..<count) {
+                let fields = [
+                    valid[0][row] ? "\(ints[row])" : "",
+                    valid[1][row] ? Self.referenceFloat(floats[row]) : "",
+                    valid[2][row] ? "\(bools[row])" : "",
+                    valid[3][row] ? Self.referenceField(strings[row]) : "",
+                ]
+                expected += fields.joined(separator: ",") + "\n"
+            }
+            #expect(String(decoding: out, as: UTF8.self) == expected)
+        }
+    }
+
+    @Test func everyFloatPrintsAsItsShortestRoundTripText() {
+        var random = SplitMix64(seed: 12)
+        for _ in 0..<200_000 {
+            let v = Self.randomFloat(&random)
+            var buffer = [UInt8](repeating: 0, count: 40)
+            let n = buffer.withUnsafeMutableBufferPointer { CSVBatchWriter.writeFloat(v, to: $0.baseAddress!) }
+            let text = String(decoding: buffer[..<n], as: UTF8.self)
+            #expect(text == Self.referenceFloat(v), "\(v)")
+            if text != Self.referenceFloat(v) { return }
+        }
+    }
+}
