@@ -79,3 +79,13 @@ import Testing
         }
     }
 }
+
+@Suite struct EvenShardTests {
+    @Test func filesAreCutIntoEqualShardsNoBiggerThanTheTarget() {
+        let mib = 1 << 20
+        #expect(ETLInputPlanning.evenShardSize(fileSize: 340_424_281, target: 64 * mib) == 56_737_381)
+        #expect(ETLInputPlanning.evenShardSize(fileSize: 10 * mib, target: 64 * mib) == 64 * mib, "one shard: as is")
+        #expect(ETLInputPlanning.evenShardSize(fileSize: 128 * mib, target: 64 * mib) == 64 * mib)
+        #expect(ETLInputPlanning.evenShardSize(fileSize: 128 * mib + 1, target: 64 * mib) == (128 * mib + 3) / 3)
+    }
+}

@@ -42,14 +42,17 @@ public enum ETLInputPlanning {
         }
     }
 
-    /// Splits every input file into shards of about `input.shardBytes` at record boundaries, numbered in order.
+    /// Splits every input file into shards of at most about `input.shardBytes` at record boundaries, numbered in
+    /// order. A file is cut into equal shards (340 MB at 64 MiB: six of 57 MB, not five of 67 and one of 5), so
+    /// that workers finish together instead of one waiting on the last big shard.
     public static func shards(of input: InputSpec) throws -> [InputShard] {
         var shards: [InputShard] = []
         for path in input.paths {
+            let target = evenShardSize(fileSize: fileSize(path), target: input.shardBytes)
             let pieces: [FileShard] =
                 switch input.format {
-                case .csv: try CSVSplitter.shards(path: path, targetSize: input.shardBytes, options: csvOptions(input))
-                case .jsonl: try JSONLSplitter.shards(path: path, targetSize: input.shardBytes)
+                case .csv: try CSVSplitter.shards(path: path, targetSize: target, options: csvOptions(input))
+                case .jsonl: try JSONLSplitter.shards(path: path, targetSize: target)
                 }
             for piece in pieces {
                 shards.append(InputShard(
@@ -58,6 +61,18 @@ public enum ETLInputPlanning {
             }
         }
         return shards
+    }
+
+    /// The size of `count` equal shards of a file, `count` the fewest shards no bigger than `target`.
+    static func evenShardSize(fileSize: Int, target: Int) -> Int {
+        guard fileSize > target, target > 0 else { return target }
+        let count = (fileSize + target - 1) / target
+        return (fileSize + count - 1) / count
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// A reader for `shard`, parsing only `projection`.
