@@ -128,6 +128,7 @@ EOF
 fi
 
 t1=$(median "$work/shoal-1.txt"); t2=$(median "$work/shoal-2.txt")
+seconds() { awk -v s="$1" 'BEGIN{printf "%.3f", s}'; }
 peer_row() {   # peer_row NAME: "| name version | median s | MB/s |" from run_peers.sh's summary line
   local line
   line=$(grep "\"peer\": \"$1\"" "$work/peers.log" 2>/dev/null | grep '"summary"' | tail -1) || true
@@ -147,8 +148,8 @@ same run (\`run_peers.sh WORKDIR b2\`, timed from the start of parsing to both o
 
 | system | wall s | input MB/s | range s |
 |---|---|---|---|
-| Shoal, 1 worker | $t1 | $(awk -v b="$bytes" -v t="$t1" 'BEGIN{printf "%.0f", b/1e6/t}') | $(sort -g "$work/shoal-1.txt" | head -1)–$(sort -g "$work/shoal-1.txt" | tail -1) |
-| Shoal, 2 workers | $t2 | $(awk -v b="$bytes" -v t="$t2" 'BEGIN{printf "%.0f", b/1e6/t}') | $(sort -g "$work/shoal-2.txt" | head -1)–$(sort -g "$work/shoal-2.txt" | tail -1) |
+| Shoal, 1 worker | $(seconds "$t1") | $(awk -v b="$bytes" -v t="$t1" 'BEGIN{printf "%.0f", b/1e6/t}') | $(seconds "$(sort -g "$work/shoal-1.txt" | head -1)")–$(seconds "$(sort -g "$work/shoal-1.txt" | tail -1)") |
+| Shoal, 2 workers | $(seconds "$t2") | $(awk -v b="$bytes" -v t="$t2" 'BEGIN{printf "%.0f", b/1e6/t}') | $(seconds "$(sort -g "$work/shoal-2.txt" | head -1)")–$(seconds "$(sort -g "$work/shoal-2.txt" | tail -1)") |
 $(for p in polars duckdb pandas dask; do peer_row $p; done)
 
 - MB/s per worker: $(awk -v b="$bytes" -v t="$t1" 'BEGIN{printf "%.0f", b/1e6/t}') with 1 worker, $(awk -v b="$bytes" -v t="$t2" 'BEGIN{printf "%.0f", b/1e6/t/2}') each with 2; scaling efficiency 1 → 2 workers: $(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.0f%%", 100*a/b/2}') (t1 / (2 · t2)).
