@@ -36,7 +36,9 @@ enum StatusText {
             "job \(record.id) \(record.name) (\(record.kind)): \(record.state.rawValue)",
             "  tasks: \(job.counts.succeeded) done, \(job.counts.running) running, \(job.counts.queued) queued, "
                 + "\(job.counts.failed) failed, \(job.counts.cancelled) cancelled of \(record.taskCount); "
-                + "retries \(job.retries)",
+                + "retries \(job.retries)"
+                + (record.stage > 0 || record.moreStages
+                    ? "; stage \(record.stage)" + (record.moreStages ? " (another follows)" : " (the last)") : ""),
             "  submitted \(age(since: record.submittedAt)) ago from \(record.source)",
         ]
         if let error = record.error, record.state != .succeeded { lines.append("  error: \(error)") }

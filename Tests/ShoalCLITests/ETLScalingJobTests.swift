@@ -68,6 +68,11 @@ import Testing
         #expect(first.record.state == .succeeded, "\(first)")
         #expect(first.record.stage == 1 && first.record.taskCount > 8, "a statistics pass, then the main pass")
         let reference = try Self.check(cluster, output: "out/one", kept: kept)
+        let status = try ChildProcess(
+            try BuiltProducts.shoal, ["status", "\(one)", "--coordinator", cluster.clientEndpoint], in: cluster.directory,
+            name: "status")
+        #expect(await status.waitForExit(timeout: .seconds(60)) == 0)
+        #expect(status.stdout.contains("; stage 1 (the last)"), "\(status.stdout)")
 
         let worker1 = try await cluster.startWorker("w1", slots: 1)
         let two = try await cluster.submit(Self.job(output: "out/two"), name: "two.yaml")
