@@ -29,6 +29,9 @@ let package = Package(
         // ETL without networking: columnar batches, readers, the expression language, steps, aggregates, writers.
         // (SHA-256 of written files for the manifests from swift-crypto.)
         .target(name: "ShoalETL", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        // Training without networking: matrices and kernels, models, losses, optimizers, fixed-point gradient
+        // sums, the micro-batch plan, datasets read through ShoalETL's readers.
+        .target(name: "ShoalTraining", dependencies: ["ShoalETL"]),
         // The only Swift module that calls libzmq.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Shoal's wire protocol: message types and their encoding over frames; no sockets.
@@ -100,6 +103,7 @@ let package = Package(
         // Helpers for tests only: child processes, temporary directories, deadlines.
         .target(name: "ShoalTestSupport", dependencies: []),
         .testTarget(name: "ShoalETLTests", dependencies: ["ShoalETL", "ShoalTestSupport"]),
+        .testTarget(name: "ShoalTrainingTests", dependencies: ["ShoalTraining", "ShoalETL", "ShoalTestSupport"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "ShoalTestSupport"]),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
         .testTarget(name: "ShoalWorkerTests", dependencies: ["ShoalWorker", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),

@@ -1,13 +1,13 @@
 /// `log` and `exp` from IEEE additions, multiplications and divisions only, so that they give the same bits on
 /// every machine. The platform's libm may differ in the last place between systems, and a generator whose
 /// output must not depend on the machine cannot use it. Accurate to a few ulp, which is all sampling needs.
-enum DeterministicMath {
+package enum DeterministicMath {
     // fdlibm's split of ln 2: `ln2High` has trailing zero bits, so `k * ln2High` is exact for |k| < 2^11.
     static let ln2High = 6.93147180369123816490e-01
     static let ln2Low = 1.90821492927058770002e-10
 
     /// Natural logarithm of a positive, finite `x` (`-inf` at 0, NaN below).
-    static func log(_ x: Double) -> Double {
+    package static func log(_ x: Double) -> Double {
         if x.isNaN || x < 0 { return .nan }
         if x == 0 { return -.infinity }
         if x.isInfinite { return x }
@@ -39,7 +39,7 @@ enum DeterministicMath {
     }
 
     /// `e^x`.
-    static func exp(_ x: Double) -> Double {
+    package static func exp(_ x: Double) -> Double {
         if x.isNaN { return x }
         if x > 709.78 { return .infinity }
         if x < -745.2 { return 0 }

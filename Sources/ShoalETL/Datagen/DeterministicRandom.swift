@@ -1,14 +1,14 @@
 /// xoshiro256** seeded through splitmix64, with the samplers the data generator needs. Integer arithmetic and
 /// `DeterministicMath` only: the same seed gives the same numbers on every machine and every run (unlike
 /// Foundation's generators, whose algorithms are unspecified).
-struct DeterministicRandom {
+package struct DeterministicRandom {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
     private var spareNormal: Double?
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         // splitmix64 expands the seed; it never yields the all-zero state xoshiro cannot leave.
         var x = seed
         func splitmix() -> UInt64 {
@@ -25,7 +25,7 @@ struct DeterministicRandom {
     }
 
     @inline(__always)
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -39,11 +39,11 @@ struct DeterministicRandom {
 
     /// Uniform in [0, 1), 53 random bits.
     @inline(__always)
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+    package mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// Uniform in `0 ..< n`, without modulo bias (Lemire's multiply-and-reject).
     @inline(__always)
-    mutating func below(_ n: UInt64) -> UInt64 {
+    package mutating func below(_ n: UInt64) -> UInt64 {
         var m = next().multipliedFullWidth(by: n)
         if m.low < n {
             let threshold = (0 &- n) % n

@@ -10,6 +10,9 @@ struct ColumnSink {
     var validity: UnsafeMutablePointer<Bool>
     /// A null was stored in this batch (perhaps in a row rolled back later: `Column` drops all-true validity).
     var sawNull = false
+    /// Empty values and (floats) NaN or infinity make the record bad instead of null: for inputs where every
+    /// value is needed, such as a training job's features and label.
+    var strict = false
     /// Strings: row `i` is `bytes[offsets[i] ..< offsets[i + 1]]`.
     var offsets: UnsafeMutablePointer<Int32>
     var bytes: UnsafeMutablePointer<UInt8>
@@ -93,8 +96,10 @@ final class BatchBuilder {
     /// A string column this large ends the batch early: offsets are Int32.
     static let stringBytesLimit = 1 << 30
 
-    /// - Parameter columns: (name, type, field index in the file) per projected column, in output order.
-    init(columns: [(name: String, type: DataType, field: Int)], capacity: Int) {
+    /// - Parameters:
+    ///   - columns: (name, type, field index in the file) per projected column, in output order.
+    ///   - strict: the names of the columns whose sinks are `strict`.
+    init(columns: [(name: String, type: DataType, field: Int)], capacity: Int, strict: Set<String> = []) {
         precondition(capacity > 0)
         names = columns.map(\.name)
         sinkCount = columns.count
@@ -111,6 +116,7 @@ final class BatchBuilder {
                     values: .allocate(byteCount: c.type == .string ? 8 : capacity * width, alignment: 8),
                     validity: .allocate(capacity: capacity), offsets: offsets,
                     bytes: .allocate(capacity: max(byteCapacity, 1)), byteCapacity: byteCapacity))
+            sinks[k].strict = strict.contains(c.name)
         }
     }
 

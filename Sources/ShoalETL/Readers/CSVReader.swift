@@ -19,6 +19,10 @@ public final class CSVReader: RecordReader {
     public let schema: Schema
     public let shard: FileShard
     public private(set) var counters = ReaderCounters()
+    /// When set, `recordLines` holds the line where each row of the last batch starts (for errors about a
+    /// value found after reading, such as a training label out of range).
+    public var tracksLines = false
+    public private(set) var recordLines: [Int] = []
 
     private let options: CSVOptions
     private let input: InputBuffer
@@ -37,12 +41,15 @@ public final class CSVReader: RecordReader {
     ///   - schema: every column of the file, in order (from the header and inference or the job's types).
     ///   - projection: the columns to materialize, in output order; `nil` for all of them.
     ///   - shard: the byte range to read; gzip input must be read whole (`.wholeFile`).
+    ///   - strictColumns: projected columns that must hold a value: an empty field there (or NaN or infinity in a
+    ///     float column) makes the record bad rather than null.
     ///   - onBadRow: receives each bad record; throwing from it stops the reader with that error.
     /// - Throws: `ReaderError` if the file cannot be opened, a projected column is not in the schema, or a gzip
     ///   file is given a partial shard.
     public init(
         path: String, schema: Schema, projection: [String]? = nil, shard: FileShard = .wholeFile,
-        options: CSVOptions = CSVOptions(), onBadRow: @escaping (BadRow) throws -> Void
+        options: CSVOptions = CSVOptions(), strictColumns: Set<String> = [],
+        onBadRow: @escaping (BadRow) throws -> Void
     ) throws {
         self.path = path
         self.schema = schema
@@ -64,7 +71,7 @@ public final class CSVReader: RecordReader {
         // A small shard needs no big buffer: its bytes plus room for the tail of its last record.
         let span = shard.end == .max ? Int.max : shard.end - shard.start + 4096
         input = InputBuffer(source: source, capacity: min(options.bufferSize, span), startOffset: shard.start)
-        builder = BatchBuilder(columns: columns, capacity: options.batchSize)
+        builder = BatchBuilder(columns: columns, capacity: options.batchSize, strict: strictColumns)
         var wanted = [Bool](repeating: false, count: schema.fields.count)
         for c in columns { wanted[c.field] = true }
         scanner = CSVScanner(delimiter: options.delimiter, fieldCapacity: schema.fields.count, wanted: wanted)
@@ -88,6 +95,7 @@ public final class CSVReader: RecordReader {
     }
 
     public func next() throws -> ColumnBatch? {
+        if tracksLines { recordLines.removeAll(keepingCapacity: true) }
         while !finished {
             try fill()
             if builder.rows > 0 { return builder.makeBatch() }
@@ -140,6 +148,7 @@ public final class CSVReader: RecordReader {
             }
             builder.rows += 1
             counters.records += 1
+            if tracksLines { recordLines.append(recordLine) }
             if builder.stringsNearLimit { return }
         }
     }
@@ -193,6 +202,7 @@ public final class CSVReader: RecordReader {
             switch sinks[k].type {
             case .int:
                 if n == 0 {
+                    if sinks[k].strict { return k }
                     sinks[k].setNull(row)
                 } else if let v = ByteNumberParser.int(p, n) {
                     sinks[k].setInt(row, v)
@@ -201,14 +211,17 @@ public final class CSVReader: RecordReader {
                 }
             case .float:
                 if n == 0 {
+                    if sinks[k].strict { return k }
                     sinks[k].setNull(row)
                 } else if let v = ByteNumberParser.double(p, n) {
+                    if sinks[k].strict && !v.isFinite { return k }
                     sinks[k].setDouble(row, v)
                 } else {
                     return k
                 }
             case .bool:
                 if n == 0 {
+                    if sinks[k].strict { return k }
                     sinks[k].setNull(row)
                 } else if let v = ByteNumberParser.bool(p, n) {
                     sinks[k].setBool(row, v)
@@ -218,6 +231,7 @@ public final class CSVReader: RecordReader {
             case .string:
                 let flag = flags[f]
                 if n == 0 && flag == 0 {
+                    if sinks[k].strict { return k }
                     sinks[k].setNull(row)
                 } else if flag & 2 != 0 {
                     // `""` inside quotes is one quote: copy without the doubled ones.
@@ -245,6 +259,10 @@ public final class CSVReader: RecordReader {
         let p = UnsafePointer(input.base) + s
         let name = schema.fields[sink.field].name
         let value = quotedForMessage(UnsafeBufferPointer(start: p, count: n))
+        if sink.strict && n == 0 && scanner.flags[sink.field] == 0 { return "field \"\(name)\" is empty, and it must have a value" }
+        if sink.strict && sink.type == .float, let v = ByteNumberParser.double(p, n), !v.isFinite {
+            return "field \"\(name)\": \(value) is not a finite number"
+        }
         switch sink.type {
         case .int:
             return ByteNumberParser.looksLikeInteger(p, n)

@@ -96,7 +96,7 @@ public enum ETLInputPlanning {
         return RecordReaderAdapter(reader: reader, collector: collector)
     }
 
-    static func csvOptions(_ input: InputSpec) -> CSVOptions {
+    package static func csvOptions(_ input: InputSpec) -> CSVOptions {
         CSVOptions(delimiter: input.delimiter, hasHeader: input.header)
     }
 }

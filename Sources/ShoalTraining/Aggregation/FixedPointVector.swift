@@ -1,0 +1,92 @@
+/// A sum of `Float` vectors that gives the same bits whatever the order or grouping of its terms.
+///
+/// Float addition is not associative, so a gradient summed as (a + b) + c on one worker and a + (b + c) over two
+/// differs in its last bits, and training drifts apart with the world size. Here every term is first made an
+/// integer — the value times 2^64, rounded — and integers add associatively: two workers' partial sums, added
+/// at the coordinator in either order, give exactly what one worker would have.
+///
+/// Each term is exact for |x| ≥ 2^−40 (a `Float` has 24 significant bits, all above 2^−64 there) and rounded to
+/// 2^−64 below it. Terms must be finite and below 2^62 in magnitude (a gradient beyond that has diverged); sums
+/// use wrapping `Int128` additions, exact as long as the true sum stays below 2^63 in magnitude.
+public struct FixedPointVector: Sendable, Equatable {
+    public static let fractionBits = 64
+    public private(set) var values: [Int128]
+
+    public init(count: Int) {
+        values = [Int128](repeating: 0, count: count)
+    }
+
+    public init(values: [Int128]) {
+        self.values = values
+    }
+
+    public var count: Int { values.count }
+
+    /// Adds `terms` element-wise.
+    /// - Throws: `FixedPointError` at the first element that is not finite or too large.
+    public mutating func add(_ terms: UnsafeBufferPointer<Float>) throws(FixedPointError) {
+        precondition(terms.count == values.count, "adding a vector of another length")
+        try values.withUnsafeMutableBufferPointer { (sums) throws(FixedPointError) in
+            for i in 0..<terms.count {
+                guard let fixed = Self.fixed(terms[i]) else { throw FixedPointError(index: i, value: Double(terms[i])) }
+                sums[i] &+= fixed
+            }
+        }
+    }
+
+    public mutating func add(_ terms: [Float]) throws(FixedPointError) {
+        try terms.withUnsafeBufferPointer { (buffer) throws(FixedPointError) in try add(buffer) }
+    }
+
+    /// Adds another sum element-wise.
+    public mutating func add(_ other: FixedPointVector) {
+        precondition(other.values.count == values.count, "adding a vector of another length")
+        for i in values.indices { values[i] &+= other.values[i] }
+    }
+
+    /// Each sum divided by `divisor`, as `Float` (the mean gradient of a step's examples).
+    public func quotients(dividedBy divisor: Int) -> [Float] {
+        let scale = 0x1p-64 / Double(divisor)
+        return values.map { Float(Double($0) * scale) }
+    }
+
+    /// `x · 2^64` rounded to the nearest integer (ties away from zero), from the bits of `x`; nil for NaN,
+    /// infinity and |x| ≥ 2^62.
+    @inline(__always)
+    static func fixed(_ x: Float) -> Int128? {
+        let bits = x.bitPattern
+        let exponent = Int((bits >> 23) & 0xFF)
+        guard exponent != 0xFF else { return nil }
+        // x = m · 2^(exponent − 150) for normal x (24-bit m with the implicit one); subnormals are below 2^−126
+        // and round to zero here.
+        guard exponent != 0 else { return 0 }
+        let m = Int128(bits & 0x7F_FFFF | 0x80_0000)
+        let shift = exponent - 150 + fractionBits
+        let magnitude: Int128
+        if shift >= 0 {
+            guard shift <= 102 else { return nil }  // 24 + 102 = 126 bits: |x| < 2^62
+            magnitude = m << shift
+        } else if shift > -25 {
+            magnitude = (m + (1 << (-shift - 1))) >> -shift
+        } else {
+            magnitude = 0
+        }
+        return bits >> 31 == 1 ? -magnitude : magnitude
+    }
+
+    /// `x · 2^64` rounded, for the few `Double` sums of a step (its loss); nil when not finite or |x| ≥ 2^62.
+    public static func fixed(_ x: Double) -> Int128? {
+        guard x.isFinite, abs(x) < 0x1p62 else { return nil }
+        return Int128((x * 0x1p64).rounded())
+    }
+
+    /// A fixed-point value back as a `Double`.
+    public static func double(_ fixed: Int128) -> Double { Double(fixed) * 0x1p-64 }
+}
+
+/// A term of a fixed-point sum that is not a finite number below 2^62: a diverged gradient.
+public struct FixedPointError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var index: Int
+    public var value: Double
+    public var description: String { "element \(index) is \(value), not a finite number below 2^62" }
+}

@@ -1,0 +1,66 @@
+/// Computes the gradient partial of micro-batches on one thread: the worker's side of a step.
+///
+/// Each micro-batch's gradient is computed on its own — from the parameters and its rows only — in `Float`,
+/// then turned into fixed point and added. Its bits therefore never depend on which other micro-batches the
+/// same worker happened to get, which is what makes the step's sum independent of the world size.
+public final class GradientComputer {
+    public let network: Network
+    private let workspace: NetworkWorkspace
+    private var scratch: [Float]
+
+    public init(network: Network, microBatchSize: Int) {
+        self.network = network
+        workspace = NetworkWorkspace(network: network, capacity: microBatchSize)
+        scratch = [Float](repeating: 0, count: network.parameterCount)
+    }
+
+    /// The partial of `microBatches`, each given as its shard and rows.
+    /// - Throws: `DivergenceError` when a gradient or loss is not finite (or beyond fixed point's range).
+    public func partial(
+        parameters: [Float], microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
+    ) throws(DivergenceError) -> GradientPartial {
+        var partial = GradientPartial(parameterCount: network.parameterCount)
+        for batch in microBatches {
+            let loss = compute(parameters: parameters, shard: batch.shard, rows: batch.rows)
+            guard let lossFixed = FixedPointVector.fixed(loss.lossSum) else {
+                throw DivergenceError(microBatch: batch.id, what: "the loss is \(loss.lossSum)")
+            }
+            do {
+                try partial.gradient.add(scratch)
+            } catch {
+                throw DivergenceError(microBatch: batch.id, what: "gradient \(error)")
+            }
+            partial.metrics.add(StepMetrics(examples: batch.rows.count, lossSum: lossFixed, correct: loss.correct))
+        }
+        return partial
+    }
+
+    /// One micro-batch's loss, its gradient left in `scratch`.
+    private func compute(parameters: [Float], shard: DatasetShard, rows: Range<Int>) -> BatchLoss {
+        let width = shard.features.columns
+        precondition(width == network.inputs, "the shard's rows are \(width) wide; the model takes \(network.inputs)")
+        return parameters.withUnsafeBufferPointer { p in
+            shard.features.values.withUnsafeBufferPointer { x in
+                shard.labels.withUnsafeBufferPointer { y in
+                    scratch.withUnsafeMutableBufferPointer { g in
+                        g.update(repeating: 0)
+                        return network.lossAndGradient(
+                            parameters: p.baseAddress!, features: x.baseAddress! + rows.lowerBound * width,
+                            labels: y.baseAddress! + rows.lowerBound, rows: rows.count, gradient: g.baseAddress!,
+                            workspace: workspace)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Training has diverged: a loss or gradient is NaN, infinite or too large.
+public struct DivergenceError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var microBatch: Int
+    public var what: String
+    public var description: String {
+        "training diverged: in micro-batch \(microBatch), \(what) (try a smaller learning rate, standardized"
+            + " features, or gradient-friendlier inputs)"
+    }
+}

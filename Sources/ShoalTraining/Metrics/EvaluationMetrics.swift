@@ -1,0 +1,85 @@
+/// Validation metrics of some shards, mergeable exactly: examples, summed loss (fixed point), correct
+/// predictions and, for a binary model, score histograms from which the AUC follows.
+///
+/// AUC without gathering every score: each shard counts positives and negatives per bin of the predicted
+/// probability (`aucBins` equal bins over [0, 1]). Pairs in different bins are ordered exactly; pairs that share
+/// a bin count one half, as ties do. The result is within `aucErrorBound` — half the share of positive–negative
+/// pairs that share a bin — of the exact AUC, and the bound is reported with it.
+public struct EvaluationMetrics: Codable, Sendable, Equatable {
+    public static let aucBins = 1 << 14
+
+    public var metrics: StepMetrics
+    public var positives: [Int]
+    public var negatives: [Int]
+
+    public init(binary: Bool) {
+        metrics = StepMetrics()
+        positives = binary ? [Int](repeating: 0, count: Self.aucBins) : []
+        negatives = binary ? [Int](repeating: 0, count: Self.aucBins) : []
+    }
+
+    /// Counts one scored example of a binary model.
+    public mutating func addScore(_ probability: Float, label: Float) {
+        let bin = min(max(Int(probability * Float(Self.aucBins)), 0), Self.aucBins - 1)
+        if label > 0.5 { positives[bin] += 1 } else { negatives[bin] += 1 }
+    }
+
+    public mutating func add(_ other: EvaluationMetrics) {
+        metrics.add(other.metrics)
+        for i in positives.indices {
+            positives[i] += other.positives[i]
+            negatives[i] += other.negatives[i]
+        }
+    }
+
+    /// The area under the ROC curve and its error bound; nil unless both classes occur.
+    public var auc: (value: Double, errorBound: Double)? {
+        let p = positives.reduce(0, +), n = negatives.reduce(0, +)
+        guard p > 0, n > 0 else { return nil }
+        var below = 0.0, area = 0.0, tied = 0.0
+        for i in positives.indices {
+            let pos = Double(positives[i]), neg = Double(negatives[i])
+            area += pos * below + 0.5 * pos * neg
+            tied += pos * neg
+            below += neg
+        }
+        let pairs = Double(p) * Double(n)
+        return (area / pairs, tied / (2 * pairs))
+    }
+}
+
+extension Network {
+    /// Validation metrics of `shard` under `parameters`, in chunks of the workspace's capacity.
+    public func evaluate(parameters: [Float], shard: DatasetShard, workspace: NetworkWorkspace) -> EvaluationMetrics {
+        var result = EvaluationMetrics(binary: spec.head == .logistic)
+        let width = shard.features.columns
+        var start = 0
+        parameters.withUnsafeBufferPointer { p in
+            shard.features.values.withUnsafeBufferPointer { x in
+                shard.labels.withUnsafeBufferPointer { y in
+                    while start < shard.rows {
+                        let rows = min(workspace.capacity, shard.rows - start)
+                        let features = x.baseAddress! + start * width
+                        let labels = y.baseAddress! + start
+                        let loss = self.loss(
+                            parameters: p.baseAddress!, features: features, labels: labels, rows: rows,
+                            workspace: workspace)
+                        result.metrics.add(
+                            StepMetrics(
+                                examples: rows, lossSum: FixedPointVector.fixed(loss.lossSum) ?? 0,
+                                correct: loss.correct))
+                        if spec.head == .logistic {
+                            // The logits of the pass just made: no second forward pass for the scores.
+                            let logits = workspace.outputs[layerCount - 1]
+                            for i in 0..<rows {
+                                result.addScore(Float(Self.sigmoid(Double(logits[i]))), label: labels[i])
+                            }
+                        }
+                        start += rows
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,67 @@
+/// An optimizer's state and its update, applied by the coordinator once per step to the mean gradient.
+///
+/// State is `Float` like the parameters; the bias-correction powers β^t are kept as running products in
+/// `Double` (not `pow`), so a resumed job continues with exactly the bits it would have had.
+public struct Optimizer: Sendable, Equatable, Codable {
+    public let spec: OptimizerSpec
+    /// Momentum (sgd) or first moment (adam, adamw); empty until needed.
+    public private(set) var first: [Float]
+    /// Second moment (adam, adamw).
+    public private(set) var second: [Float]
+    /// β1^t and β2^t after `updates` updates.
+    public private(set) var beta1Power: Double
+    public private(set) var beta2Power: Double
+    public private(set) var updates: Int
+
+    public init(spec: OptimizerSpec, parameterCount: Int) {
+        self.spec = spec
+        let usesFirst = spec.kind != .sgd || spec.momentum != 0
+        first = usesFirst ? [Float](repeating: 0, count: parameterCount) : []
+        second = spec.kind == .sgd ? [] : [Float](repeating: 0, count: parameterCount)
+        beta1Power = 1
+        beta2Power = 1
+        updates = 0
+    }
+
+    /// Moves `parameters` against `gradient` with learning rate `rate` (the schedule's value for this step).
+    public mutating func update(_ parameters: inout [Float], gradient: [Float], rate: Double) {
+        precondition(parameters.count == gradient.count, "a gradient for other parameters")
+        updates += 1
+        let lr = Float(rate)
+        let decay = Float(spec.weightDecay)
+        switch spec.kind {
+        case .sgd:
+            let mu = Float(spec.momentum)
+            for i in parameters.indices {
+                var g = gradient[i]
+                if decay != 0 { g += decay * parameters[i] }
+                if !first.isEmpty {
+                    // PyTorch starts the buffer at the first gradient: v₁ = g₁.
+                    first[i] = updates == 1 ? g : mu * first[i] + g
+                    g = spec.nesterov ? g + mu * first[i] : first[i]
+                }
+                parameters[i] -= lr * g
+            }
+        case .adam, .adamw:
+            beta1Power *= spec.beta1
+            beta2Power *= spec.beta2
+            let b1 = Float(spec.beta1), b2 = Float(spec.beta2)
+            let correction1 = Float(1 - beta1Power), correction2 = Float(1 - beta2Power)
+            let epsilon = Float(spec.epsilon)
+            let decoupled = spec.kind == .adamw
+            for i in parameters.indices {
+                var g = gradient[i]
+                if decoupled {
+                    parameters[i] -= lr * decay * parameters[i]
+                } else if decay != 0 {
+                    g += decay * parameters[i]
+                }
+                first[i] = b1 * first[i] + (1 - b1) * g
+                second[i] = b2 * second[i] + (1 - b2) * g * g
+                let mHat = first[i] / correction1
+                let vHat = second[i] / correction2
+                parameters[i] -= lr * mHat / (vHat.squareRoot() + epsilon)
+            }
+        }
+    }
+}

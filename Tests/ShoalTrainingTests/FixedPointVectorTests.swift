@@ -1,0 +1,62 @@
+import Testing
+@testable import ShoalTraining
+
+@Suite struct FixedPointVectorTests {
+    @Test func everyGroupingAndOrderGivesTheSameBits() throws {
+        // Values across 30 binary orders of magnitude, both signs: where Float sums depend on order.
+        var random = SplitMix64(seed: 99)
+        let terms: [[Float]] = (0..<40).map { _ in
+            (0..<16).map { _ in
+                let magnitude = Float(1 << random.below(20)) * Float(random.unit()) / Float(1 << 10)
+                return random.below(2) == 0 ? magnitude : -magnitude
+            }
+        }
+        var forward = FixedPointVector(count: 16)
+        for t in terms { try forward.add(t) }
+        var backward = FixedPointVector(count: 16)
+        for t in terms.reversed() { try backward.add(t) }
+        // Four "workers" with interleaved shares, partials added in a scrambled order.
+        var partials = (0..<4).map { _ in FixedPointVector(count: 16) }
+        for (i, t) in terms.enumerated() { try partials[i % 4].add(t) }
+        var grouped = FixedPointVector(count: 16)
+        for k in [2, 0, 3, 1] { grouped.add(partials[k]) }
+        #expect(forward == backward)
+        #expect(forward == grouped)
+        // Float sums of the same terms do depend on the order (what the fixed point is for).
+        let floatForward = terms.reduce(into: [Float](repeating: 0, count: 16)) { s, t in for i in 0..<16 { s[i] += t[i] } }
+        let floatBackward = terms.reversed().reduce(into: [Float](repeating: 0, count: 16)) { s, t in for i in 0..<16 { s[i] += t[i] } }
+        #expect(floatForward != floatBackward)
+    }
+
+    @Test func termsAreExactAboveTwoToTheMinusForty() {
+        for x: Float in [1, -1, 0.5, 3.25, -1234.5, 0x1p-40, -0x1p-40, 0x1.fffffep61, Float.leastNormalMagnitude, 0] {
+            let fixed = FixedPointVector.fixed(x)!
+            #expect(FixedPointVector.double(fixed) == (abs(x) >= 0x1p-40 || x == 0 ? Double(x) : 0), "\(x)")
+        }
+        // Below 2^-40 a term is rounded to 2^-64: 1.5 · 2^-64 rounds away from zero to 2 · 2^-64.
+        #expect(FixedPointVector.fixed(Float(0x1.8p-64)) == 2)
+        #expect(FixedPointVector.fixed(Float(-0x1.8p-64)) == -2)
+        #expect(FixedPointVector.fixed(Float(0x1p-66)) == 0)
+    }
+
+    @Test func nonFiniteAndHugeTermsAreErrorsNamingTheElement() {
+        var v = FixedPointVector(count: 3)
+        for bad: Float in [.nan, .infinity, -.infinity, 0x1p62, -0x1p70] {
+            #expect(throws: FixedPointError.self) { try v.add([0, bad, 0]) }
+            do {
+                try v.add([0, 0, bad])
+            } catch {
+                #expect(error.index == 2)
+                #expect("\(error)".contains("element 2"))
+            }
+        }
+        #expect(v == FixedPointVector(count: 3))
+    }
+
+    @Test func quotientsAreMeans() throws {
+        var v = FixedPointVector(count: 2)
+        try v.add([3, -1])
+        try v.add([5, 0.5])
+        #expect(v.quotients(dividedBy: 4) == [2, -0.125])
+    }
+}
