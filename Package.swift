@@ -43,6 +43,7 @@ let package = Package(
             dependencies: [
                 "ShoalProtocol",
                 "ShoalETL",
+                "ShoalTraining",
                 "ZeroMQ",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -56,6 +57,7 @@ let package = Package(
             dependencies: [
                 "ShoalCore",
                 "ShoalETL",
+                "ShoalTraining",
                 "ShoalProtocol",
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import ShoalProtocol
 import ZeroMQ
 
@@ -21,7 +22,7 @@ public struct OutputCommitter: Sendable {
 
     /// The directory of shard `index` under `outputDirectory`.
     public static func shardPath(_ outputDirectory: String, index: Int) -> String {
-        (outputDirectory as NSString).appendingPathComponent(String(format: "shard-%05d", index))
+        OutputPaths.shard(outputDirectory, index: index)
     }
 
     /// Writes `outputs` as shard `index` of the job's output directory, from attempt `attempt`.
@@ -76,7 +77,8 @@ public struct OutputCommitter: Sendable {
 
     /// Removes what `earlierOutputs` lists, and the staging directory; nothing else in the directory.
     public func removeEarlierOutputs(in outputDirectory: String) throws {
-        for name in Self.earlierOutputs(in: outputDirectory) + [".shoal-tmp"] {
+        // `_training`: a training job's checkpoints, which would otherwise resume the replaced run.
+        for name in Self.earlierOutputs(in: outputDirectory) + [".shoal-tmp", "_training"] {
             let path = (outputDirectory as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: path) else { continue }
             do { try FileManager.default.removeItem(atPath: path) } catch {

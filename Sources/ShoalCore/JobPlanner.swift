@@ -106,8 +106,12 @@ public struct PlannedTask: Sendable, Equatable {
     public var spec: [UInt8]
     /// Input bytes this shard covers, when known (progress and ETA); 0 otherwise.
     public var inputBytes: UInt64
+    /// Tasks of a job with the same affinity go to the same worker when they can (a training job's steps
+    /// reading one dataset shard, which that worker holds in memory). A hint, kept in memory only.
+    public var affinity: Int?
 
-    public init(index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0) {
+    public init(index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0, affinity: Int? = nil) {
+        self.affinity = affinity
         self.index = index
         self.label = label
         self.spec = spec

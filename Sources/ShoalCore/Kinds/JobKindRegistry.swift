@@ -9,8 +9,8 @@ public struct JobKindRegistry: Sendable {
         for planner in planners { register(planner) }
     }
 
-    /// The built-in kinds: `command`, `etl` and `noop`.
-    public static let standard = JobKindRegistry([CommandJobPlanner(), ETLJobPlanner(), NoopJobPlanner()])
+    /// The built-in kinds: `command`, `etl`, `train` and `noop`.
+    public static let standard = JobKindRegistry([CommandJobPlanner(), ETLJobPlanner(), TrainJobPlanner(), NoopJobPlanner()])
 
     /// Adds `planner` (ETL, training, …).
     public mutating func register(_ planner: any JobPlanner) {

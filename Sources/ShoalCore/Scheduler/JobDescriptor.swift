@@ -46,11 +46,14 @@ public struct TaskDescriptor: Sendable {
     public var inputBytes: UInt64
     /// The job's stage the task belongs to (`JobPlanner.nextStage`); 0 for single-stage jobs.
     public var stage: Int
+    /// `PlannedTask.affinity` (not stored: reloaded tasks have none).
+    public var affinity: Int?
 
     public init(
         id: TaskID, index: Int, label: String, spec: Frame, state: TaskState = .queued, lastAttempt: UInt32 = 0,
-        failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0
+        failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0, affinity: Int? = nil
     ) {
+        self.affinity = affinity
         self.stage = stage
         self.inputBytes = inputBytes
         self.id = id

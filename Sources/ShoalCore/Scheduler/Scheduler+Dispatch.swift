@@ -22,8 +22,9 @@ extension Scheduler {
                 // No copy of the entry is held across `startAttempt`: it would make the insert into the
                 // worker's attempt set copy the whole set.
                 guard let kinds = workers[workerID].map(\.kinds), (workers[workerID]?.credit ?? 0) > 0,
-                      let jobID = nextJob(for: kinds) else { continue }
-                let start = startAttempt(of: jobID, on: workerID, now: now, speculative: false)
+                      let jobID = nextJob(for: kinds),
+                      let start = startAttempt(of: jobID, on: workerID, now: now, speculative: false)
+                else { continue }
                 if batches[workerID] == nil { order.append(workerID) }
                 batches[workerID, default: []].append(start)
                 if (workers[workerID]?.credit ?? 0) > 0 { stillActive.append(workerID) }
@@ -52,14 +53,35 @@ extension Scheduler {
         return best?.id
     }
 
-    /// Leases the next queued task of `jobID` to `workerID` under a new attempt number.
+    /// Leases the next queued task of `jobID` to `workerID` under a new attempt number; nil when every queued
+    /// task has an affinity reserved for another worker.
+    ///
+    /// Affinity (`PlannedTask.affinity`): a worker takes first a task whose affinity it owns (it ran one before),
+    /// then one whose affinity has no owner, or an owner that is gone or has no free credit (it is busy: the
+    /// task moves, and so does the affinity), and otherwise leaves the tasks to their owners.
     mutating func startAttempt(of jobID: JobID, on workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool)
-        -> AttemptStart
+        -> AttemptStart?
     {
         // Taken out and put back: changing a copy while the dictionary still holds the entry would copy the
         // whole queue on every start.
         var job = jobs.removeValue(forKey: jobID)!  // callers pass a job with a queued task
-        let taskID = job.queue.popFirst()!
+        let picked: TaskID?
+        if !job.hasAffinity {
+            picked = job.queue.popFirst()
+        } else {
+            let owners = job.affinityOwners
+            picked =
+                job.queue.popFirst { tasks[$0]?.affinity.map { owners[$0] == workerID } ?? false }
+                ?? job.queue.popFirst { id in
+                    guard let key = tasks[id]?.affinity, let owner = owners[key], owner != workerID else { return true }
+                    return (workers[owner]?.credit ?? 0) == 0
+                }
+        }
+        guard let taskID = picked else {
+            jobs[jobID] = job
+            return nil
+        }
+        if let key = tasks[taskID]?.affinity { job.affinityOwners[key] = workerID }
         job.counts.queued -= 1
         job.counts.running += 1
         if job.state == .queued { job.state = .running }

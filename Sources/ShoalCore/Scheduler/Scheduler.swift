@@ -69,6 +69,7 @@ public struct Scheduler: Sendable {
         job.stage = stage
         job.moreStages = moreStages
         for descriptor in descriptors {
+            if descriptor.affinity != nil { job.hasAffinity = true }
             var task = TaskEntry(descriptor, job: job.id)
             switch descriptor.state {
             case .queued, .running, .committing:
@@ -124,6 +125,7 @@ public struct Scheduler: Sendable {
         job.awaitingStage = false
         job.taskCount += descriptors.count
         for descriptor in descriptors {
+            if descriptor.affinity != nil { job.hasAffinity = true }
             let task = TaskEntry(descriptor, job: id)
             job.queue.append(task.id)
             job.counts.queued += 1

@@ -22,6 +22,10 @@ struct JobEntry: Sendable {
     var runtimes = RuntimeSample()
     /// Input bytes of the committed tasks.
     var committedBytes: UInt64 = 0
+    /// The worker that last started a task of each affinity (`PlannedTask.affinity`).
+    var affinityOwners: [Int: WorkerID] = [:]
+    /// Some task of the job has an affinity.
+    var hasAffinity = false
 
     var id: JobID { descriptor.id }
 
@@ -52,6 +56,7 @@ struct TaskEntry: Sendable {
     let spec: Frame
     let inputBytes: UInt64
     let stage: Int
+    let affinity: Int?
     var state: TaskState
     var lastAttempt: UInt32
     var failures: Int
@@ -74,6 +79,7 @@ struct TaskEntry: Sendable {
         failures = descriptor.failures
         inputBytes = descriptor.inputBytes
         stage = descriptor.stage
+        affinity = descriptor.affinity
     }
 }
 
@@ -151,6 +157,19 @@ struct TaskQueue: Sendable {
 
     /// Takes `id` out of the queue wherever it is.
     mutating func remove(_ id: TaskID) { members.remove(id) }
+
+    /// Takes out the first task, in `popFirst` order, that `wanted` accepts.
+    mutating func popFirst(where wanted: (TaskID) -> Bool) -> TaskID? {
+        for id in front.reversed() where members.contains(id) && wanted(id) {
+            members.remove(id)
+            return id
+        }
+        for id in items[head...] where members.contains(id) && wanted(id) {
+            members.remove(id)
+            return id
+        }
+        return nil
+    }
 
     mutating func popFirst() -> TaskID? {
         while let id = front.popLast() {

@@ -35,6 +35,26 @@ public final class GradientComputer {
         return partial
     }
 
+    /// The `Float` sum of the micro-batches' gradients, added in the order given (`deterministic: false`).
+    public func floatPartial(
+        parameters: [Float], microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
+    ) throws(DivergenceError) -> (gradient: [Float], metrics: StepMetrics) {
+        var sum = [Float](repeating: 0, count: network.parameterCount)
+        var metrics = StepMetrics()
+        for batch in microBatches {
+            let loss = compute(parameters: parameters, shard: batch.shard, rows: batch.rows)
+            guard let lossFixed = FixedPointVector.fixed(loss.lossSum) else {
+                throw DivergenceError(microBatch: batch.id, what: "the loss is \(loss.lossSum)")
+            }
+            for i in sum.indices { sum[i] += scratch[i] }
+            if let bad = sum.firstIndex(where: { !$0.isFinite }) {
+                throw DivergenceError(microBatch: batch.id, what: "gradient element \(bad) is \(sum[bad])")
+            }
+            metrics.add(StepMetrics(examples: batch.rows.count, lossSum: lossFixed, correct: loss.correct))
+        }
+        return (sum, metrics)
+    }
+
     /// One micro-batch's loss, its gradient left in `scratch`.
     private func compute(parameters: [Float], shard: DatasetShard, rows: Range<Int>) -> BatchLoss {
         let width = shard.features.columns

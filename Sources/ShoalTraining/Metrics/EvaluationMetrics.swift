@@ -11,6 +11,9 @@ public struct EvaluationMetrics: Codable, Sendable, Equatable {
     public var metrics: StepMetrics
     public var positives: [Int]
     public var negatives: [Int]
+    /// The epoch after which, and the validation shard on which, these were measured (as a task reports them).
+    public var epoch: Int?
+    public var shard: Int?
 
     public init(binary: Bool) {
         metrics = StepMetrics()

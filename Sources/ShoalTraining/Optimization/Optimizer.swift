@@ -23,6 +23,18 @@ public struct Optimizer: Sendable, Equatable, Codable {
         updates = 0
     }
 
+    /// An optimizer as a checkpoint kept it.
+    public init(
+        spec: OptimizerSpec, first: [Float], second: [Float], beta1Power: Double, beta2Power: Double, updates: Int
+    ) {
+        self.spec = spec
+        self.first = first
+        self.second = second
+        self.beta1Power = beta1Power
+        self.beta2Power = beta2Power
+        self.updates = updates
+    }
+
     /// Moves `parameters` against `gradient` with learning rate `rate` (the schedule's value for this step).
     public mutating func update(_ parameters: inout [Float], gradient: [Float], rate: Double) {
         precondition(parameters.count == gradient.count, "a gradient for other parameters")

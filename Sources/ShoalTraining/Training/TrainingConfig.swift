@@ -9,8 +9,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var epochs: Int
     public var seed: UInt64
     /// Gradients travel and add as fixed-point integers, making the weights independent of the number of
-    /// workers and of crashes. (Off: `Float` partial sums added in arrival order — half the bytes, no such
-    /// guarantee.)
+    /// workers and of crashes. (Off: `Float` partial sums — a quarter of the bytes; they are added in
+    /// task order, but nothing guarantees their bits when the unit of work changes.)
     public var deterministic: Bool
 
     public init(
@@ -50,12 +50,21 @@ public struct TrainingState: Sendable, Equatable {
     /// Applies step `step`'s summed partial: the mean gradient through the optimizer at the schedule's rate.
     /// - Returns: the step's record.
     public mutating func apply(_ partial: GradientPartial, plan: MicroBatchPlan, config: TrainingConfig) -> StepRecord {
-        let examples = partial.metrics.examples
+        apply(
+            meanGradient: partial.gradient.quotients(dividedBy: max(partial.metrics.examples, 1)),
+            metrics: partial.metrics, plan: plan, config: config)
+    }
+
+    /// Applies step `step`'s mean gradient.
+    public mutating func apply(meanGradient: [Float], metrics: StepMetrics, plan: MicroBatchPlan, config: TrainingConfig)
+        -> StepRecord
+    {
+        let examples = metrics.examples
         let rate = config.optimizer.schedule.rate(base: config.optimizer.learningRate, step: step, totalSteps: plan.totalSteps)
-        optimizer.update(&parameters, gradient: partial.gradient.quotients(dividedBy: max(examples, 1)), rate: rate)
+        optimizer.update(&parameters, gradient: meanGradient, rate: rate)
         let record = StepRecord(
-            step: step, epoch: step / plan.stepsPerEpoch, examples: examples, loss: partial.metrics.loss,
-            accuracy: partial.metrics.accuracy, learningRate: rate)
+            step: step, epoch: step / plan.stepsPerEpoch, examples: examples, loss: metrics.loss,
+            accuracy: metrics.accuracy, learningRate: rate, communication: nil)
         step += 1
         return record
     }
@@ -69,4 +78,26 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var loss: Double
     public var accuracy: Double
     public var learningRate: Double
+    /// How the step went on the cluster (none for the in-process trainer).
+    public var communication: StepCommunication?
+}
+
+/// A distributed step's costs. `busbw` follows nccl-tests for an allreduce of the gradient: algorithm
+/// bandwidth `S / t` with `S` the gradient's size as `Float`s and `t` the step's time outside computation
+/// (wall − slowest task's compute), times `2(n − 1)/n` for `n` workers.
+public struct StepCommunication: Codable, Sendable, Equatable {
+    public var tasks: Int
+    public var workers: Int
+    /// Bytes moved: parameters out to every task, gradients back.
+    public var bytes: Int
+    /// From planning the step to having its gradient applied, milliseconds (0 when replayed after a restart).
+    public var wallMs: Double
+    /// The slowest task's computation, milliseconds.
+    public var computeMs: Double
+    /// The slowest task's shard loading (first steps, and after a shard moved), milliseconds.
+    public var loadMs: Double
+    /// Summing the partials and the optimizer update on the coordinator, milliseconds.
+    public var aggregateMs: Double
+    /// Bus bandwidth, GB/s (0 when the wall time is unknown).
+    public var busbwGBps: Double
 }

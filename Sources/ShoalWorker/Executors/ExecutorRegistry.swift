@@ -8,8 +8,8 @@ public struct ExecutorRegistry: Sendable {
         for executor in executors { register(executor) }
     }
 
-    /// The built-in kinds: `command`, `etl` and `noop`.
-    public static let standard = ExecutorRegistry([CommandExecutor(), ETLExecutor(), NoopExecutor()])
+    /// The built-in kinds: `command`, `etl`, `train` and `noop`.
+    public static let standard = ExecutorRegistry([CommandExecutor(), ETLExecutor(), TrainExecutor(), NoopExecutor()])
 
     /// Adds `executor` (ETL, training, …).
     public mutating func register(_ executor: any TaskExecutor) {

@@ -7,11 +7,12 @@ extension ETLJobPlanner {
     static let aggregateKeys = ["group_by", "values", "output"]
     static let stepNames = ["filter", "derive", "select", "rename", "drop", "cast", "fill_null", "drop_null", "hash_bucket", "one_hot", "standardize", "min_max"]
 
+    /// An input section (`input:` of an etl job; `train:` and `validation:` of a train job's data).
     static func input(
-        _ reader: YAMLMappingReader, workingDirectory: String
+        _ reader: YAMLMappingReader, key: String = "input", workingDirectory: String
     ) throws(JobFileError) -> (InputSpec, [String: DataType], Int) {
-        guard let section = try reader.optionalMapping("input", keys: inputKeys) else {
-            throw reader.error("missing required key", key: "input")
+        guard let section = try reader.optionalMapping(key, keys: inputKeys) else {
+            throw reader.error("missing required key", key: key)
         }
         let patterns: [(String, Int?)]
         switch try section.requiredStringOrList("paths") {

@@ -1,0 +1,109 @@
+import Foundation
+import ShoalETL
+import ShoalTraining
+import Synchronization
+
+/// Plans a `train` job: reads its sections (docs/training.md), checks every column against the training
+/// file's schema at submit time, and runs it as stages — the statistics pass, then one stage per step (see
+/// `TrainingSession`). Between stages the coordinator's session absorbs the committed gradients and plans the
+/// next step with the new parameters.
+public struct TrainJobPlanner: JobPlanner {
+    public let kind = "train"
+    public static let keys = [
+        "data", "model", "optimizer", "batch_size", "micro_batch_size", "epochs", "seed", "deterministic",
+        "checkpoint", "output", "aggregation",
+    ]
+    /// Training shards are smaller than ETL's (4 MiB, about 24,000 rows of the clicks data): a step's tasks are
+    /// per shard, and more shards spread over more workers.
+    public static let defaultShardBytes = 4 << 20
+
+    public init() {}
+
+    public func plan(_ job: JobFile) throws(JobFileError) -> JobPlan {
+        let train = try Self.parse(job)
+        let shards: [InputShard]
+        do {
+            shards = try ETLInputPlanning.shards(of: train.data.train)
+        } catch {
+            throw try job.reader(keys: Self.keys).error("\(error)", key: "data")
+        }
+        let tasks = shards.map { shard in
+            PlannedTask(
+                index: shard.index, label: "statistics of \(shard.label)",
+                spec: (try? TrainTaskSpec(job: train, task: .statistics(shard: shard), encoding: nil).encoded()) ?? [],
+                inputBytes: UInt64(shard.end == Int64.max ? 0 : shard.end - shard.start), affinity: shard.index)
+        }
+        let finish = (try? JSONEncoder().encode(train)).map { Array($0) }
+        return JobPlan(tasks: tasks, outputDirectory: train.output, finish: finish, moreStages: true)
+    }
+
+    public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan {
+        let train = try JSONDecoder().decode(TrainJob.self, from: Data(spec))
+        let now = Date().timeIntervalSince1970
+        var session: TrainingSession
+        if stage == 0 {
+            if let restored = try? TrainingSession.restore(jobID: job.id, job: train) {
+                session = restored
+            } else {
+                let directory = job.commitDirectory(stage: 0)!
+                let shards = try ETLInputPlanning.shards(of: train.data.train)
+                let statistics = try shards.map { shard -> [UInt8] in
+                    let path = OutputPaths.shard(directory, index: shard.index) + "/statistics.json"
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw StageError(description: "\(path) is missing")
+                    }
+                    return Array(data)
+                }
+                session = try TrainingSession.start(jobID: job.id, job: train, trainShards: shards, statistics: statistics)
+            }
+        } else {
+            session = try Self.session(for: job, train: train, before: stage)
+            try session.absorb(stage: stage, directory: job.commitDirectory(stage: stage)!, now: now)
+        }
+        let tasks = try session.tasks(ofStage: stage + 1, now: now)
+        Self.sessions.store(session, for: job)
+        return StagePlan(
+            tasks: tasks.map {
+                PlannedTask(index: $0.index, label: $0.label, spec: $0.spec, inputBytes: $0.inputBytes, affinity: $0.affinity)
+            },
+            moreStages: stage + 1 < session.lastStage)
+    }
+
+    public func finish(_ spec: [UInt8], job: JobRecord) throws -> String? {
+        let train = try JSONDecoder().decode(TrainJob.self, from: Data(spec))
+        var session = try Self.session(for: job, train: train, before: job.stage)
+        try session.absorb(stage: job.stage, directory: job.commitDirectory(stage: job.stage)!, now: Date().timeIntervalSince1970)
+        let summary = try session.writeOutputs(wallSeconds: Date().timeIntervalSince1970 - job.submittedAt)
+        Self.sessions.remove(job)
+        return summary
+    }
+
+    /// The job's session as it stood before `stage` was absorbed (or after: absorbing again is a no-op): from
+    /// memory, or restored from its checkpoint and replayed (a restarted coordinator).
+    static func session(for job: JobRecord, train: TrainJob, before stage: Int) throws -> TrainingSession {
+        if let held = sessions.session(for: job), held.state.step >= min(stage - 1, held.totalSteps) {
+            return held
+        }
+        return try TrainingSession.resumed(jobID: job.id, job: train, before: stage) { job.commitDirectory(stage: $0)! }
+    }
+
+    /// Sessions of the running training jobs of this process, by job (and output, should two coordinators share
+    /// a process, as tests do).
+    static let sessions = SessionTable()
+
+    final class SessionTable: Sendable {
+        private let table = Mutex<[String: TrainingSession]>([:])
+
+        func key(_ job: JobRecord) -> String { "\(job.id)@\(job.outputDirectory ?? "")@\(job.submittedAt)" }
+        func session(for job: JobRecord) -> TrainingSession? { table.withLock { $0[key(job)] } }
+        func store(_ session: TrainingSession, for job: JobRecord) { table.withLock { $0[key(job)] = session } }
+        func remove(_ job: JobRecord) { _ = table.withLock { $0.removeValue(forKey: key(job)) } }
+    }
+}
+
+/// Where the committer puts a task's outputs (shared with `OutputCommitter`).
+public enum OutputPaths {
+    public static func shard(_ directory: String, index: Int) -> String {
+        (directory as NSString).appendingPathComponent(String(format: "shard-%05d", index))
+    }
+}

@@ -1,0 +1,343 @@
+import Foundation
+import ShoalETL
+
+/// The coordinator's side of a training job, between the cluster's stages.
+///
+/// A `train` job runs as stages of tasks (the runtime's `JobPlanner.nextStage`):
+/// - stage 0: the statistics pass, one task per training shard;
+/// - stage `j` in 1…S (S steps): step `j − 1` — one task per dataset shard that holds some of the step's
+///   micro-batches, carrying the parameters; plus, when step `j − 2` ended an epoch, one validation task per
+///   validation shard with the same parameters;
+/// - stage S + 1, with validation data only: the last epoch's validation.
+///
+/// Between stages the session absorbs what the tasks committed — sums the gradients, applies the optimizer,
+/// merges validation metrics — and plans the next stage. It checkpoints every `checkpointEvery` steps; a
+/// restarted coordinator restores the newest checkpoint and replays the stages since from their committed
+/// gradients (kept until the next checkpoint), which gives exactly the state it lost.
+public struct TrainingSession: Sendable {
+    /// What the statistics pass fixed: written once to `_training/setup.json`.
+    public struct Setup: Codable, Sendable, Equatable {
+        public var jobID: UInt64
+        public var encoding: FeatureEncoding
+        public var plan: MicroBatchPlan
+        public var trainShards: [InputShard]
+        public var validationShards: [InputShard]
+        public var statistics: ShardStatistics
+    }
+
+    /// A task of a stage, as the runtime's planner turns it into a `PlannedTask`.
+    public struct StageTask: Sendable, Equatable {
+        public var index: Int
+        public var label: String
+        public var spec: [UInt8]
+        public var inputBytes: UInt64
+        public var affinity: Int
+    }
+
+    public let job: TrainJob
+    public let setup: Setup
+    public let network: Network
+    public private(set) var state: TrainingState
+    public private(set) var history: [StepRecord]
+    public private(set) var evaluations: [EpochRecord]
+    /// Wall-clock time each stage was planned (seconds since 1970), for the steps' wall times.
+    private var plannedAt: [Int: Double] = [:]
+
+    public var plan: MicroBatchPlan { setup.plan }
+    public var totalSteps: Int { plan.totalSteps }
+    public var hasValidation: Bool { !setup.validationShards.isEmpty }
+    /// The job's last stage.
+    public var lastStage: Int { totalSteps + (hasValidation ? 1 : 0) }
+
+    public static func directory(_ job: TrainJob) -> String { job.output + "/_training" }
+
+    // MARK: - Starting and restoring
+
+    /// After the statistics pass: merges the shards' statistics (in shard order) into the encoding and the
+    /// plan, and writes them with the starting point (a checkpoint of step 0).
+    /// - Parameter statistics: each training shard's `statistics.json`, in shard order.
+    public static func start(jobID: UInt64, job: TrainJob, trainShards: [InputShard], statistics: [[UInt8]]) throws
+        -> TrainingSession
+    {
+        guard statistics.count == trainShards.count else {
+            throw TrainingDataError("the statistics pass committed \(statistics.count) of \(trainShards.count) shards")
+        }
+        var merged = ShardStatistics()
+        var rows: [Int] = []
+        for bytes in statistics {
+            let shard = try JSONDecoder().decode(ShardStatistics.self, from: Data(bytes))
+            rows.append(shard.rows)
+            merged.merge(shard)
+        }
+        guard merged.rows > 0 else {
+            throw TrainingDataError("the training data holds no rows (\(merged.badRows) bad rows were skipped)")
+        }
+        let encoding = merged.encoding(features: job.data.features, label: job.data.label)
+        guard encoding.width > 0 else {
+            throw TrainingDataError("the features encode to no inputs (a one-hot column with no values?)")
+        }
+        let config = job.config
+        let plan = MicroBatchPlan(
+            shardRows: rows, microBatchSize: config.microBatchSize, batchSize: config.batchSize, epochs: config.epochs,
+            seed: config.seed)
+        let validationShards = try job.data.validation.map { try ETLInputPlanning.shards(of: $0) } ?? []
+        let setup = Setup(
+            jobID: jobID, encoding: encoding, plan: plan, trainShards: trainShards, validationShards: validationShards,
+            statistics: merged)
+        try FileManager.default.createDirectory(atPath: directory(job), withIntermediateDirectories: true)
+        try AtomicFile.write(Array(JSONEncoder.sorted.encode(setup)), to: directory(job) + "/setup.json")
+        let network = Network(spec: config.model, inputs: encoding.width)
+        let session = TrainingSession(
+            job: job, setup: setup, network: network, state: TrainingState(network: network, config: config),
+            history: [], evaluations: [])
+        try session.writeCheckpoint()
+        return session
+    }
+
+    /// The session as its files left it: the setup and the newest checkpoint of this job.
+    /// - Throws: when the job has no setup or checkpoint (its statistics stage never completed).
+    public static func restore(jobID: UInt64, job: TrainJob) throws -> TrainingSession {
+        let dir = directory(job)
+        guard let setupData = FileManager.default.contents(atPath: dir + "/setup.json") else {
+            throw TrainingDataError("\(dir)/setup.json is missing: the job's statistics pass left nothing to resume from")
+        }
+        let setup = try JSONDecoder().decode(Setup.self, from: setupData)
+        guard setup.jobID == jobID else {
+            throw TrainingDataError("\(dir) belongs to job \(setup.jobID), not \(jobID)")
+        }
+        let checkpoints = try checkpointSteps(job)
+        guard let newest = checkpoints.last,
+              let bytes = FileManager.default.contents(atPath: checkpointPath(job, step: newest))
+        else { throw TrainingDataError("\(dir) holds no checkpoint") }
+        let checkpoint = try Checkpoint.decode(Array(bytes))
+        guard checkpoint.jobID == jobID else { throw TrainingDataError("\(dir): a checkpoint of another job") }
+        return TrainingSession(
+            job: job, setup: setup, network: Network(spec: job.config.model, inputs: setup.encoding.width),
+            state: checkpoint.state, history: checkpoint.history, evaluations: checkpoint.evaluations)
+    }
+
+    /// The session as it was just before stage `stage` is absorbed: restored from the newest checkpoint, then
+    /// the stages after it replayed from the gradients they committed (`directory(stage)`).
+    public static func resumed(jobID: UInt64, job: TrainJob, before stage: Int, directory: (Int) -> String) throws
+        -> TrainingSession
+    {
+        var session = try restore(jobID: jobID, job: job)
+        var next = session.state.step + 1
+        while next < stage {
+            try session.absorb(stage: next, directory: directory(next), now: 0)
+            next += 1
+        }
+        return session
+    }
+
+    init(
+        job: TrainJob, setup: Setup, network: Network, state: TrainingState, history: [StepRecord],
+        evaluations: [EpochRecord]
+    ) {
+        self.job = job
+        self.setup = setup
+        self.network = network
+        self.state = state
+        self.history = history
+        self.evaluations = evaluations
+    }
+
+    // MARK: - Stages
+
+    /// Whether stage `stage`'s results are in the state already (a coordinator that restarted after absorbing it,
+    /// before the next stage was stored).
+    public func hasAbsorbed(stage: Int) -> Bool {
+        if stage <= totalSteps { return state.step >= stage }
+        return evaluations.contains { $0.epoch == job.config.epochs - 1 }
+    }
+
+    /// The tasks of stage `stage` (≥ 1), at the current parameters.
+    public mutating func tasks(ofStage stage: Int, now: Double) throws -> [StageTask] {
+        precondition(stage >= 1 && stage <= lastStage, "no stage \(stage)")
+        plannedAt[stage] = now
+        var tasks: [StageTask] = []
+        if stage <= totalSteps {
+            let step = stage - 1
+            precondition(state.step == step, "planning step \(step) with the state of step \(state.step)")
+            var byShard: [Int: [MicroBatchPlan.MicroBatch]] = [:]
+            for id in plan.step(step).microBatches {
+                let m = plan.microBatch(id)
+                byShard[m.shard, default: []].append(m)
+            }
+            for shard in byShard.keys.sorted() {
+                let batches = byShard[shard]!
+                let input = setup.trainShards[shard]
+                let spec = TrainTaskSpec(
+                    job: job, task: .step(step: step, shard: input, microBatches: batches), encoding: setup.encoding,
+                    parameters: state.parameters)
+                tasks.append(StageTask(
+                    index: tasks.count, label: "step \(step + 1): \(batches.count) micro-batches of \(input.label)",
+                    spec: try spec.encoded(), inputBytes: 0, affinity: shard))
+            }
+        }
+        if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {
+            for shard in setup.validationShards {
+                let spec = TrainTaskSpec(
+                    job: job, task: .evaluate(epoch: epoch, shard: shard), encoding: setup.encoding,
+                    parameters: state.parameters)
+                tasks.append(StageTask(
+                    index: tasks.count, label: "validation after epoch \(epoch + 1): \(shard.label)",
+                    spec: try spec.encoded(), inputBytes: 0, affinity: Self.validationAffinity + shard.index))
+            }
+        }
+        return tasks
+    }
+
+    /// Affinities of validation shards start here, apart from the training shards'.
+    public static let validationAffinity = 1 << 30
+
+    /// The epoch that step `step` ended, if it ended one and there is validation data.
+    func epochEnded(byStep step: Int) -> Int? {
+        guard hasValidation, step >= 0, step < totalSteps, plan.endsEpoch(step) else { return nil }
+        return step / plan.stepsPerEpoch
+    }
+
+    /// Takes in what stage `stage`'s tasks committed under `directory`: the step's gradients (applied), the
+    /// validation metrics. Checkpoints when one is due.
+    public mutating func absorb(stage: Int, directory: String, now: Double) throws {
+        guard !hasAbsorbed(stage: stage) else { return }
+        let started = ContinuousClock.now
+        let files = try Self.committedFiles(in: directory)
+        if stage <= totalSteps {
+            let step = stage - 1
+            let gradients = try files.compactMap { entry in
+                try entry.files["gradient.bin"].map { try GradientFile.decode($0, parameterCount: network.parameterCount) }
+            }
+            let expected = Set(plan.step(step).microBatches)
+            let covered = gradients.flatMap(\.header.microBatches)
+            guard gradients.allSatisfy({ $0.header.step == step }), covered.count == expected.count,
+                  Set(covered) == expected
+            else {
+                throw TrainingDataError(
+                    "\(directory): the committed gradients do not cover step \(step + 1)'s micro-batches exactly")
+            }
+            var metrics = StepMetrics()
+            var mean: [Float]
+            if job.config.deterministic {
+                var sum = FixedPointVector(count: network.parameterCount)
+                for g in gradients {
+                    guard case .fixedPoint(let v) = g.values else { throw TrainingDataError("a float gradient in a deterministic job") }
+                    sum.add(v)
+                    metrics.add(g.metrics)
+                }
+                mean = sum.quotients(dividedBy: max(metrics.examples, 1))
+            } else {
+                var sum = [Float](repeating: 0, count: network.parameterCount)
+                for g in gradients {
+                    guard case .float(let v) = g.values else { throw TrainingDataError("a fixed-point gradient in a float job") }
+                    for i in sum.indices { sum[i] += v[i] }
+                    metrics.add(g.metrics)
+                }
+                let scale = 1 / Float(max(metrics.examples, 1))
+                mean = sum.map { $0 * scale }
+            }
+            guard metrics.loss.isFinite else {
+                throw TrainingDataError(
+                    "training diverged at step \(step + 1): the loss is \(metrics.loss) (try a smaller learning rate)")
+            }
+            var record = state.apply(meanGradient: mean, metrics: metrics, plan: plan, config: job.config)
+            if let bad = state.parameters.firstIndex(where: { !$0.isFinite }) {
+                throw TrainingDataError(
+                    "training diverged at step \(step + 1): parameter \(bad) became \(state.parameters[bad])"
+                        + " (try a smaller learning rate or standardized features)")
+            }
+            let aggregate = started.duration(to: .now)
+            record.communication = communication(
+                gradients, aggregate: aggregate, wall: plannedAt[stage].map { now - $0 })
+            history.append(record)
+        }
+        if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {
+            var merged = EvaluationMetrics(binary: job.config.model.head == .logistic)
+            var count = 0
+            for entry in files {
+                guard let bytes = entry.files["evaluation.json"] else { continue }
+                let part = try JSONDecoder().decode(EvaluationMetrics.self, from: Data(bytes))
+                guard part.epoch == epoch else { continue }
+                merged.add(part)
+                count += 1
+            }
+            guard count == setup.validationShards.count else {
+                throw TrainingDataError("\(directory): \(count) of \(setup.validationShards.count) validation shards committed")
+            }
+            let auc = merged.auc
+            evaluations.append(EpochRecord(
+                epoch: epoch, step: stage - 1, examples: merged.metrics.examples, loss: merged.metrics.loss,
+                accuracy: merged.metrics.accuracy, auc: auc?.value, aucErrorBound: auc?.errorBound))
+        }
+        if state.step % job.checkpointEvery == 0 || stage == lastStage {
+            try writeCheckpoint()
+        }
+    }
+
+    func communication(_ gradients: [GradientFile], aggregate: Duration, wall: Double?) -> StepCommunication {
+        let parameterBytes = network.parameterCount * 4
+        let gradientBytes = network.parameterCount * (job.config.deterministic ? 16 : 4)
+        let compute = Double(gradients.map(\.header.computeNanos).max() ?? 0) / 1e6
+        let load = Double(gradients.map(\.header.loadNanos).max() ?? 0) / 1e6
+        let workers = Set(gradients.map(\.header.worker)).count
+        let wallMs = (wall ?? 0) * 1000
+        let communicationSeconds = (wallMs - compute - load) / 1000
+        var busbw = 0.0
+        if wall != nil, communicationSeconds > 0, workers > 0 {
+            busbw = Double(parameterBytes) / communicationSeconds / 1e9 * 2 * Double(workers - 1) / Double(workers)
+        }
+        return StepCommunication(
+            tasks: gradients.count, workers: workers, bytes: gradients.count * (parameterBytes + gradientBytes),
+            wallMs: wallMs, computeMs: compute, loadMs: load,
+            aggregateMs: Double(aggregate.components.attoseconds) / 1e15 + Double(aggregate.components.seconds) * 1000,
+            busbwGBps: busbw)
+    }
+
+    /// The files of each committed task under `directory` (`shard-NNNNN/…`), in task order.
+    static func committedFiles(in directory: String) throws -> [(index: Int, files: [String: [UInt8]])] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return try names.compactMap { name -> (Int, [String: [UInt8]])? in
+            guard name.hasPrefix("shard-"), let index = Int(name.dropFirst(6)) else { return nil }
+            let shardDirectory = directory + "/" + name
+            var files: [String: [UInt8]] = [:]
+            for file in try FileManager.default.contentsOfDirectory(atPath: shardDirectory) {
+                guard let data = FileManager.default.contents(atPath: shardDirectory + "/" + file) else {
+                    throw TrainingDataError("cannot read \(shardDirectory)/\(file)")
+                }
+                files[file] = Array(data)
+            }
+            return (index, files)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    // MARK: - Checkpoints
+
+    static func checkpointPath(_ job: TrainJob, step: Int) -> String {
+        directory(job) + "/checkpoint-\(String(format: "%08d", step)).bin"
+    }
+
+    static func checkpointSteps(_ job: TrainJob) throws -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory(job))) ?? []
+        return names.compactMap { name in
+            guard name.hasPrefix("checkpoint-"), name.hasSuffix(".bin") else { return nil }
+            return Int(name.dropFirst("checkpoint-".count).dropLast(4))
+        }.sorted()
+    }
+
+    /// Writes the current state as a checkpoint, then drops all but the two newest checkpoints and the stage
+    /// directories the new checkpoint covers (their gradients are in it).
+    public func writeCheckpoint() throws {
+        let checkpoint = Checkpoint(jobID: setup.jobID, state: state, history: history, evaluations: evaluations)
+        try AtomicFile.write(try checkpoint.encoded(), to: Self.checkpointPath(job, step: state.step))
+        for old in try Self.checkpointSteps(job).dropLast(2) {
+            try? FileManager.default.removeItem(atPath: Self.checkpointPath(job, step: old))
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: job.output)) ?? []
+        for name in names where name.hasPrefix("_stage-") {
+            // Stage j holds step j − 1 (and validation of the parameters before it): covered once j ≤ step.
+            if let stage = Int(name.dropFirst(7)), stage <= state.step {
+                try? FileManager.default.removeItem(atPath: job.output + "/" + name)
+            }
+        }
+    }
+}

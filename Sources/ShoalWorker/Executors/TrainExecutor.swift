@@ -1,0 +1,40 @@
+import Foundation
+import ShoalProtocol
+import ShoalTraining
+import ZeroMQ
+
+/// Runs `train` tasks: a training shard's statistics, a step's gradient over one shard's micro-batches, or
+/// validation metrics — on a thread of its own (seconds of CPU must not occupy Swift's cooperative pool). Dataset
+/// shards stay in the process's `DatasetCache` between steps. The task's files go back as the RESULT's outputs.
+public struct TrainExecutor: TaskExecutor {
+    public let kind = "train"
+    public var usesScratchDirectory: Bool { false }
+    let runner: TrainTaskRunner
+
+    public init(runner: TrainTaskRunner = TrainTaskRunner()) {
+        self.runner = runner
+    }
+
+    public func run(_ assignment: TaskAssignment, context: TaskContext) async -> TaskResult {
+        let bytes = assignment.spec.bytes
+        let runner = self.runner
+        let job = assignment.jobID
+        let outcome: Result<[(name: String, bytes: [UInt8])], Error> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: Result { try runner.run(try TrainTaskSpec.decode(bytes), job: job) })
+            }
+            thread.name = "shoal-train-\(assignment.task.taskID)"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        if Task.isCancelled { return TaskResult(task: assignment.task, outcome: .cancelled, error: "cancelled") }
+        switch outcome {
+        case .success(let files):
+            return TaskResult(
+                task: assignment.task, outcome: .succeeded,
+                outputs: files.map { NamedFrame(name: $0.name, frame: Frame($0.bytes)) })
+        case .failure(let error):
+            return TaskResult(task: assignment.task, outcome: .failed, error: "\(error)")
+        }
+    }
+}
