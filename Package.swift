@@ -122,6 +122,7 @@ let package = Package(
             name: "ShoalCLITests",
             dependencies: [
                 "shoal", "ShoalClient", "ShoalCoordinator", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport",
+                "ShoalTraining", "ShoalETL",
             ]
         ),
     ],

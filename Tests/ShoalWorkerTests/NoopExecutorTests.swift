@@ -49,10 +49,11 @@ import ZeroMQ
     }
 
     @Test func theStandardRegistriesAgreeOnTheKinds() {
-        #expect(ExecutorRegistry.standard.kinds == ["command", "etl", "noop"])
+        #expect(ExecutorRegistry.standard.kinds == ["command", "etl", "noop", "train"])
         #expect(ExecutorRegistry.standard.executor(for: "noop")?.kind == "noop")
         #expect(ExecutorRegistry.standard.executor(for: "etl")?.kind == "etl")
-        #expect(ExecutorRegistry.standard.executor(for: "train") == nil)
+        #expect(ExecutorRegistry.standard.executor(for: "train")?.kind == "train")
+        #expect(ExecutorRegistry.standard.executor(for: "predict") == nil)
         #expect(JobKindRegistry.standard.kinds == ExecutorRegistry.standard.kinds)
     }
 }

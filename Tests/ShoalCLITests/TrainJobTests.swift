@@ -1,0 +1,130 @@
+import Foundation
+import ShoalClient
+import ShoalCore
+import ShoalETL
+import ShoalTestSupport
+import ShoalTraining
+import Testing
+
+/// Training on real processes: the model's weights are the same bits on 1, 2 and 4 workers, after a worker is
+/// killed mid-training and after the coordinator is killed and restarted — and the same as the in-process
+/// reference trainer computes from the same files.
+@Suite(.serialized) struct TrainJobTests {
+    static let trainRows = 40_000
+    static let config = TrainingConfig(
+        model: ModelSpec(head: .logistic), optimizer: OptimizerSpec(kind: .adam, learningRate: 0.01),
+        batchSize: 1024, microBatchSize: 128, epochs: 2, seed: 42)
+
+    static func job(output: String) -> String {
+        """
+        kind: train
+        name: ctr-logreg
+        data:
+          train: { format: csv, paths: ["data/clicks-train.csv"], shard_size: 1MiB }
+          validation: { format: csv, paths: ["data/clicks-test.csv"] }
+          features: [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, { one_hot: device }]
+          label: clicked
+        model: { type: logistic }
+        optimizer: { type: adam, lr: 0.01 }
+        batch_size: 1024
+        micro_batch_size: 128
+        epochs: 2
+        seed: 42
+        checkpoint: { every_steps: 7 }
+        output: \(output)
+        """
+    }
+
+    /// The training and test files, made with the CLI as a user would.
+    static func generate(in directory: TemporaryDirectory) async throws {
+        try FileManager.default.createDirectory(atPath: directory.path("data"), withIntermediateDirectories: true)
+        for (name, rows, seed) in [("train", trainRows, 11), ("test", 10_000, 12)] {
+            let child = try ChildProcess(
+                try BuiltProducts.shoal,
+                ["datagen", "clicks", "--rows", "\(rows)", "--seed", "\(seed)", "--out", directory.path("data/clicks-\(name).csv")],
+                in: directory, name: "datagen")
+            #expect(await child.waitForExit(timeout: .seconds(60)) == 0, "datagen failed: \(child.stderr)")
+        }
+    }
+
+    /// The parameters the in-process reference trainer reaches on the same files and shards.
+    static func reference(in directory: TemporaryDirectory) throws -> [Float] {
+        let input = InputSpec(format: .csv, paths: [directory.path("data/clicks-train.csv")], shardBytes: 1 << 20)
+        let features: [FeatureSpec] = (0..<16).map { .numeric("f\($0)") } + [.oneHot("device")]
+        let data = DataSpec(
+            train: input, validation: nil, features: features, label: "clicked", schema: ClickGenerator.schema.fields)
+        let reader = DatasetReader(data: data, model: config.model)
+        let shards = try ETLInputPlanning.shards(of: input)
+        var statistics = ShardStatistics()
+        for shard in shards { statistics.merge(try reader.statistics(of: shard)) }
+        let encoding = statistics.encoding(features: features, label: "clicked")
+        let loaded = try shards.map { try reader.load($0, input: input, encoding: encoding) }
+        let network = Network(spec: config.model, inputs: encoding.width)
+        let plan = MicroBatchPlan(
+            shardRows: loaded.map(\.rows), microBatchSize: config.microBatchSize, batchSize: config.batchSize,
+            epochs: config.epochs, seed: config.seed)
+        var state = TrainingState(network: network, config: config)
+        _ = try LocalTrainer(network: network, config: config, plan: plan).run(&state, shards: loaded)
+        return state.parameters
+    }
+
+    /// The trained model's parameters, after checking the job's other outputs.
+    static func model(_ cluster: ClusterFixture, output: String, steps: Int) throws -> [Float] {
+        let path = cluster.directory.path(output + "/model.shoal")
+        let bytes = try #require(FileManager.default.contents(atPath: path))
+        let model = try ModelFile.decode(Array(bytes), path: path)
+        #expect(model.header.inputNames.suffix(3) == ["device=desktop", "device=mobile", "device=tablet"])
+        let history = try String(contentsOfFile: cluster.directory.path(output + "/metrics.csv"), encoding: .utf8)
+        #expect(history.split(separator: "\n").count == steps + 1, "one line per step after the header")
+        let validation = try String(contentsOfFile: cluster.directory.path(output + "/validation.csv"), encoding: .utf8)
+        #expect(validation.split(separator: "\n").count == 3, "one line per epoch")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cluster.directory.path(output))
+            .filter { $0.hasPrefix("_stage-") || $0.hasPrefix("shard-") }
+        #expect(leftovers.isEmpty, "stage directories are removed at the end: \(leftovers)")
+        return model.parameters
+    }
+
+    @Test func weightsAreBitIdenticalOnOneTwoAndFourWorkersAndAfterCrashes() async throws {
+        let cluster = try ClusterFixture()
+        try await Self.generate(in: cluster.directory)
+        let reference = try Self.reference(in: cluster.directory)
+        // 40,000 rows in micro-batches of 128: 313 micro-batches, 8 per step: 40 steps per epoch.
+        let steps = 80
+        try await cluster.startCoordinator()
+        var workers = [try await cluster.startWorker("w0", slots: 1)]
+
+        var results: [String: [Float]] = [:]
+        for (count, output) in [(1, "out/one"), (2, "out/two"), (4, "out/four")] {
+            while workers.count < count { workers.append(try await cluster.startWorker("w\(workers.count)", slots: 1)) }
+            let job = try await cluster.submit(Self.job(output: output), name: "\(count).yaml")
+            let end = try await cluster.waitForEnd(of: job, timeout: .seconds(240))
+            #expect(end.record.state == .succeeded, "\(end)")
+            #expect(end.record.summary?.contains("trained logistic on 19 inputs") == true, "\(end.record.summary ?? "")")
+            results[output] = try Self.model(cluster, output: output, steps: steps)
+        }
+        #expect(results["out/one"]!.map(\.bitPattern) == reference.map(\.bitPattern), "the cluster matches the reference")
+        #expect(results["out/two"]!.map(\.bitPattern) == reference.map(\.bitPattern))
+        #expect(results["out/four"]!.map(\.bitPattern) == reference.map(\.bitPattern))
+
+        // A worker killed mid-training: its tasks go to the others, which load its shards; nothing changes.
+        let killed = try await cluster.submit(Self.job(output: "out/worker-killed"), name: "killed.yaml")
+        try await cluster.waitFor("step 10", job: killed) { ($0.jobs.first?.record.stage ?? 0) >= 10 }
+        workers[3].signal(SIGKILL)
+        let afterKill = try await cluster.waitForEnd(of: killed, timeout: .seconds(240))
+        #expect(afterKill.record.state == .succeeded, "\(afterKill)")
+        #expect(cluster.coordinator?.stderr.contains("worker left") == true, "the coordinator saw the worker die")
+        #expect(try Self.model(cluster, output: "out/worker-killed", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
+
+        // The coordinator killed mid-training and restarted on its state: it restores the newest checkpoint,
+        // replays the steps since, and carries on to the same bits.
+        let restarted = try await cluster.submit(Self.job(output: "out/coordinator-killed"), name: "restarted.yaml")
+        try await cluster.waitFor("step 30", job: restarted) { ($0.jobs.first?.record.stage ?? 0) >= 30 }
+        cluster.coordinator?.signal(SIGKILL)
+        #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(60)) != nil)
+        try await cluster.startCoordinator(reuseEndpoints: true)
+        let resumed = try await cluster.waitForEnd(of: restarted, timeout: .seconds(240))
+        #expect(resumed.record.state == .succeeded, "\(resumed)")
+        #expect(cluster.coordinator?.stderr.contains("resumed job") == true, "the job was unfinished when the coordinator died")
+        #expect(try Self.model(cluster, output: "out/coordinator-killed", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
+    }
+}
