@@ -109,9 +109,14 @@ public struct PlannedTask: Sendable, Equatable {
     /// Tasks of a job with the same affinity go to the same worker when they can (a training job's steps
     /// reading one dataset shard, which that worker holds in memory). A hint, kept in memory only.
     public var affinity: Int?
+    /// Backup copies (a training step's `backup_workers`): when nothing is queued and a worker is idle, up to
+    /// this many of the job's running tasks get a copy at once, without waiting to look like stragglers; the
+    /// first copy to commit wins. A hint, kept in memory only; 0 for none.
+    public var backups: Int
 
-    public init(index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0, affinity: Int? = nil) {
+    public init(index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0, affinity: Int? = nil, backups: Int = 0) {
         self.affinity = affinity
+        self.backups = backups
         self.index = index
         self.label = label
         self.spec = spec

@@ -86,3 +86,35 @@ extension SchedulerTests {
         #expect(starts(s.dispatch(now: at(0)))["a"]?.count == 4)
     }
 }
+
+/// Backup copies (`PlannedTask.backups`): started on idle workers as soon as nothing is queued, up to the allowance.
+extension SchedulerTests {
+    @Test func backupCopiesStartOnIdleWorkersUpToTheAllowance() {
+        var s = scheduler()
+        let (descriptor, _) = job(1, tasks: 0)
+        let tasks = (0..<2).map {
+            TaskDescriptor(id: 100 + TaskID($0), index: $0, label: "step part \($0)", spec: Frame([1]), backups: 1)
+        }
+        _ = s.addJob(descriptor, tasks: tasks)
+        for worker in ["a", "b", "c"] { _ = register(&s, worker, slots: 1, at: at(0)) }
+        let first = starts(s.dispatch(now: at(0)))
+        #expect(first.values.map(\.count).reduce(0, +) == 2)
+        let idle = ["a", "b", "c"].first { first[$0] == nil }!
+        let copies = starts(s.tick(now: at(0.5)))
+        #expect(copies.keys.sorted() == [idle] && copies[idle]?.count == 1, "\(copies)")
+        #expect(copies[idle]?.first?.taskID == 100, "the task running longest (first started) gets the copy")
+        #expect(starts(s.tick(now: at(0.6))).isEmpty, "one backup at a time")
+        // The copy commits first: the task is done once, and the original is cancelled.
+        let done = succeed(&s, copies[idle]![0], on: idle, at: at(0.7))
+        #expect(done.contains { if case .cancel = $0 { true } else { false } })
+    }
+
+    @Test func withoutBackupsNothingIsCopiedBeforeItStraggles() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 2)
+        _ = s.addJob(descriptor, tasks: tasks)
+        for worker in ["a", "b", "c"] { _ = register(&s, worker, slots: 1, at: at(0)) }
+        _ = s.dispatch(now: at(0))
+        #expect(starts(s.tick(now: at(0.5))).isEmpty)
+    }
+}

@@ -48,12 +48,15 @@ public struct TaskDescriptor: Sendable {
     public var stage: Int
     /// `PlannedTask.affinity` (not stored: reloaded tasks have none).
     public var affinity: Int?
+    /// `PlannedTask.backups` (not stored either).
+    public var backups: Int
 
     public init(
         id: TaskID, index: Int, label: String, spec: Frame, state: TaskState = .queued, lastAttempt: UInt32 = 0,
-        failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0, affinity: Int? = nil
+        failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0, affinity: Int? = nil, backups: Int = 0
     ) {
         self.affinity = affinity
+        self.backups = backups
         self.stage = stage
         self.inputBytes = inputBytes
         self.id = id

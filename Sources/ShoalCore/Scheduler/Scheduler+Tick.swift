@@ -63,10 +63,10 @@ extension Scheduler {
     /// `speculationFactor` × the median runtime of its job's finished tasks (and than the minimum runtime). The
     /// first copy to commit wins; the other is cancelled (`committed`).
     mutating func speculate(now: ContinuousClock.Instant) -> [SchedulerDirective] {
-        guard configuration.speculationFactor > 0,
-              !jobs.values.contains(where: { !$0.queue.isEmpty }),
+        guard !jobs.values.contains(where: { !$0.queue.isEmpty }),
               workers.values.contains(where: { $0.credit > 0 }) else { return [] }
-        var directives: [SchedulerDirective] = []
+        var directives = startBackups(now: now)
+        guard configuration.speculationFactor > 0 else { return directives }
         for job in jobs.values.sorted(by: { $0.id < $1.id })
         where job.state == .running && job.descriptor.speculation
             && job.runtimes.total >= configuration.speculationMinimumSamples
@@ -87,6 +87,35 @@ extension Scheduler {
                 else { break }
                 let start = lease(straggler.id, job: job, to: workerID, now: now, speculative: true)
                 directives.append(.start(worker: workerID, attempts: [start]))
+            }
+        }
+        return directives
+    }
+}
+
+extension Scheduler {
+    /// Backup copies (`PlannedTask.backups`): for each job whose running tasks allow backups, copies of the
+    /// longest-running ones on idle workers, up to the allowance (copies already running count against it).
+    mutating func startBackups(now: ContinuousClock.Instant) -> [SchedulerDirective] {
+        var directives: [SchedulerDirective] = []
+        for job in jobs.values.sorted(by: { $0.id < $1.id }) where job.state == .running {
+            let running = liveAttempts(of: job.id).compactMap { attempt in
+                tasks[attempt.ref.taskID].map { (task: $0, startedAt: attempt.live.startedAt) }
+            }
+            guard let allowance = running.map(\.task.backups).max(), allowance > 0 else { continue }
+            var available = allowance - Set(running.filter { $0.task.live.count > 1 }.map(\.task.id)).count
+            let candidates = running.filter { !$0.task.speculated && $0.task.live.count == 1 }
+                .sorted { ($0.startedAt, $0.task.id) < ($1.startedAt, $1.task.id) }
+            for candidate in candidates where available > 0 {
+                guard let holder = candidate.task.live.first?.value.worker,
+                      let workerID = workerOrder.first(where: { id in
+                          guard let worker = workers[id] else { return false }
+                          return id != holder && worker.credit > 0 && worker.kinds.contains(job.descriptor.kind)
+                      })
+                else { break }
+                let start = lease(candidate.task.id, job: job, to: workerID, now: now, speculative: true)
+                directives.append(.start(worker: workerID, attempts: [start]))
+                available -= 1
             }
         }
         return directives

@@ -57,6 +57,7 @@ struct TaskEntry: Sendable {
     let inputBytes: UInt64
     let stage: Int
     let affinity: Int?
+    let backups: Int
     var state: TaskState
     var lastAttempt: UInt32
     var failures: Int
@@ -80,6 +81,7 @@ struct TaskEntry: Sendable {
         inputBytes = descriptor.inputBytes
         stage = descriptor.stage
         affinity = descriptor.affinity
+        backups = descriptor.backups
     }
 }
 

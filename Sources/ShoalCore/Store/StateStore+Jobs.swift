@@ -58,7 +58,8 @@ extension StateStore {
                 .integer(Int64(clamping: task.inputBytes)))
             descriptors.append(TaskDescriptor(
                 id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,
-                inputBytes: task.inputBytes, stage: stage, affinity: task.affinity))
+                inputBytes: task.inputBytes, stage: stage, affinity: task.affinity,
+                backups: task.backups))
         }
         return descriptors
     }

@@ -32,6 +32,8 @@ public struct TrainingSession: Sendable {
         public var spec: [UInt8]
         public var inputBytes: UInt64
         public var affinity: Int
+        /// `TrainJob.backupWorkers`, for the runtime's backup copies.
+        public var backups: Int
     }
 
     public let job: TrainJob
@@ -172,7 +174,7 @@ public struct TrainingSession: Sendable {
                     parameters: state.parameters)
                 tasks.append(StageTask(
                     index: tasks.count, label: "step \(step + 1): \(batches.count) micro-batches of \(input.label)",
-                    spec: try spec.encoded(), inputBytes: 0, affinity: shard))
+                    spec: try spec.encoded(), inputBytes: 0, affinity: shard, backups: job.backupWorkers))
             }
         }
         if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {
@@ -182,7 +184,8 @@ public struct TrainingSession: Sendable {
                     parameters: state.parameters)
                 tasks.append(StageTask(
                     index: tasks.count, label: "validation after epoch \(epoch + 1): \(shard.label)",
-                    spec: try spec.encoded(), inputBytes: 0, affinity: Self.validationAffinity + shard.index))
+                    spec: try spec.encoded(), inputBytes: 0, affinity: Self.validationAffinity + shard.index,
+                    backups: job.backupWorkers))
             }
         }
         return tasks

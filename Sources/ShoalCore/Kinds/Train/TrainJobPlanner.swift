@@ -64,7 +64,9 @@ public struct TrainJobPlanner: JobPlanner {
         Self.sessions.store(session, for: job)
         return StagePlan(
             tasks: tasks.map {
-                PlannedTask(index: $0.index, label: $0.label, spec: $0.spec, inputBytes: $0.inputBytes, affinity: $0.affinity)
+                PlannedTask(
+                    index: $0.index, label: $0.label, spec: $0.spec, inputBytes: $0.inputBytes, affinity: $0.affinity,
+                    backups: $0.backups)
             },
             moreStages: stage + 1 < session.lastStage)
     }
