@@ -195,7 +195,9 @@ final class CoordinatorEngine {
         guard let record = records[job], let planner = coordinator.planners.planner(for: record.kind) else { return }
         do {
             let plan = try planner.nextStage(after: stage, spec: record.finishSpec ?? [], job: record)
-            let tasks = try store.insertStage(stage + 1, of: job, tasks: plan.tasks, moreStages: plan.moreStages)
+            let tasks = try store.insertStage(
+                stage + 1, of: job, tasks: plan.tasks, moreStages: plan.moreStages, progress: plan.progress)
+            if let progress = plan.progress { records[job]?.summary = progress }
             records[job]?.stage = stage + 1
             records[job]?.moreStages = plan.moreStages
             records[job]?.taskCount += tasks.count

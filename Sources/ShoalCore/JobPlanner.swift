@@ -37,10 +37,14 @@ public struct StagePlan: Sendable, Equatable {
     public var tasks: [PlannedTask]
     /// Whether yet another stage follows this one.
     public var moreStages: Bool
+    /// Where the job stands, for `shoal status` while it runs (a training job's step, loss and step costs);
+    /// kept as the job's summary until the finished job's replaces it.
+    public var progress: String?
 
-    public init(tasks: [PlannedTask], moreStages: Bool = false) {
+    public init(tasks: [PlannedTask], moreStages: Bool = false, progress: String? = nil) {
         self.tasks = tasks
         self.moreStages = moreStages
+        self.progress = progress
     }
 }
 

@@ -118,7 +118,13 @@ import Testing
         // The coordinator killed mid-training and restarted on its state: it restores the newest checkpoint,
         // replays the steps since, and carries on to the same bits.
         let restarted = try await cluster.submit(Self.job(output: "out/coordinator-killed"), name: "restarted.yaml")
-        try await cluster.waitFor("step 30", job: restarted) { ($0.jobs.first?.record.stage ?? 0) >= 30 }
+        // While it runs, its status says where it stands: the step, the last step's loss and costs.
+        try await cluster.waitFor("step 30", job: restarted) { status in
+            guard let record = status.jobs.first?.record, record.stage >= 30 else { return false }
+            let summary = record.summary ?? ""
+            return summary.contains("of 80 done (epoch") && summary.contains("last step: loss")
+                && summary.contains("busbw") && summary.contains("validation after epoch 1")
+        }
         cluster.coordinator?.signal(SIGKILL)
         #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(60)) != nil)
         try await cluster.startCoordinator(reuseEndpoints: true)

@@ -32,12 +32,12 @@ extension StateStore {
     /// Adds the next stage's tasks to a job whose stage `stage - 1` has committed, in one transaction.
     /// - Returns: the tasks as the scheduler takes them.
     public func insertStage(
-        _ stage: Int, of job: JobID, tasks planned: [PlannedTask], moreStages: Bool
+        _ stage: Int, of job: JobID, tasks planned: [PlannedTask], moreStages: Bool, progress: String? = nil
     ) throws -> [TaskDescriptor] {
         try database.write { db in
             try db.execute(
-                sql: "UPDATE jobs SET stage = ?, more_stages = ?, task_count = task_count + ? WHERE id = ?",
-                arguments: [stage, moreStages, planned.count, job])
+                sql: "UPDATE jobs SET stage = ?, more_stages = ?, task_count = task_count + ?, summary = coalesce(?, summary) WHERE id = ?",
+                arguments: [stage, moreStages, planned.count, progress, job])
             return try Self.insertTasks(planned, job: job, stage: stage, db: db)
         }
     }

@@ -57,6 +57,29 @@ extension TrainingSession {
         String(format: "%.\(digits)f", value ?? 0)
     }
 
+    /// Where a running job stands, for `shoal status`: the step, the last step's numbers and costs, the
+    /// validation so far.
+    public func progress() -> String {
+        let epoch = min(state.step / plan.stepsPerEpoch, job.config.epochs - 1)
+        var lines = ["step \(state.step) of \(totalSteps) done (epoch \(epoch + 1) of \(job.config.epochs))"]
+        if let last = history.last {
+            var line = "last step: loss \(Self.fixed(last.loss, digits: 5)), accuracy \(Self.fixed(last.accuracy, digits: 4)), "
+                + "learning rate \(last.learningRate)"
+            if let c = last.communication {
+                line += "; \(c.tasks) tasks on \(c.workers) workers, wall \(Self.fixed(c.wallMs, digits: 2)) ms, compute "
+                    + "\(Self.fixed(c.computeMs, digits: 2)) ms, aggregation \(Self.fixed(c.aggregateMs, digits: 2)) ms, "
+                    + "\(c.bytes) bytes moved, busbw \(Self.fixed(c.busbwGBps, digits: 4)) GB/s"
+            }
+            lines.append(line)
+        }
+        if let e = evaluations.last {
+            lines.append(
+                "validation after epoch \(e.epoch + 1): loss \(Self.fixed(e.loss, digits: 5)), accuracy "
+                    + "\(Self.fixed(e.accuracy, digits: 4))" + (e.auc.map { ", AUC \(Self.fixed($0, digits: 4))" } ?? ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// What `shoal status` and `shoal run` print for a finished training job.
     public func summary(wallSeconds: Double) -> String {
         var lines: [String] = []

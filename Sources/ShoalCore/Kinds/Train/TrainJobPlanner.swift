@@ -68,7 +68,7 @@ public struct TrainJobPlanner: JobPlanner {
                     index: $0.index, label: $0.label, spec: $0.spec, inputBytes: $0.inputBytes, affinity: $0.affinity,
                     backups: $0.backups)
             },
-            moreStages: stage + 1 < session.lastStage)
+            moreStages: stage + 1 < session.lastStage, progress: session.progress())
     }
 
     public func finish(_ spec: [UInt8], job: JobRecord) throws -> String? {
