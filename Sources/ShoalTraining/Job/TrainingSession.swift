@@ -87,6 +87,8 @@ public struct TrainingSession: Sendable {
             jobID: jobID, encoding: encoding, plan: plan, trainShards: trainShards, validationShards: validationShards,
             statistics: merged)
         try FileManager.default.createDirectory(atPath: directory(job), withIntermediateDirectories: true)
+        // Checkpoints of an earlier job in this directory must not be taken for this one's.
+        for step in try checkpointSteps(job) { try? FileManager.default.removeItem(atPath: checkpointPath(job, step: step)) }
         try AtomicFile.write(Array(JSONEncoder.sorted.encode(setup)), to: directory(job) + "/setup.json")
         let network = Network(spec: config.model, inputs: encoding.width)
         let session = TrainingSession(
