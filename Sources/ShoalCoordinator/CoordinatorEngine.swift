@@ -194,7 +194,9 @@ final class CoordinatorEngine {
     func startStage(after stage: Int, of job: JobID) {
         guard let record = records[job], let planner = coordinator.planners.planner(for: record.kind) else { return }
         do {
-            let plan = try planner.nextStage(after: stage, spec: record.finishSpec ?? [], job: record)
+            let workers = scheduler.workerStatuses(now: .now).filter { $0.kinds.contains(record.kind) && !$0.draining }
+            let plan = try planner.nextStage(
+                after: stage, spec: record.finishSpec ?? [], job: record, cluster: StageContext(workers: workers.count))
             let tasks = try store.insertStage(
                 stage + 1, of: job, tasks: plan.tasks, moreStages: plan.moreStages, progress: plan.progress)
             if let progress = plan.progress { records[job]?.summary = progress }

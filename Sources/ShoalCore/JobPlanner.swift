@@ -22,6 +22,17 @@ public protocol JobPlanner: Sendable {
     /// that came before the next stage was stored: it must give the same tasks.
     /// - Throws: whatever stops the next stage (a committed output that does not read); the job fails with it.
     func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan
+
+    /// `nextStage` with what the coordinator knows of the cluster at that moment, for kinds that size a stage to
+    /// it (a training step makes one task per worker). The default ignores it.
+    func nextStage(after stage: Int, spec: [UInt8], job: JobRecord, cluster: StageContext) throws -> StagePlan
+}
+
+/// The cluster as the coordinator sees it when it plans a stage.
+public struct StageContext: Sendable, Equatable {
+    /// Registered workers that run the job's kind (at least 1).
+    public var workers: Int
+    public init(workers: Int) { self.workers = max(1, workers) }
 }
 
 extension JobPlanner {
@@ -29,6 +40,10 @@ extension JobPlanner {
 
     public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan {
         throw StageError(description: "the \(kind) kind plans no stages")
+    }
+
+    public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord, cluster: StageContext) throws -> StagePlan {
+        try nextStage(after: stage, spec: spec, job: job)
     }
 }
 

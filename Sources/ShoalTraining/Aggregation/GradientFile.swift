@@ -20,7 +20,8 @@ public struct GradientFile: Sendable, Equatable {
 
     public struct Header: Codable, Sendable, Equatable {
         public var step: Int
-        public var shard: Int
+        /// The training shards whose micro-batches the task computed.
+        public var shards: [Int]
         public var microBatches: [Int]
         public var examples: Int
         /// The summed loss in fixed point (2^−64 units), as decimal text: JSON numbers cannot hold it.
@@ -28,7 +29,7 @@ public struct GradientFile: Sendable, Equatable {
         public var correct: Int
         /// Time spent computing on the worker, nanoseconds (loading a shard not counted).
         public var computeNanos: UInt64
-        /// Time spent loading the shard for this task, nanoseconds (0 when it was in memory already).
+        /// Time spent loading shards for this task, nanoseconds (0 when they were in memory already).
         public var loadNanos: UInt64
         /// `host:pid` of the worker process.
         public var worker: String

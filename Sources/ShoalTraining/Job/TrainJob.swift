@@ -30,10 +30,20 @@ public struct TrainJob: Codable, Sendable, Equatable {
 public enum TrainTask: Codable, Sendable, Equatable {
     /// Pass one over a training shard: `statistics.json`.
     case statistics(shard: InputShard)
-    /// The gradient of `microBatches` (all in `shard`) at the parameters of step `step`: `gradient.bin`.
-    case step(step: Int, shard: InputShard, microBatches: [MicroBatchPlan.MicroBatch])
+    /// The gradient of the parts' micro-batches at the parameters of step `step`: `gradient.bin`.
+    case step(step: Int, parts: [StepPart])
     /// Validation metrics of a validation shard after epoch `epoch`: `evaluation.json`.
     case evaluate(epoch: Int, shard: InputShard)
+}
+
+/// Some micro-batches of a step, all in one training shard.
+public struct StepPart: Codable, Sendable, Equatable {
+    public var shard: InputShard
+    public var microBatches: [MicroBatchPlan.MicroBatch]
+    public init(shard: InputShard, microBatches: [MicroBatchPlan.MicroBatch]) {
+        self.shard = shard
+        self.microBatches = microBatches
+    }
 }
 
 /// A training task's spec: a JSON header (the job, the task, the feature encoding) and the parameters as raw

@@ -23,24 +23,32 @@ public struct TrainTaskRunner: Sendable {
             let statistics = try reader.statistics(of: shard)
             return [("statistics.json", Array(try JSONEncoder.sorted.encode(statistics)))]
 
-        case .step(let step, let shard, let microBatches):
+        case .step(let step, let parts):
             let encoding = try Self.encoding(spec)
-            let (data, loadNanos) = try cache.shard(.init(job: job, validation: false, shard: shard.index)) {
-                try reader.load(shard, input: train.data.train, encoding: encoding)
-            }
             let network = Network(spec: train.config.model, inputs: encoding.width)
             guard spec.parameters.count == network.parameterCount else {
                 throw TrainingDataError(
                     "step \(step) carries \(spec.parameters.count) parameters; the model has \(network.parameterCount)")
             }
-            for m in microBatches where m.end > data.rows {
-                throw TrainingDataError(
-                    "\(shard.path): shard \(shard.index) holds \(data.rows) rows, not the \(m.end) the plan expects"
-                        + " (did the file change since the job started?)")
+            var loadNanos: UInt64 = 0
+            var batches: [(shard: DatasetShard, rows: Range<Int>, id: Int)] = []
+            for part in parts {
+                let shard = part.shard
+                let (data, nanos) = try cache.shard(.init(job: job, validation: false, shard: shard.index)) {
+                    try reader.load(shard, input: train.data.train, encoding: encoding)
+                }
+                loadNanos += nanos
+                for m in part.microBatches {
+                    guard m.end <= data.rows else {
+                        throw TrainingDataError(
+                            "\(shard.path): shard \(shard.index) holds \(data.rows) rows, not the \(m.end) the plan expects"
+                                + " (did the file change since the job started?)")
+                    }
+                    batches.append((data, m.start..<m.end, m.id))
+                }
             }
             let computer = GradientComputer(network: network, microBatchSize: train.config.microBatchSize)
             let start = ContinuousClock.now
-            let batches = microBatches.map { (data, $0.start..<$0.end, $0.id) }
             let values: GradientFile.Values
             let metrics: StepMetrics
             if train.config.deterministic {
@@ -55,7 +63,8 @@ public struct TrainTaskRunner: Sendable {
             let elapsed = start.duration(to: .now)
             let file = GradientFile(
                 header: .init(
-                    step: step, shard: shard.index, microBatches: microBatches.map(\.id), examples: metrics.examples,
+                    step: step, shards: parts.map(\.shard.index), microBatches: batches.map(\.id),
+                    examples: metrics.examples,
                     lossSum: String(metrics.lossSum), correct: metrics.correct,
                     computeNanos: UInt64(elapsed.components.seconds) * 1_000_000_000
                         + UInt64(elapsed.components.attoseconds / 1_000_000_000),

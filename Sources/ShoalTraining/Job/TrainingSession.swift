@@ -156,27 +156,36 @@ public struct TrainingSession: Sendable {
     }
 
     /// The tasks of stage `stage` (≥ 1), at the current parameters.
-    public mutating func tasks(ofStage stage: Int, now: Double) throws -> [StageTask] {
+    ///
+    /// A step's micro-batches go to `groups` tasks (at most one per shard): shard `s` belongs to group
+    /// `s mod groups`, the task's affinity, so each worker keeps computing on the shards it holds. The grouping
+    /// changes nothing in the result (fixed-point sums), only who computes what; the coordinator sizes it to
+    /// the workers it has.
+    public mutating func tasks(ofStage stage: Int, groups: Int = 1, now: Double) throws -> [StageTask] {
         precondition(stage >= 1 && stage <= lastStage, "no stage \(stage)")
         plannedAt[stage] = now
         var tasks: [StageTask] = []
         if stage <= totalSteps {
             let step = stage - 1
             precondition(state.step == step, "planning step \(step) with the state of step \(state.step)")
-            var byShard: [Int: [MicroBatchPlan.MicroBatch]] = [:]
+            let groups = max(1, min(groups, setup.trainShards.count))
+            var byGroup: [Int: [Int: [MicroBatchPlan.MicroBatch]]] = [:]
             for id in plan.step(step).microBatches {
                 let m = plan.microBatch(id)
-                byShard[m.shard, default: []].append(m)
+                byGroup[m.shard % groups, default: [:]][m.shard, default: []].append(m)
             }
-            for shard in byShard.keys.sorted() {
-                let batches = byShard[shard]!
-                let input = setup.trainShards[shard]
+            for group in byGroup.keys.sorted() {
+                let parts = byGroup[group]!.sorted { $0.key < $1.key }.map {
+                    StepPart(shard: setup.trainShards[$0.key], microBatches: $0.value)
+                }
+                let count = parts.reduce(0) { $0 + $1.microBatches.count }
                 let spec = TrainTaskSpec(
-                    job: job, task: .step(step: step, shard: input, microBatches: batches), encoding: setup.encoding,
+                    job: job, task: .step(step: step, parts: parts), encoding: setup.encoding,
                     parameters: state.parameters)
                 tasks.append(StageTask(
-                    index: tasks.count, label: "step \(step + 1): \(batches.count) micro-batches of \(input.label)",
-                    spec: try spec.encoded(), inputBytes: 0, affinity: shard, backups: job.backupWorkers))
+                    index: tasks.count,
+                    label: "step \(step + 1): \(count) micro-batches of \(parts.count) shard(s) (group \(group) of \(groups))",
+                    spec: try spec.encoded(), inputBytes: 0, affinity: group, backups: job.backupWorkers))
             }
         }
         if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {

@@ -38,6 +38,11 @@ public struct TrainJobPlanner: JobPlanner {
     }
 
     public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan {
+        try nextStage(after: stage, spec: spec, job: job, cluster: StageContext(workers: 1))
+    }
+
+    /// Plans the stage after `stage`; a step's micro-batches are split into one task per worker (by shard).
+    public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord, cluster: StageContext) throws -> StagePlan {
         let train = try JSONDecoder().decode(TrainJob.self, from: Data(spec))
         let now = Date().timeIntervalSince1970
         var session: TrainingSession
@@ -60,7 +65,7 @@ public struct TrainJobPlanner: JobPlanner {
             session = try Self.session(for: job, train: train, before: stage)
             try session.absorb(stage: stage, directory: job.commitDirectory(stage: stage)!, now: now)
         }
-        let tasks = try session.tasks(ofStage: stage + 1, now: now)
+        let tasks = try session.tasks(ofStage: stage + 1, groups: cluster.workers, now: now)
         Self.sessions.store(session, for: job)
         return StagePlan(
             tasks: tasks.map {
