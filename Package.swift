@@ -99,7 +99,9 @@ let package = Package(
         // Benchmarks run on demand (bench/*.sh, see bench/README.md), never in the test suite.
         .executableTarget(
             name: "shoal-bench",
-            dependencies: ["ZeroMQ", "ShoalETL", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ZeroMQ", "ShoalETL", "ShoalTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "bench/Sources/shoal-bench"
         ),
         // Helpers for tests only: child processes, temporary directories, deadlines.

@@ -106,6 +106,25 @@ import Testing
         #expect(results["out/two"]!.map(\.bitPattern) == reference.map(\.bitPattern))
         #expect(results["out/four"]!.map(\.bitPattern) == reference.map(\.bitPattern))
 
+        // `shoal predict` with the model: one line per test row, as accurate as the job's last validation.
+        let predict = try ChildProcess(
+            try BuiltProducts.shoal,
+            ["predict", cluster.directory.path("out/one/model.shoal"), cluster.directory.path("data/clicks-test.csv"),
+             "--out", cluster.directory.path("predictions.csv"), "--keep", "event_id", "clicked"],
+            in: cluster.directory, name: "predict")
+        #expect(await predict.waitForExit(timeout: .seconds(60)) == 0, "\(predict.stderr)")
+        #expect(predict.stdout.contains("predicted 10000 rows with logistic"), "\(predict.stdout)")
+        let predictions = try String(contentsOfFile: cluster.directory.path("predictions.csv"), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(predictions.first == "event_id,clicked,prediction,probability")
+        let right = predictions.dropFirst().filter { line in
+            let f = line.split(separator: ","); return f[1] == f[2]
+        }.count
+        let validation = try String(contentsOfFile: cluster.directory.path("out/one/validation.csv"), encoding: .utf8)
+        let lastAccuracy = try #require(Double(validation.split(separator: "\n").last!.split(separator: ",")[4]))
+        #expect(predictions.count == 10_001)
+        #expect(abs(Double(right) / 10_000 - lastAccuracy) < 1e-3, "predict's accuracy vs the job's validation")
+
         // A worker killed mid-training: its tasks go to the others, which load its shards; nothing changes.
         let killed = try await cluster.submit(Self.job(output: "out/worker-killed"), name: "killed.yaml")
         try await cluster.waitFor("step 10", job: killed) { ($0.jobs.first?.record.stage ?? 0) >= 10 }

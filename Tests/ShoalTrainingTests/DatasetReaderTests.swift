@@ -102,3 +102,77 @@ import Testing
         #expect(abs(merged.columns[0].m2 - one.columns[0].m2) < 1e-6 * one.columns[0].m2)
     }
 }
+
+/// `Predictor` (`shoal predict`): rows encoded as in training, outputs equal to the network's own predictions.
+@Suite struct PredictorTests {
+    let directory: TemporaryDirectory
+    init() throws { directory = try TemporaryDirectory() }
+
+    func model(_ spec: ModelSpec) -> ModelFile {
+        let encoding = FeatureEncoding(
+            entries: [
+                .init(column: "x", transform: .standardize(mean: 1, scale: 2)),
+                .init(column: "color", transform: .oneHot(categories: ["blue", "red"])),
+            ],
+            label: "y")
+        let network = Network(spec: spec, inputs: 3)
+        var random = SplitMix64(seed: 4)
+        let parameters = (0..<network.parameterCount).map { _ in Float(random.unit() * 2 - 1) }
+        return ModelFile(network: network, encoding: encoding, parameters: parameters, training: [:])
+    }
+
+    @Test func predictionsMatchTheNetworkOnEncodedRows() throws {
+        let data = directory.path("new.csv")
+        try "id,color,x\n7,red,3\n8,green,-1\n9,blue,1\n".write(toFile: data, atomically: true, encoding: .utf8)
+        let file = model(ModelSpec(head: .logistic, hidden: [4]))
+        // Through the model file's bytes, as shoal predict reads it.
+        let path = directory.path("model.shoal")
+        try Data(try file.encoded()).write(to: URL(fileURLWithPath: path))
+        let predictor = try Predictor(modelPath: path)
+        #expect(predictor.model == file)
+        let summary = try predictor.predict(paths: [data], keep: ["id"], output: directory.path("out.csv"))
+        #expect(summary == Predictor.Summary(rows: 3, badRows: 0))
+        let lines = try String(contentsOfFile: directory.path("out.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "id,prediction,probability")
+        // x standardized as (x − 1) / 2; green is no category: zeros.
+        let inputs: [Float] = [1, 0, 1, -1, 0, 0, 0, 1, 0]
+        var expected = [Float](repeating: 0, count: 3)
+        file.network.predict(
+            parameters: file.parameters, features: inputs, rows: 3,
+            workspace: NetworkWorkspace(network: file.network, capacity: 3), into: &expected)
+        for (i, line) in lines.dropFirst().enumerated() {
+            let f = line.split(separator: ",")
+            #expect(f[0] == ["7", "8", "9"][i])
+            #expect(Float(f[2]) == expected[i])
+            #expect(f[1] == (expected[i] > 0.5 ? "1" : "0"))
+        }
+    }
+
+    @Test func softmaxWritesEachClassProbability() throws {
+        let data = directory.path("new.csv")
+        try "color,x\nred,3\n".write(toFile: data, atomically: true, encoding: .utf8)
+        let predictor = Predictor(model: model(ModelSpec(head: .softmax, classes: 3)))
+        _ = try predictor.predict(paths: [data], output: directory.path("out.csv"))
+        let lines = try String(contentsOfFile: directory.path("out.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "prediction,p0,p1,p2")
+        let p = lines[1].split(separator: ",").dropFirst().map { Double($0)! }
+        #expect(abs(p.reduce(0, +) - 1) < 1e-5)
+        #expect(Int(lines[1].split(separator: ",")[0]) == p.indices.max { p[$0] < p[$1] })
+    }
+
+    @Test func missingColumnsAndBadValuesAreNamed() throws {
+        let predictor = Predictor(model: model(ModelSpec(head: .linear)))
+        let noColor = directory.path("no-color.csv")
+        try "x\n1\n".write(toFile: noColor, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try predictor.predict(paths: [noColor], output: directory.path("out.csv"))
+        } throws: { "\($0)".contains("no-color.csv: no column \"color\"") }
+        let bad = directory.path("bad.csv")
+        try "color,x\nred,1\nblue,\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try predictor.predict(paths: [bad], output: directory.path("out.csv"))
+        } throws: { "\($0)".contains("bad.csv:3: field \"x\" is empty") }
+        let skipped = try predictor.predict(paths: [bad], output: directory.path("out.csv"), skipBadRows: true)
+        #expect(skipped == Predictor.Summary(rows: 1, badRows: 1))
+    }
+}
