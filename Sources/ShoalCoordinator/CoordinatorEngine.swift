@@ -148,7 +148,7 @@ final class CoordinatorEngine {
             do {
                 let outcome = try committer.commit(
                     commit.outputs, index: commit.index, attempt: commit.task,
-                    outputDirectory: records[commit.job]?.commitDirectory(stage: commit.stage))
+                    outputDirectory: records[commit.job]?.commitDirectory(stage: commit.stage), durable: !commit.ephemeral)
                 if case .alreadyCommitted(let path) = outcome {
                     logger.info("shard already committed; this copy discarded", metadata: [
                         "task": "\(commit.task)", "path": "\(path)",

@@ -26,25 +26,33 @@ public struct OutputCommitter: Sendable {
     }
 
     /// Writes `outputs` as shard `index` of the job's output directory, from attempt `attempt`.
+    /// - Parameter durable: `fsync` the files and the directory (false only for outputs that can be made again:
+    ///   `PlannedTask.ephemeral`).
     /// - Throws: `CommitError` naming the file at fault (a bad output name, a write or rename failure).
     public func commit(
-        _ outputs: [NamedFrame], index: Int, attempt: TaskRef, outputDirectory: String?
+        _ outputs: [NamedFrame], index: Int, attempt: TaskRef, outputDirectory: String?, durable: Bool = true
     ) throws -> Outcome {
         guard let outputDirectory else { return .nothingToCommit }
         let final = Self.shardPath(outputDirectory, index: index)
-        if FileManager.default.fileExists(atPath: final) { return .alreadyCommitted(path: final) }
+        if access(final, F_OK) == 0 { return .alreadyCommitted(path: final) }
         let staging = (outputDirectory as NSString).appendingPathComponent(".shoal-tmp")
         let temporary = (staging as NSString)
             .appendingPathComponent("task-\(attempt.taskID)-attempt-\(attempt.attempt)")
         let files = FileManager.default
-        try? files.removeItem(atPath: temporary)
+        // POSIX calls on the common path (a training step commits hundreds of times a second; FileManager's
+        // existence checks and errors cost a millisecond here); FileManager for the rare cases.
+        if access(temporary, F_OK) == 0 { try? files.removeItem(atPath: temporary) }
         do {
-            try files.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            if mkdir(temporary, 0o755) != 0 {
+                try files.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            }
             for output in outputs {
                 let path = try Self.safePath(output.name, in: temporary)
-                try files.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try Self.writeDurably(output.frame, to: path)
+                if output.name.contains("/") {
+                    try files.createDirectory(
+                        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                }
+                try Self.write(output.frame, to: path, durable: durable)
             }
         } catch let error as CommitError {
             try? files.removeItem(atPath: temporary)
@@ -59,7 +67,7 @@ public struct OutputCommitter: Sendable {
             if code == ENOTEMPTY || code == EEXIST { return .alreadyCommitted(path: final) }
             throw CommitError(path: final, reason: String(cString: strerror(code)))
         }
-        Self.syncDirectory(outputDirectory)
+        if durable { Self.syncDirectory(outputDirectory) }
         return .committed(path: final)
     }
 
@@ -106,14 +114,15 @@ public struct OutputCommitter: Sendable {
         return (directory as NSString).appendingPathComponent(name)
     }
 
-    static func writeDurably(_ frame: Frame, to path: String) throws {
+    /// Writes `frame` to `path`, and with `durable` syncs it to disk before returning.
+    static func write(_ frame: Frame, to path: String, durable: Bool) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw CommitError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         try frame.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw CommitError(path: path, reason: String(cString: strerror(errno)))
@@ -121,7 +130,9 @@ public struct OutputCommitter: Sendable {
                 offset += written
             }
         }
-        guard fsync(descriptor) == 0 else { throw CommitError(path: path, reason: String(cString: strerror(errno))) }
+        guard !durable || fsync(descriptor) == 0 else {
+            throw CommitError(path: path, reason: String(cString: strerror(errno)))
+        }
     }
 
     static func syncDirectory(_ path: String) {

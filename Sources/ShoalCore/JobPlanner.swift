@@ -132,8 +132,16 @@ public struct PlannedTask: Sendable, Equatable {
     /// this many of the job's running tasks get a copy at once, without waiting to look like stragglers; the
     /// first copy to commit wins. A hint, kept in memory only; 0 for none.
     public var backups: Int
+    /// Outputs that can be made again (a training step's gradient, from the same parameters and rows) are
+    /// committed without `fsync`: a process crash keeps them (the page cache survives it), a power loss may
+    /// not. A hint, kept in memory only: reloaded tasks commit durably.
+    public var ephemeral: Bool
 
-    public init(index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0, affinity: Int? = nil, backups: Int = 0) {
+    public init(
+        index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0, affinity: Int? = nil, backups: Int = 0,
+        ephemeral: Bool = false
+    ) {
+        self.ephemeral = ephemeral
         self.affinity = affinity
         self.backups = backups
         self.index = index

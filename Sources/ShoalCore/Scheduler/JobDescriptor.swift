@@ -50,11 +50,15 @@ public struct TaskDescriptor: Sendable {
     public var affinity: Int?
     /// `PlannedTask.backups` (not stored either).
     public var backups: Int
+    /// `PlannedTask.ephemeral` (not stored either).
+    public var ephemeral: Bool
 
     public init(
         id: TaskID, index: Int, label: String, spec: Frame, state: TaskState = .queued, lastAttempt: UInt32 = 0,
-        failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0, affinity: Int? = nil, backups: Int = 0
+        failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0, affinity: Int? = nil, backups: Int = 0,
+        ephemeral: Bool = false
     ) {
+        self.ephemeral = ephemeral
         self.affinity = affinity
         self.backups = backups
         self.stage = stage

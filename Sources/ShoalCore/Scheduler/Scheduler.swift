@@ -275,7 +275,7 @@ public struct Scheduler: Sendable {
             return [.commit(AttemptCommit(
                 task: attempt, job: task.job, index: task.index, stage: task.stage, worker: workerID,
                 outputs: result.outputs,
-                counters: result.counters, logTail: result.logTail))] + dismissIfDrained(workerID)
+                counters: result.counters, logTail: result.logTail, ephemeral: task.ephemeral))] + dismissIfDrained(workerID)
         case .succeeded:
             // Another copy is already committing or committed.
             return endAttempt(attempt, on: workerID, as: .superseded, error: "another attempt committed first",

@@ -58,6 +58,8 @@ public struct AttemptCommit: Sendable {
     public var outputs: [NamedFrame]
     public var counters: [Counter]
     public var logTail: String
+    /// `PlannedTask.ephemeral`: commit without `fsync`.
+    public var ephemeral = false
 }
 
 /// How an attempt ended, for the durable record and for `shoal status` / `shoal logs`.

@@ -58,6 +58,7 @@ struct TaskEntry: Sendable {
     let stage: Int
     let affinity: Int?
     let backups: Int
+    let ephemeral: Bool
     var state: TaskState
     var lastAttempt: UInt32
     var failures: Int
@@ -82,6 +83,7 @@ struct TaskEntry: Sendable {
         stage = descriptor.stage
         affinity = descriptor.affinity
         backups = descriptor.backups
+        ephemeral = descriptor.ephemeral
     }
 }
 

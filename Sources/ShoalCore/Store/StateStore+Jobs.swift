@@ -59,7 +59,7 @@ extension StateStore {
             descriptors.append(TaskDescriptor(
                 id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,
                 inputBytes: task.inputBytes, stage: stage, affinity: task.affinity,
-                backups: task.backups))
+                backups: task.backups, ephemeral: task.ephemeral))
         }
         return descriptors
     }

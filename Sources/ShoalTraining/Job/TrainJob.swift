@@ -1,4 +1,5 @@
 import ShoalETL
+import Synchronization
 
 /// A `train` job as planned at submit time: paths resolved, the schema read, every setting checked. Travels
 /// in every task's spec and in the job's finish instructions.
@@ -46,16 +47,32 @@ public struct StepPart: Codable, Sendable, Equatable {
     }
 }
 
-/// A training task's spec: a JSON header (the job, the task, the feature encoding) and the parameters as raw
-/// little-endian `Float`s — tensors travel as bytes, not JSON.
+/// A training task's spec: the job's context (the whole `TrainJob` and the feature encoding: the same bytes for
+/// every task of the job), the task, and the parameters as raw little-endian `Float`s — tensors travel as bytes,
+/// not JSON.
 ///
-/// Layout: `"SHTR"`, u32 header length, the header, then `4 × parameterCount` bytes.
+/// Layout: `"SHTR"`, u32 context length, the context (JSON), u32 task length, the task (JSON), then
+/// `4 × parameterCount` bytes. The context is encoded once per job on the coordinator and decoded once per job
+/// on a worker (`ContextCache`): a step's task costs the parsing of its own few hundred bytes only.
 public struct TrainTaskSpec: Sendable, Equatable {
     public struct Header: Codable, Sendable, Equatable {
         public var job: TrainJob
         public var task: TrainTask
         /// After the statistics pass: how rows become inputs.
         public var encoding: FeatureEncoding?
+    }
+
+    /// What every task of a job shares.
+    public struct Context: Codable, Sendable, Equatable {
+        public var job: TrainJob
+        public var encoding: FeatureEncoding?
+
+        public init(job: TrainJob, encoding: FeatureEncoding?) {
+            self.job = job
+            self.encoding = encoding
+        }
+
+        public func encoded() throws -> [UInt8] { Array(try JSONEncoder.sorted.encode(self)) }
     }
 
     public var header: Header
@@ -69,28 +86,62 @@ public struct TrainTaskSpec: Sendable, Equatable {
     static let magic: [UInt8] = Array("SHTR".utf8)
 
     public func encoded() throws -> [UInt8] {
-        let json = try JSONEncoder.sorted.encode(header)
-        var bytes = Self.magic
-        bytes.reserveCapacity(8 + json.count + parameters.count * 4)
+        try Self.encode(
+            context: Context(job: header.job, encoding: header.encoding).encoded(), task: header.task, parameters: parameters)
+    }
+
+    /// A spec from an already encoded context.
+    public static func encode(context: [UInt8], task: TrainTask, parameters: [Float]) throws -> [UInt8] {
+        let json = try JSONEncoder.sorted.encode(task)
+        var bytes = magic
+        bytes.reserveCapacity(12 + context.count + json.count + parameters.count * 4)
+        ByteIO.append(UInt32(context.count), to: &bytes)
+        bytes += context
         ByteIO.append(UInt32(json.count), to: &bytes)
         bytes += json
-        parameters.withUnsafeBytes { bytes += $0 }
+        for x in parameters { ByteIO.append(x.bitPattern, to: &bytes) }
         return bytes
     }
 
-    public static func decode(_ bytes: [UInt8]) throws -> TrainTaskSpec {
-        guard bytes.count >= 8, Array(bytes[0..<4]) == magic else {
+    /// - Parameter cache: decoded contexts by their bytes; `nil` decodes every time.
+    public static func decode(_ bytes: [UInt8], cache: ContextCache? = nil) throws -> TrainTaskSpec {
+        guard bytes.count >= 12, Array(bytes[0..<4]) == magic else {
             throw TrainingDataError("not a training task spec (no SHTR header)")
         }
-        let length = Int(ByteIO.u32(bytes, at: 4))
-        guard 8 + length <= bytes.count, (bytes.count - 8 - length) % 4 == 0 else {
-            throw TrainingDataError("a training task spec of \(bytes.count) bytes with a \(length)-byte header")
+        let contextLength = Int(ByteIO.u32(bytes, at: 4))
+        guard 8 + contextLength + 4 <= bytes.count else { throw TrainingDataError("a truncated training task spec") }
+        let contextBytes = bytes[8..<(8 + contextLength)]
+        let taskStart = 8 + contextLength + 4
+        let taskLength = Int(ByteIO.u32(bytes, at: 8 + contextLength))
+        guard taskStart + taskLength <= bytes.count, (bytes.count - taskStart - taskLength) % 4 == 0 else {
+            throw TrainingDataError("a training task spec of \(bytes.count) bytes with a \(taskLength)-byte task")
         }
-        let header = try JSONDecoder().decode(Header.self, from: Data(bytes[8..<(8 + length)]))
-        let parameters = ByteIO.floats(bytes[(8 + length)...])
-        var spec = TrainTaskSpec(job: header.job, task: header.task, encoding: header.encoding)
-        spec.parameters = parameters
-        return spec
+        let context = try cache?.context(contextBytes) ?? JSONDecoder().decode(Context.self, from: Data(contextBytes))
+        let task = try JSONDecoder().decode(TrainTask.self, from: Data(bytes[taskStart..<(taskStart + taskLength)]))
+        return TrainTaskSpec(
+            job: context.job, task: task, encoding: context.encoding,
+            parameters: ByteIO.floats(bytes[(taskStart + taskLength)...]))
+    }
+}
+
+/// Decoded task contexts of a worker process, by their bytes: a job's context is parsed once, not once per step.
+public final class ContextCache: Sendable {
+    private let entries = Mutex<[[UInt8]: TrainTaskSpec.Context]>([:])
+
+    public static let shared = ContextCache()
+
+    public init() {}
+
+    func context(_ bytes: ArraySlice<UInt8>) throws -> TrainTaskSpec.Context {
+        let key = Array(bytes)
+        if let held = entries.withLock({ $0[key] }) { return held }
+        let context = try JSONDecoder().decode(TrainTaskSpec.Context.self, from: Data(key))
+        entries.withLock { entries in
+            // A worker runs few jobs at a time; a bounded table is enough.
+            if entries.count >= 16 { entries.removeAll() }
+            entries[key] = context
+        }
+        return context
     }
 }
 

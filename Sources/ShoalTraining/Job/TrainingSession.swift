@@ -34,6 +34,9 @@ public struct TrainingSession: Sendable {
         public var affinity: Int
         /// `TrainJob.backupWorkers`, for the runtime's backup copies.
         public var backups: Int
+        /// The task's output can be made again (a step's gradient, validation metrics): committed without
+        /// `fsync` (`PlannedTask.ephemeral`).
+        public var ephemeral: Bool
     }
 
     public let job: TrainJob
@@ -44,6 +47,8 @@ public struct TrainingSession: Sendable {
     public private(set) var evaluations: [EpochRecord]
     /// Wall-clock time each stage was planned (seconds since 1970), for the steps' wall times.
     private var plannedAt: [Int: Double] = [:]
+    /// The job's task context, encoded once (`TrainTaskSpec.Context`).
+    private var context: [UInt8]?
 
     public var plan: MicroBatchPlan { setup.plan }
     public var totalSteps: Int { plan.totalSteps }
@@ -164,6 +169,8 @@ public struct TrainingSession: Sendable {
     public mutating func tasks(ofStage stage: Int, groups: Int = 1, now: Double) throws -> [StageTask] {
         precondition(stage >= 1 && stage <= lastStage, "no stage \(stage)")
         plannedAt[stage] = now
+        let context = try self.context ?? TrainTaskSpec.Context(job: job, encoding: setup.encoding).encoded()
+        self.context = context
         var tasks: [StageTask] = []
         if stage <= totalSteps {
             let step = stage - 1
@@ -179,24 +186,22 @@ public struct TrainingSession: Sendable {
                     StepPart(shard: setup.trainShards[$0.key], microBatches: $0.value)
                 }
                 let count = parts.reduce(0) { $0 + $1.microBatches.count }
-                let spec = TrainTaskSpec(
-                    job: job, task: .step(step: step, parts: parts), encoding: setup.encoding,
-                    parameters: state.parameters)
+                let spec = try TrainTaskSpec.encode(
+                    context: context, task: .step(step: step, parts: parts), parameters: state.parameters)
                 tasks.append(StageTask(
                     index: tasks.count,
                     label: "step \(step + 1): \(count) micro-batches of \(parts.count) shard(s) (group \(group) of \(groups))",
-                    spec: try spec.encoded(), inputBytes: 0, affinity: group, backups: job.backupWorkers))
+                    spec: spec, inputBytes: 0, affinity: group, backups: job.backupWorkers, ephemeral: true))
             }
         }
         if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {
             for shard in setup.validationShards {
-                let spec = TrainTaskSpec(
-                    job: job, task: .evaluate(epoch: epoch, shard: shard), encoding: setup.encoding,
-                    parameters: state.parameters)
+                let spec = try TrainTaskSpec.encode(
+                    context: context, task: .evaluate(epoch: epoch, shard: shard), parameters: state.parameters)
                 tasks.append(StageTask(
                     index: tasks.count, label: "validation after epoch \(epoch + 1): \(shard.label)",
-                    spec: try spec.encoded(), inputBytes: 0, affinity: Self.validationAffinity + shard.index,
-                    backups: job.backupWorkers))
+                    spec: spec, inputBytes: 0, affinity: Self.validationAffinity + shard.index,
+                    backups: job.backupWorkers, ephemeral: true))
             }
         }
         return tasks

@@ -21,7 +21,7 @@ public struct TrainExecutor: TaskExecutor {
         let job = assignment.jobID
         let outcome: Result<[(name: String, bytes: [UInt8])], Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
-                continuation.resume(returning: Result { try runner.run(try TrainTaskSpec.decode(bytes), job: job) })
+                continuation.resume(returning: Result { try runner.run(try TrainTaskSpec.decode(bytes, cache: .shared), job: job) })
             }
             thread.name = "shoal-train-\(assignment.task.taskID)"
             thread.stackSize = 4 << 20

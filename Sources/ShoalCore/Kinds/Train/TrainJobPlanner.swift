@@ -71,7 +71,7 @@ public struct TrainJobPlanner: JobPlanner {
             tasks: tasks.map {
                 PlannedTask(
                     index: $0.index, label: $0.label, spec: $0.spec, inputBytes: $0.inputBytes, affinity: $0.affinity,
-                    backups: $0.backups)
+                    backups: $0.backups, ephemeral: $0.ephemeral)
             },
             moreStages: stage + 1 < session.lastStage, progress: session.progress())
     }
