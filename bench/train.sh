@@ -72,9 +72,9 @@ quiet() {
 }
 
 bench_dir=$work/run
-rm -rf "$bench_dir"; mkdir -p "$bench_dir/data"
-ln -s "$peers_work/clicks_train.csv" "$bench_dir/data/clicks-train.csv"
-ln -s "$peers_work/clicks_test.csv" "$bench_dir/data/clicks-test.csv"
+rm -rf "$bench_dir"; mkdir -p "$bench_dir/data/ctr"
+ln -s "$peers_work/clicks_train.csv" "$bench_dir/data/ctr/train.csv"
+ln -s "$peers_work/clicks_test.csv" "$bench_dir/data/ctr/test.csv"
 cp "$root/cluster/jobs/ctr-train.yaml" "$bench_dir/ctr-train.yaml"
 
 rm -f "$work"/shoal-*.txt "$work"/model-*.shoal

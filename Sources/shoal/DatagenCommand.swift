@@ -44,6 +44,9 @@ struct ClicksCommand: AsyncParsableCommand {
         if out == "-" {
             summary = try generator.write(rows: rows, toFile: "/dev/stdout")
         } else {
+            // `--out data/ctr/train.csv` makes `data/ctr` as needed.
+            let parent = (out as NSString).deletingLastPathComponent
+            if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
             summary = try generator.write(rows: rows, toFile: out)
         }
         FileHandle.standardError.write(Data("rows=\(rows) malformed=\(summary.malformed) seed=\(seed)\n".utf8))

@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The job file (YAML).")
+    @Argument(help: "The job file (YAML), or a pipeline file (kind: pipeline) whose jobs run one after another.")
     var jobFile: String
 
     @Option(name: .long, help: "Worker processes to start.")
@@ -43,6 +43,18 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let text = try String(contentsOfFile: jobFile, encoding: .utf8)
+        // A pipeline runs its jobs one after another on the same cluster; a job file is a pipeline of one.
+        var jobs = [(path: jobFile, text: text)]
+        if PipelineFile.isPipeline(text) {
+            let pipeline: PipelineFile
+            do { pipeline = try PipelineFile.parse(text: text, path: jobFile) } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            jobs = try pipeline.jobs.map { ($0, try String(contentsOfFile: $0, encoding: .utf8)) }
+            FileHandle.standardError.write(Data(
+                "pipeline \(pipeline.name): \(pipeline.jobs.map { ($0 as NSString).lastPathComponent }.joined(separator: " → "))\n".utf8))
+        }
         let state = stateDir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("shoal-run-\(getpid())")
         let cluster = try LocalCluster(logDirectory: (state as NSString).appendingPathComponent("logs"))
         let interrupts = InterruptTrap { [pids = cluster.pids] in pids.terminateAll(grace: 3) }
@@ -56,21 +68,25 @@ struct RunCommand: AsyncParsableCommand {
             "local cluster: coordinator \(cluster.endpoints["clients"] ?? "?") and \(workers) workers; logs in \(cluster.logDirectory)\n".utf8))
         let context = try Context()
         let client = try await CoordinatorClient(endpoint: cluster.endpoints["clients"] ?? "", context: context)
-        let final: JobStatus
-        do {
-            let accepted = try await client.submit(
-                jobFile: text, source: jobFile, workingDirectory: FileManager.default.currentDirectoryPath,
-                restart: restart)
-            final = try await JobProgress.follow(accepted.jobID, client: client)
-        } catch let error as ClientError {
-            await client.close()
-            cluster.stop()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
+        var succeeded = true
+        for job in jobs where succeeded {
+            do {
+                let accepted = try await client.submit(
+                    jobFile: job.text, source: job.path, workingDirectory: FileManager.default.currentDirectoryPath,
+                    restart: restart)
+                let final = try await JobProgress.follow(accepted.jobID, client: client)
+                succeeded = final.record.state == .succeeded
+            } catch let error as ClientError {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                succeeded = false
+            }
+            if !succeeded && jobs.count > 1 {
+                FileHandle.standardError.write(Data("pipeline stopped: \(job.path) did not succeed\n".utf8))
+            }
         }
         await client.close()
         cluster.stop()
-        if final.record.state != .succeeded { throw ExitCode(1) }
+        if !succeeded { throw ExitCode(1) }
     }
 }
 

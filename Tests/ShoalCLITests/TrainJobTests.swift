@@ -153,3 +153,49 @@ import Testing
         #expect(try Self.model(cluster, output: "out/coordinator-killed", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
     }
 }
+
+/// `shoal run` of a pipeline: the ETL job, then training on what it wrote, on one embedded cluster.
+@Suite struct PipelineRunTests {
+    @Test func anETLJobThenTrainingOnItsOutput() async throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("data/ctr"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.path("jobs"), withIntermediateDirectories: true)
+        for (path, rows, seed, bad) in [("data/clicks-0.csv", 30_000, 7, "0.001"), ("data/ctr/test.csv", 5_000, 12, "0")] {
+            let child = try ChildProcess(
+                try BuiltProducts.shoal,
+                ["datagen", "clicks", "--rows", "\(rows)", "--seed", "\(seed)", "--bad-rate", bad, "--out", directory.path(path)],
+                in: directory, name: "datagen")
+            #expect(await child.waitForExit(timeout: .seconds(60)) == 0)
+        }
+        // The shipped pipeline and its two jobs, one epoch instead of three.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        for name in ["clicks-pipeline.yaml", "clicks-features.yaml", "ctr-train-features.yaml"] {
+            var text = try String(contentsOfFile: root + "/cluster/jobs/" + name, encoding: .utf8)
+            text = text.replacingOccurrences(of: "epochs: 3", with: "epochs: 1")
+            try text.write(toFile: directory.path("jobs/" + name), atomically: true, encoding: .utf8)
+        }
+        let run = try ChildProcess(
+            try BuiltProducts.shoal, ["run", directory.path("jobs/clicks-pipeline.yaml"), "--workers", "2", "--slots", "1"],
+            in: directory, currentDirectory: directory.path, name: "run")
+        #expect(await run.waitForExit(timeout: .seconds(240)) == 0, "\(run.stderr.suffix(2_000))")
+        #expect(run.stderr.contains("pipeline clicks-etl-then-train: clicks-features.yaml → ctr-train-features.yaml"))
+        let output = run.stdout + run.stderr
+        #expect(output.contains("clicks-features succeeded") && output.contains("ctr-logreg-on-features succeeded"),
+                "\(output.suffix(2_000))")
+        // The ETL job quarantined the malformed rows; training read only its output.
+        let quarantine = try String(contentsOfFile: directory.path("out/clicks-features/_quarantine.jsonl"), encoding: .utf8)
+        #expect(!quarantine.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: directory.path("out/ctr-model-features/model.shoal")))
+        #expect(output.contains("trained logistic on 19 inputs"))
+
+        // A pipeline naming a job file that is not there stops before starting anything, with the line.
+        try "kind: pipeline\nname: p\njobs: [clicks-features.yaml, nothing.yaml]\n"
+            .write(toFile: directory.path("jobs/broken.yaml"), atomically: true, encoding: .utf8)
+        let broken = try ChildProcess(
+            try BuiltProducts.shoal, ["run", directory.path("jobs/broken.yaml"), "--workers", "1"],
+            in: directory, currentDirectory: directory.path, name: "broken")
+        #expect(await broken.waitForExit(timeout: .seconds(60)) == 1)
+        #expect(broken.stderr.contains("broken.yaml:3:") && broken.stderr.contains("no job file"), "\(broken.stderr)")
+    }
+}

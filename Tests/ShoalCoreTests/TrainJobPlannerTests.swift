@@ -16,6 +16,7 @@ import Testing
         for i in 0..<3_000 { csv += "\(Double(i) / 7),\(i % 13),\(["red", "blue"][i % 2]),\(i % 2),n\(i)\n" }
         try csv.write(toFile: directory.path("data/train.csv"), atomically: true, encoding: .utf8)
         try "x,n,y\n1,2,0\n".write(toFile: directory.path("data/short.csv"), atomically: true, encoding: .utf8)
+        try "y,color,n,x\n1,red,2,0.5\n".write(toFile: directory.path("data/valid.csv"), atomically: true, encoding: .utf8)
         try "{\"x\": 1}\n".write(toFile: directory.path("data/rows.jsonl"), atomically: true, encoding: .utf8)
     }
 
@@ -70,6 +71,17 @@ import Testing
         // Without shard_size, training shards are 4 MiB.
         let (_, defaults) = try ShoalCoreTests.plan(job(), workingDirectory: directory.path)
         #expect(try TrainTaskSpec.decode(defaults.tasks[0].spec).header.job.data.train.shardBytes == 4 << 20)
+    }
+
+    @Test func validationFilesMayHaveOtherColumnsInAnotherOrder() throws {
+        let (_, plan) = try ShoalCoreTests.plan(
+            job(train: "{ paths: [\"data/train.csv\"] }\n  validation: { paths: [\"data/valid.csv\"] }"),
+            workingDirectory: directory.path)
+        let data = try TrainTaskSpec.decode(plan.tasks[0].spec).header.job.data
+        #expect(data.validationSchema?.map(\.name) == ["y", "color", "n", "x"])
+        #expect(Schema(data.validationSchema!)["color"]?.type == .string)
+        #expect(data.schema(for: data.validation!).names == ["y", "color", "n", "x"])
+        #expect(data.schema(for: data.train).names == ["x", "n", "color", "y", "note"])
     }
 
     @Test func modelsAndOptimizersReadAsWritten() throws {

@@ -10,13 +10,24 @@ public struct DataSpec: Codable, Sendable, Equatable {
     /// Every column of the training files, with the types the reader parses them as (one-hot columns as
     /// strings, so that categories are their text).
     public var schema: [Field]
+    /// The validation files' columns, read the same way (they need not have the training files' other columns).
+    public var validationSchema: [Field]?
 
-    public init(train: InputSpec, validation: InputSpec?, features: [FeatureSpec], label: String, schema: [Field]) {
+    public init(
+        train: InputSpec, validation: InputSpec?, features: [FeatureSpec], label: String, schema: [Field],
+        validationSchema: [Field]? = nil
+    ) {
         self.train = train
         self.validation = validation
         self.features = features
         self.label = label
         self.schema = schema
+        self.validationSchema = validationSchema
+    }
+
+    /// The schema the files of `input` are read with.
+    public func schema(for input: InputSpec) -> Schema {
+        Schema(input == validation && input != train ? validationSchema ?? schema : schema)
     }
 
     /// The columns a reader parses: the features' then the label's, once each.

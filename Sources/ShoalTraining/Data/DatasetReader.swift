@@ -84,7 +84,7 @@ public struct DatasetReader: Sendable {
         var badRows = 0
         let policy = input.onBadRow
         let reader = try CSVReader(
-            path: shard.path, schema: Schema(data.schema), projection: data.columns,
+            path: shard.path, schema: data.schema(for: input), projection: data.columns,
             shard: FileShard(
                 start: Int(shard.start), end: shard.end == Int64.max ? .max : Int(shard.end), firstLine: shard.firstLine),
             options: ETLInputPlanning.csvOptions(input), strictColumns: Set(data.columns),

@@ -50,12 +50,13 @@ extension TrainJobPlanner {
             train.shardBytes = defaultShardBytes
         }
         try checkCSV(train, section, key: "train")
-        var validation: InputSpec?
+        var validationSection: (InputSpec, [String: DataType], Int)?
         if section.contains("validation") {
-            let (v, _, _) = try ETLJobPlanner.input(section, key: "validation", workingDirectory: workingDirectory)
-            try checkCSV(v, section, key: "validation")
-            validation = v
+            let read = try ETLJobPlanner.input(section, key: "validation", workingDirectory: workingDirectory)
+            try checkCSV(read.0, section, key: "validation")
+            validationSection = read
         }
+        let validation = validationSection?.0
         let features = try Self.features(section)
         let label = try section.requiredString("label")
         // One-hot columns are read as text, whatever they look like.
@@ -67,22 +68,36 @@ extension TrainJobPlanner {
             throw section.error("\(error)", key: "train")
         }
         try checkColumns(features: features, label: label, schema: schema, section: section)
-        if let validation, let first = validation.paths.first {
+        var validationSchema: Schema?
+        if let (validation, validationOverrides, validationSample) = validationSection {
+            let path = validation.paths[0]
+            let header: CSVHeader
+            do { header = try CSVHeader.read(path: path, options: ETLInputPlanning.csvOptions(validation)) } catch {
+                throw section.error("\(error)", key: "validation")
+            }
+            let missing = (features.map(\.column) + [label]).filter { !header.names.contains($0) }
+            if !missing.isEmpty {
+                throw section.error(
+                    "\(path) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (columns: "
+                        + "\(header.names.joined(separator: ", ")))", key: "validation")
+            }
+            var types = validationOverrides
+            for case .oneHot(let column) in features { types[column] = .string }
+            let read: Schema
             do {
-                let header = try CSVHeader.read(path: first, options: ETLInputPlanning.csvOptions(validation))
-                let missing = (features.map(\.column) + [label]).filter { !header.names.contains($0) }
-                if !missing.isEmpty {
-                    throw section.error(
-                        "\(first) has no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (columns: "
-                            + "\(header.names.joined(separator: ", ")))", key: "validation")
-                }
-            } catch let error as JobFileError {
-                throw error
+                read = try ETLInputPlanning.schema(of: validation, overrides: types, sampleRows: validationSample)
             } catch {
                 throw section.error("\(error)", key: "validation")
             }
+            let numeric = features.filter { if case .oneHot = $0 { false } else { true } }.map(\.column) + [label]
+            for column in numeric where read[column]?.type == .string {
+                throw section.error("column \"\(column)\" of \(path) holds text; the model takes a number there", key: "validation")
+            }
+            validationSchema = read
         }
-        return DataSpec(train: train, validation: validation, features: features, label: label, schema: schema.fields)
+        return DataSpec(
+            train: train, validation: validation, features: features, label: label, schema: schema.fields,
+            validationSchema: validationSchema?.fields)
     }
 
     static func checkCSV(_ input: InputSpec, _ section: YAMLMappingReader, key: String) throws(JobFileError) {
