@@ -55,6 +55,20 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(
                 "pipeline \(pipeline.name): \(pipeline.jobs.map { ($0 as NSString).lastPathComponent }.joined(separator: " → "))\n".utf8))
         }
+        let succeeded = try await EmbeddedRun.run(
+            jobs: jobs, workers: workers, slots: slots, stateDir: stateDir, restart: restart)
+        if !succeeded { throw ExitCode(1) }
+    }
+}
+
+/// Jobs run one after another on a local cluster started for them (`shoal run`, `shoal predict --workers`).
+enum EmbeddedRun {
+    /// Starts a coordinator and `workers` worker processes, submits each job once the one before has succeeded,
+    /// shows progress and summaries, and stops the cluster (also on Ctrl-C).
+    /// - Returns: whether every job succeeded.
+    static func run(
+        jobs: [(path: String, text: String)], workers: Int, slots: Int?, stateDir: String?, restart: Bool
+    ) async throws -> Bool {
         let state = stateDir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("shoal-run-\(getpid())")
         let cluster = try LocalCluster(logDirectory: (state as NSString).appendingPathComponent("logs"))
         let interrupts = InterruptTrap { [pids = cluster.pids] in pids.terminateAll(grace: 3) }
@@ -86,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         await client.close()
         cluster.stop()
-        if !succeeded { throw ExitCode(1) }
+        return succeeded
     }
 }
 

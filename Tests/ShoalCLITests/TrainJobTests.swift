@@ -199,3 +199,54 @@ import Testing
         #expect(broken.stderr.contains("broken.yaml:3:") && broken.stderr.contains("no job file"), "\(broken.stderr)")
     }
 }
+
+/// `shoal predict --workers N`: a `predict` job, one task per shard, the parts joined in order.
+@Suite struct ClusterPredictTests {
+    @Test func shardedPredictionsEqualTheLocalOnes() async throws {
+        let directory = try TemporaryDirectory()
+        // A logistic model over the clicks features with made-up weights, as a model file.
+        let numeric: [FeatureEncoding.Entry] = (0..<16).map { FeatureEncoding.Entry(column: "f\($0)", transform: .identity) }
+        let device = FeatureEncoding.Entry(column: "device", transform: .oneHot(categories: ClickGenerator.devices.sorted()))
+        let encoding = FeatureEncoding(entries: numeric + [device], label: "clicked")
+        let network = Network(spec: ModelSpec(head: .logistic), inputs: encoding.width)
+        let parameters = (0..<network.parameterCount).map { Float($0 % 7) / 10 - 0.3 }
+        let model = ModelFile(network: network, encoding: encoding, parameters: parameters, training: [:])
+        try Data(try model.encoded()).write(to: URL(fileURLWithPath: directory.path("model.shoal")))
+        let data = directory.path("clicks.csv")
+        _ = try ClickGenerator(seed: 3, badRate: 0.001).write(rows: 60_000, toFile: data)
+
+        let local = try ChildProcess(
+            try BuiltProducts.shoal,
+            ["predict", directory.path("model.shoal"), data, "--out", directory.path("local.csv"), "--keep", "event_id",
+             "--skip-bad-rows"],
+            in: directory, name: "local")
+        #expect(await local.waitForExit(timeout: .seconds(60)) == 0, "\(local.stderr)")
+        // Shards of about 2 MB: several tasks on two workers.
+        let job = """
+            kind: predict
+            name: score
+            model: model.shoal
+            input: { paths: ["clicks.csv"], on_bad_row: skip, shard_size: 2MiB }
+            keep: [event_id]
+            output: sharded.csv
+            """
+        try job.write(toFile: directory.path("predict.yaml"), atomically: true, encoding: .utf8)
+        let run = try ChildProcess(
+            try BuiltProducts.shoal, ["run", directory.path("predict.yaml"), "--workers", "2", "--slots", "1"],
+            in: directory, currentDirectory: directory.path, name: "run")
+        #expect(await run.waitForExit(timeout: .seconds(120)) == 0, "\(run.stderr.suffix(2_000))")
+        let output = run.stdout + run.stderr
+        // The same rows and bad rows as the local run reported.
+        func counts(_ text: String) -> [Substring] {
+            guard let range = text.range(of: #"predicted \d+ rows with logistic into .*?; \d+ bad rows skipped"#, options: .regularExpression)
+            else { return [] }
+            return text[range].split(separator: " ").filter { $0.allSatisfy(\.isNumber) }
+        }
+        #expect(counts(local.stdout).count == 2 && counts(output) == counts(local.stdout), "\(local.stdout) vs \(output.suffix(1_000))")
+        let sharded = try #require(FileManager.default.contents(atPath: directory.path("sharded.csv")))
+        let single = try #require(FileManager.default.contents(atPath: directory.path("local.csv")))
+        #expect(sharded == single, "the sharded job's file is the local one, byte for byte")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path(".sharded.csv.parts"))
+        #expect(leftovers == ["_SUCCESS"])
+    }
+}

@@ -121,7 +121,7 @@ import Testing
     @Test func anUnknownKindListsTheKnownKinds() {
         let error = planningError("kind: nop\nname: x\n")
         expectError(error, at: 1, 7, keyPath: "kind", saying: "unknown kind 'nop'; did you mean 'noop'?")
-        #expect(error?.message.hasSuffix("(known kinds: command, etl, noop, train)") == true)
+        #expect(error?.message.hasSuffix("(known kinds: command, etl, noop, predict, train)") == true)
     }
 
     @Test func theDescriptionReadsLikeACompilerMessage() {

@@ -49,11 +49,12 @@ import ZeroMQ
     }
 
     @Test func theStandardRegistriesAgreeOnTheKinds() {
-        #expect(ExecutorRegistry.standard.kinds == ["command", "etl", "noop", "train"])
+        #expect(ExecutorRegistry.standard.kinds == ["command", "etl", "noop", "predict", "train"])
         #expect(ExecutorRegistry.standard.executor(for: "noop")?.kind == "noop")
         #expect(ExecutorRegistry.standard.executor(for: "etl")?.kind == "etl")
         #expect(ExecutorRegistry.standard.executor(for: "train")?.kind == "train")
-        #expect(ExecutorRegistry.standard.executor(for: "predict") == nil)
+        #expect(ExecutorRegistry.standard.executor(for: "predict")?.kind == "predict")
+        #expect(ExecutorRegistry.standard.executor(for: "pipeline") == nil)
         #expect(JobKindRegistry.standard.kinds == ExecutorRegistry.standard.kinds)
     }
 }

@@ -9,8 +9,10 @@ public struct JobKindRegistry: Sendable {
         for planner in planners { register(planner) }
     }
 
-    /// The built-in kinds: `command`, `etl`, `train` and `noop`.
-    public static let standard = JobKindRegistry([CommandJobPlanner(), ETLJobPlanner(), TrainJobPlanner(), NoopJobPlanner()])
+    /// The built-in kinds: `command`, `etl`, `train`, `predict` and `noop`.
+    public static let standard = JobKindRegistry([
+        CommandJobPlanner(), ETLJobPlanner(), TrainJobPlanner(), PredictJobPlanner(), NoopJobPlanner(),
+    ])
 
     /// Adds `planner` (ETL, training, …).
     public mutating func register(_ planner: any JobPlanner) {

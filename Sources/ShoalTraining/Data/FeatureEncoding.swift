@@ -14,6 +14,12 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
     public struct Entry: Codable, Sendable, Equatable {
         public var column: String
         public var transform: Transform
+
+        public init(column: String, transform: Transform) {
+            self.column = column
+            self.transform = transform
+        }
+
         public var width: Int {
             if case .oneHot(let categories) = transform { return categories.count }
             return 1

@@ -1,7 +1,8 @@
 import Foundation
 import ShoalETL
 
-/// Applies a trained model to CSV files: `shoal predict MODEL DATA --out FILE`.
+/// Applies a trained model to CSV files: `shoal predict MODEL DATA --out FILE`, in this process or as a `predict`
+/// job whose tasks each predict one shard.
 ///
 /// The model file's encoding turns each row into inputs exactly as training did (one-hot categories and
 /// standardization from the training data); the label column is not needed. The output is CSV: the `keep`
@@ -10,9 +11,13 @@ import ShoalETL
 public struct Predictor: Sendable {
     public let model: ModelFile
 
-    public struct Summary: Sendable, Equatable {
+    public struct Summary: Codable, Sendable, Equatable {
         public var rows: Int
         public var badRows: Int
+        public init(rows: Int, badRows: Int) {
+            self.rows = rows
+            self.badRows = badRows
+        }
     }
 
     public init(model: ModelFile) {
@@ -27,85 +32,103 @@ public struct Predictor: Sendable {
         model = try ModelFile.decode(Array(data), path: modelPath)
     }
 
-    /// Predicts every row of `paths` into `output`.
-    /// - Parameters:
-    ///   - keep: input columns copied to the output first (an id to join on).
-    ///   - skipBadRows: count and leave out rows with a missing or non-numeric feature, instead of failing.
-    /// - Throws: `TrainingDataError` naming the file (and line) at fault.
-    public func predict(paths: [String], keep: [String] = [], output: String, skipBadRows: Bool = false) throws -> Summary {
+    var features: [String] { model.header.encoding.entries.map(\.column) }
+
+    /// The schema `path` is read with: its header, one-hot columns as text. Checks that it has the model's
+    /// feature columns (numbers where the model wants numbers) and the `keep` columns.
+    /// - Throws: `TrainingDataError` naming the file and the columns at fault.
+    public func schema(of path: String, keep: [String], options: CSVOptions = CSVOptions()) throws -> Schema {
         let encoding = model.header.encoding
-        let features = encoding.entries.map(\.column)
+        let header = try CSVHeader.read(path: path, options: options)
+        let missing = (features + keep).filter { !header.names.contains($0) }
+        guard missing.isEmpty else {
+            throw TrainingDataError(
+                "\(path): no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (the model reads "
+                    + "\(features.joined(separator: ", ")); columns: \(header.names.joined(separator: ", ")))")
+        }
+        var overrides: [String: DataType] = [:]
+        for entry in encoding.entries { if case .oneHot = entry.transform { overrides[entry.column] = .string } }
+        let schema = try SchemaInference.csv(path: path, options: options, overrides: overrides)
+        for entry in encoding.entries where schema[entry.column]!.type == .string {
+            if case .oneHot = entry.transform { continue }
+            throw TrainingDataError("\(path): column \"\(entry.column)\" holds text; the model takes a number there")
+        }
+        return schema
+    }
+
+    /// The output's header line (with its newline).
+    public func header(keep: [String]) -> String { (keep + outputNames()).joined(separator: ",") + "\n" }
+
+    /// Predicts the rows of one shard of a file read with `schema`: the output's lines (without the header).
+    /// - Parameter skipBadRows: count and leave out rows with a missing or non-numeric feature, instead of failing.
+    public func predict(
+        shard: FileShard, path: String, schema: Schema, keep: [String], options: CSVOptions = CSVOptions(),
+        skipBadRows: Bool = false
+    ) throws -> (lines: [UInt8], summary: Summary) {
         let network = model.network
         let workspace = NetworkWorkspace(network: network, capacity: 4096)
-        var text = (keep + outputNames()).joined(separator: ",") + "\n"
-        guard FileManager.default.createFile(atPath: output, contents: nil) else {
+        var seen: Set<String> = []
+        let projection = (features + keep).filter { seen.insert($0).inserted }
+        var badRows = 0
+        let reader = try CSVReader(
+            path: path, schema: schema, projection: projection, shard: shard, options: options,
+            strictColumns: Set(features),
+            onBadRow: { bad in
+                guard skipBadRows else { throw TrainingDataError("\(bad)") }
+                badRows += 1
+            })
+        // The label is not read: encode against the encoding with a feature standing in for it.
+        let rowEncoding = FeatureEncoding(entries: model.header.encoding.entries, label: features[0])
+        var predictions = [Float](repeating: 0, count: workspace.capacity * network.outputs)
+        var text = ""
+        var rows = 0
+        while let batch = try reader.next() {
+            var inputs: [Float] = []
+            var ignored: [Float] = []
+            rowEncoding.encode(batch, features: &inputs, labels: &ignored)
+            let kept = keep.map { batch[$0]! }
+            var start = 0
+            while start < batch.count {
+                let count = min(workspace.capacity, batch.count - start)
+                model.parameters.withUnsafeBufferPointer { p in
+                    inputs.withUnsafeBufferPointer { x in
+                        predictions.withUnsafeMutableBufferPointer { out in
+                            network.predict(
+                                parameters: p.baseAddress!, features: x.baseAddress! + start * network.inputs,
+                                rows: count, workspace: workspace, into: out.baseAddress!)
+                        }
+                    }
+                }
+                for i in 0..<count {
+                    let fields = kept.map { Self.text($0, start + i) } + values(predictions, row: i)
+                    text += fields.joined(separator: ",")
+                    text += "\n"
+                }
+                start += count
+            }
+            rows += batch.count
+        }
+        return (Array(text.utf8), Summary(rows: rows, badRows: badRows))
+    }
+
+    /// Predicts every row of `paths` into `output`, in this process.
+    /// - Throws: `TrainingDataError` naming the file (and line) at fault.
+    public func predict(paths: [String], keep: [String] = [], output: String, skipBadRows: Bool = false) throws -> Summary {
+        guard FileManager.default.createFile(atPath: output, contents: Data(header(keep: keep).utf8)) else {
             throw TrainingDataError("\(output): cannot create the output file")
         }
         guard let handle = FileHandle(forWritingAtPath: output) else { throw TrainingDataError("\(output): cannot open it") }
         defer { try? handle.close() }
+        handle.seekToEndOfFile()
         var summary = Summary(rows: 0, badRows: 0)
         for path in paths {
-            let header = try CSVHeader.read(path: path, options: CSVOptions())
-            let missing = (features + keep).filter { !header.names.contains($0) }
-            guard missing.isEmpty else {
-                throw TrainingDataError(
-                    "\(path): no column \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (the model reads "
-                        + "\(features.joined(separator: ", ")); columns: \(header.names.joined(separator: ", ")))")
-            }
-            var overrides: [String: DataType] = [:]
-            for entry in encoding.entries { if case .oneHot = entry.transform { overrides[entry.column] = .string } }
-            let schema = try SchemaInference.csv(path: path, overrides: overrides)
-            for column in features where !(encoding.entries.first { $0.column == column }.map { entry in
-                if case .oneHot = entry.transform { return true }
-                return schema[column]!.type != .string
-            } ?? true) {
-                throw TrainingDataError("\(path): column \"\(column)\" holds text; the model takes a number there")
-            }
-            var seen: Set<String> = []
-            let projection = (features + keep).filter { seen.insert($0).inserted }
-            var badRows = 0
-            let reader = try CSVReader(
-                path: path, schema: schema, projection: projection, strictColumns: Set(features),
-                onBadRow: { bad in
-                    guard skipBadRows else { throw TrainingDataError("\(bad)") }
-                    badRows += 1
-                })
-            // The label is not read: encode against a copy of the encoding whose label is a feature column.
-            let rowEncoding = FeatureEncoding(entries: encoding.entries, label: features[0])
-            var predictions = [Float](repeating: 0, count: workspace.capacity * network.outputs)
-            while let batch = try reader.next() {
-                var inputs: [Float] = []
-                var ignored: [Float] = []
-                rowEncoding.encode(batch, features: &inputs, labels: &ignored)
-                let kept = keep.map { batch[$0]! }
-                var start = 0
-                while start < batch.count {
-                    let rows = min(workspace.capacity, batch.count - start)
-                    model.parameters.withUnsafeBufferPointer { p in
-                        inputs.withUnsafeBufferPointer { x in
-                            predictions.withUnsafeMutableBufferPointer { out in
-                                network.predict(
-                                    parameters: p.baseAddress!, features: x.baseAddress! + start * network.inputs, rows: rows,
-                                    workspace: workspace, into: out.baseAddress!)
-                            }
-                        }
-                    }
-                    for i in 0..<rows {
-                        var fields = kept.map { Self.text($0, start + i) }
-                        fields += values(predictions, row: i)
-                        text += fields.joined(separator: ",") + "\n"
-                    }
-                    start += rows
-                }
-                summary.rows += batch.count
-                if text.utf8.count > 1 << 20 {
-                    handle.write(Data(text.utf8))
-                    text = ""
-                }
-            }
-            summary.badRows += badRows
+            let schema = try schema(of: path, keep: keep)
+            let (lines, part) = try predict(
+                shard: .wholeFile, path: path, schema: schema, keep: keep, skipBadRows: skipBadRows)
+            handle.write(Data(lines))
+            summary.rows += part.rows
+            summary.badRows += part.badRows
         }
-        handle.write(Data(text.utf8))
         return summary
     }
 
@@ -138,5 +161,82 @@ public struct Predictor: Sendable {
         let value = FeatureEncoding.text(column, i)
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A `predict` job as planned at submit time, and one task of it.
+public struct PredictJob: Codable, Sendable, Equatable {
+    public var name: String
+    /// The model file (absolute).
+    public var model: String
+    public var input: InputSpec
+    /// The first input file's columns, one-hot columns as text.
+    public var schema: [Field]
+    public var keep: [String]
+    /// The CSV file the job writes (absolute).
+    public var output: String
+
+    public init(name: String, model: String, input: InputSpec, schema: [Field], keep: [String], output: String) {
+        self.name = name
+        self.model = model
+        self.input = input
+        self.schema = schema
+        self.keep = keep
+        self.output = output
+    }
+
+    /// Where the shards' parts are committed before the job's end concatenates them into `output`: a hidden
+    /// directory beside it (`.predictions.csv.parts`), which keeps the job's `_SUCCESS` marker afterwards.
+    public var partsDirectory: String {
+        let name = (output as NSString).lastPathComponent
+        return ((output as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".\(name).parts")
+    }
+}
+
+public struct PredictTask: Codable, Sendable, Equatable {
+    public var job: PredictJob
+    public var shard: InputShard
+
+    public init(job: PredictJob, shard: InputShard) {
+        self.job = job
+        self.shard = shard
+    }
+
+    /// Runs the task: the shard's prediction lines (`predictions.csv`, no header) and `summary.json`.
+    public func run() throws -> [(name: String, bytes: [UInt8])] {
+        let predictor = try Predictor(modelPath: job.model)
+        let options = ETLInputPlanning.csvOptions(job.input)
+        let (lines, summary) = try predictor.predict(
+            shard: FileShard(
+                start: Int(shard.start), end: shard.end == Int64.max ? .max : Int(shard.end), firstLine: shard.firstLine),
+            path: shard.path, schema: Schema(job.schema), keep: job.keep, options: options,
+            skipBadRows: job.input.onBadRow == .skip)
+        return [("predictions.csv", lines), ("summary.json", Array(try JSONEncoder.sorted.encode(summary)))]
+    }
+}
+
+extension PredictJob {
+    /// The job's end: the shards' lines in shard order under one header, written to `output` atomically; the
+    /// parts removed. Returns the summary.
+    public func finish(shardCount: Int, wallSeconds: Double) throws -> String {
+        let predictor = try Predictor(modelPath: model)
+        var bytes = Array(predictor.header(keep: keep).utf8)
+        var total = Predictor.Summary(rows: 0, badRows: 0)
+        for index in 0..<shardCount {
+            let directory = partsDirectory + "/" + String(format: "shard-%05d", index)
+            guard let lines = FileManager.default.contents(atPath: directory + "/predictions.csv"),
+                  let summary = FileManager.default.contents(atPath: directory + "/summary.json")
+            else { throw TrainingDataError("\(directory): the shard's predictions are missing") }
+            bytes += lines
+            let part = try JSONDecoder().decode(Predictor.Summary.self, from: summary)
+            total.rows += part.rows
+            total.badRows += part.badRows
+        }
+        try AtomicFile.write(bytes, to: output)
+        for index in 0..<shardCount {
+            try? FileManager.default.removeItem(atPath: partsDirectory + "/" + String(format: "shard-%05d", index))
+        }
+        return "predicted \(total.rows) rows with \(predictor.model.header.model.name) into \(output) in "
+            + String(format: "%.2f s", wallSeconds) + (total.badRows > 0 ? "; \(total.badRows) bad rows skipped" : "")
     }
 }

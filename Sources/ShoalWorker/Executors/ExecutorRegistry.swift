@@ -8,8 +8,10 @@ public struct ExecutorRegistry: Sendable {
         for executor in executors { register(executor) }
     }
 
-    /// The built-in kinds: `command`, `etl`, `train` and `noop`.
-    public static let standard = ExecutorRegistry([CommandExecutor(), ETLExecutor(), TrainExecutor(), NoopExecutor()])
+    /// The built-in kinds: `command`, `etl`, `train`, `predict` and `noop`.
+    public static let standard = ExecutorRegistry([
+        CommandExecutor(), ETLExecutor(), TrainExecutor(), PredictExecutor(), NoopExecutor(),
+    ])
 
     /// Adds `executor` (ETL, training, …).
     public mutating func register(_ executor: any TaskExecutor) {
