@@ -15,7 +15,7 @@ import Testing
         model: ModelSpec(head: .logistic), optimizer: OptimizerSpec(kind: .adam, learningRate: 0.01),
         batchSize: 1024, microBatchSize: 128, epochs: 2, seed: 42)
 
-    static func job(output: String) -> String {
+    static func job(output: String, extra: String = "") -> String {
         """
         kind: train
         name: ctr-logreg
@@ -32,6 +32,7 @@ import Testing
         seed: 42
         checkpoint: { every_steps: 7 }
         output: \(output)
+        \(extra)
         """
     }
 
@@ -151,6 +152,20 @@ import Testing
         #expect(resumed.record.state == .succeeded, "\(resumed)")
         #expect(cluster.coordinator?.stderr.contains("resumed job") == true, "the job was unfinished when the coordinator died")
         #expect(try Self.model(cluster, output: "out/coordinator-killed", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
+
+        // A worker that joins mid-training gets shards from the next steps on (the steps' tasks are one per
+        // worker); with backup copies of running tasks on idle workers, nothing changes either.
+        let joined = try await cluster.submit(
+            Self.job(output: "out/joined", extra: "aggregation: { backup_workers: 1 }"), name: "joined.yaml")
+        try await cluster.waitFor("step 10", job: joined) { ($0.jobs.first?.record.stage ?? 0) >= 10 }
+        workers.append(try await cluster.startWorker("w4", slots: 1))
+        let afterJoin = try await cluster.waitForEnd(of: joined, timeout: .seconds(240))
+        #expect(afterJoin.record.state == .succeeded, "\(afterJoin)")
+        #expect(try Self.model(cluster, output: "out/joined", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
+        let perStep = try String(contentsOfFile: cluster.directory.path("out/joined/metrics.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().compactMap { Int($0.split(separator: ",")[7]) }
+        // Three workers computed the first steps (stage 10 is step 9); all four took part in some later ones.
+        #expect(perStep.prefix(9).allSatisfy { $0 <= 3 } && perStep.dropFirst(9).contains(4), "workers per step: \(perStep)")
     }
 }
 

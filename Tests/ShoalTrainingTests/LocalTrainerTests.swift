@@ -97,3 +97,67 @@ import Testing
         #expect(state.step < trainer.plan.totalSteps)
     }
 }
+
+/// Multi-class models learn, judged on held-out rows: softmax on classes with linear boundaries, an mlp on
+/// rings that no linear model can draw.
+@Suite struct MultiClassTests {
+    /// Four inputs in [-1, 1]; the label is the largest of three linear scores (softmax's own model).
+    static func linearClasses(rows: Int, seed: UInt64) -> DatasetShard {
+        var random = SplitMix64(seed: seed)
+        let weights: [[Double]] = [[2, -1, 0.5, 0], [-1, 2, 0, 0.5], [-1, -1, -0.5, -0.5]]
+        var features: [Float] = []
+        var labels: [Float] = []
+        for _ in 0..<rows {
+            let x = (0..<4).map { _ in random.unit() * 2 - 1 }
+            let scores = weights.map { w in zip(w, x).reduce(0) { $0 + $1.0 * $1.1 } }
+            features += x.map(Float.init)
+            labels.append(Float(scores.indices.max { scores[$0] < scores[$1] }!))
+        }
+        return DatasetShard(features: Matrix(rows: rows, columns: 4, values: features), labels: labels, badRows: 0)
+    }
+
+    /// Points in the plane (plus two noise inputs) labelled by ring: radius < 0.6 → 0, < 1.0 → 1, else 2 (the
+    /// outer class is about 60% of the rows).
+    static func rings(rows: Int, seed: UInt64) -> DatasetShard {
+        var random = SplitMix64(seed: seed)
+        var features: [Float] = []
+        var labels: [Float] = []
+        for _ in 0..<rows {
+            let x = random.unit() * 2.8 - 1.4, y = random.unit() * 2.8 - 1.4
+            let r = (x * x + y * y).squareRoot()
+            features += [Float(x), Float(y), Float(random.unit() - 0.5), Float(random.unit() - 0.5)]
+            labels.append(r < 0.6 ? 0 : (r < 1.0 ? 1 : 2))
+        }
+        return DatasetShard(features: Matrix(rows: rows, columns: 4, values: features), labels: labels, badRows: 0)
+    }
+
+    /// Trains on two shards of `make`'s rows and returns the held-out accuracy and the largest class's share.
+    func heldOut(_ model: ModelSpec, epochs: Int, _ make: (Int, UInt64) -> DatasetShard) throws -> (accuracy: Double, majority: Double) {
+        let train = [make(4_000, 1), make(4_000, 2)]
+        let test = make(4_000, 3)
+        let config = TrainingConfig(
+            model: model, optimizer: OptimizerSpec(kind: .adam, learningRate: 0.01), batchSize: 256,
+            microBatchSize: 64, epochs: epochs, seed: 5)
+        let network = Network(spec: model, inputs: 4)
+        let plan = MicroBatchPlan(
+            shardRows: train.map(\.rows), microBatchSize: 64, batchSize: 256, epochs: epochs, seed: 5)
+        var state = TrainingState(network: network, config: config)
+        _ = try LocalTrainer(network: network, config: config, plan: plan).run(&state, shards: train)
+        let metrics = network.evaluate(
+            parameters: state.parameters, shard: test, workspace: NetworkWorkspace(network: network, capacity: 512))
+        let majority = (0..<3).map { k in Double(test.labels.filter { $0 == Float(k) }.count) }.max()! / Double(test.rows)
+        return (metrics.metrics.accuracy, majority)
+    }
+
+    @Test func softmaxLearnsLinearClasses() throws {
+        let (accuracy, majority) = try heldOut(ModelSpec(head: .softmax, classes: 3), epochs: 10, Self.linearClasses)
+        #expect(majority < 0.5 && accuracy > 0.9, "softmax held-out accuracy \(accuracy); largest class \(majority)")
+    }
+
+    @Test func anMLPLearnsRingsALinearModelCannot() throws {
+        let mlp = try heldOut(ModelSpec(head: .softmax, hidden: [24, 12], activation: .relu, classes: 3), epochs: 8, Self.rings)
+        let linear = try heldOut(ModelSpec(head: .softmax, classes: 3), epochs: 4, Self.rings)
+        #expect(mlp.accuracy > 0.9 && mlp.majority > 0.55, "mlp held-out accuracy \(mlp.accuracy); largest class \(mlp.majority)")
+        #expect(linear.accuracy < mlp.accuracy - 0.2, "softmax \(linear.accuracy) vs mlp \(mlp.accuracy)")
+    }
+}
