@@ -42,7 +42,12 @@ public struct DatasetReader: Sendable {
             if case .oneHot(let c) = f { return c }
             return nil
         }
-        statistics.badRows = try read(shard, input: data.train) { batch, lines in
+        // Under on_bad_row: fail the pass parses only the columns it needs statistics of (and the label): a bad
+        // value in another feature stops the job at the shard's load instead, with the same file:line message,
+        // and row counts cannot differ between the passes. Under skip every column is checked here, so that both
+        // passes skip the same rows.
+        let needed = data.train.onBadRow == .fail ? Set(standardized + oneHot + [data.label]) : nil
+        statistics.badRows = try read(shard, input: data.train, only: needed) { batch, lines in
             statistics.rows += batch.count
             for i in statistics.columns.indices { statistics.columns[i].add(batch[statistics.columns[i].name]!) }
             for c in oneHot {
@@ -78,16 +83,18 @@ public struct DatasetReader: Sendable {
 
     /// Reads `shard` batch by batch, checking every label against the model.
     /// - Returns: the bad records skipped.
+    /// - Parameter only: the columns to parse (in `columns` order), when not all of them.
     private func read(
-        _ shard: InputShard, input: InputSpec, _ body: (ColumnBatch, [Int]) throws -> Void
+        _ shard: InputShard, input: InputSpec, only: Set<String>? = nil, _ body: (ColumnBatch, [Int]) throws -> Void
     ) throws -> Int {
         var badRows = 0
         let policy = input.onBadRow
+        let columns = data.columns.filter { only?.contains($0) ?? true }
         let reader = try CSVReader(
-            path: shard.path, schema: data.schema(for: input), projection: data.columns,
+            path: shard.path, schema: data.schema(for: input), projection: columns,
             shard: FileShard(
                 start: Int(shard.start), end: shard.end == Int64.max ? .max : Int(shard.end), firstLine: shard.firstLine),
-            options: ETLInputPlanning.csvOptions(input), strictColumns: Set(data.columns),
+            options: ETLInputPlanning.csvOptions(input), strictColumns: Set(columns),
             onBadRow: { bad in
                 guard policy != .fail else { throw TrainingDataError("\(bad)") }
                 badRows += 1
