@@ -29,6 +29,8 @@ extension StateStoreTests {
         #expect(reloaded.record.stage == 1 && !reloaded.record.moreStages && reloaded.record.taskCount == 4)
         #expect(reloaded.tasks.map(\.stage) == [0, 0, 1, 1])
         #expect(reloaded.tasks.map(\.state) == [.succeeded, .succeeded, .queued, .queued])
+        // The done stage's specs are dropped when the next is stored; the running stage's are kept.
+        #expect(reloaded.tasks.map { $0.spec.count == 0 } == [true, true, false, false])
         #expect(reloaded.record.commitDirectory(stage: 0) == "/w/out/_stage-0")
         #expect(reloaded.record.commitDirectory(stage: 1) == "/w/out")
     }

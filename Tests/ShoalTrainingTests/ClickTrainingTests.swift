@@ -43,7 +43,7 @@ import Testing
 
         let testShard = try reader.load(
             try ETLInputPlanning.shards(of: data.validation!)[0], input: data.validation!, encoding: encoding)
-        let metrics = network.evaluate(
+        let metrics = try network.evaluate(
             parameters: state.parameters, shard: testShard, workspace: NetworkWorkspace(network: network, capacity: 1024))
         let bayes = try Self.bayesAccuracy(testPath)
         #expect(metrics.metrics.examples == 50_000)

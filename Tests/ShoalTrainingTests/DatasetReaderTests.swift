@@ -49,6 +49,7 @@ import Testing
         ("x,n,color,y\n1,1,a,0\n\n2,,b,1\n", ":4: field \"n\" is empty, and it must have a value"),
         ("x,n,color,y\nnan,1,a,0\n", ":2: field \"x\": \"nan\" is not a finite number"),
         ("x,n,color,y\n-inf,1,a,0\n", ":2: field \"x\": \"-inf\" is not a finite number"),
+        ("x,n,color,y\n1,1,a,0\n1e39,1,a,0\n", ":3: field \"x\": \"1e39\" is beyond the range of a 32-bit float"),
         ("x,n,color,y\n1,1,a,0\n1,1,\"b\nc\",1\n1,1,a,3\n", ":5: label \"y\" is 3; a logistic model takes labels 0 and 1"),
         ("x,n,color,y\n1,1,a\n", ":2: expected 4 fields, found 3"),
     ])
@@ -148,6 +149,24 @@ import Testing
             #expect(Float(f[2]) == expected[i])
             #expect(f[1] == (expected[i] > 0.5 ? "1" : "0"))
         }
+    }
+
+    @Test func aModelWhoseFirstFeatureIsOneHotPredicts() throws {
+        // No label column: the encoding must not read one (it once stood a feature in for it).
+        let encoding = FeatureEncoding(
+            entries: [
+                .init(column: "color", transform: .oneHot(categories: ["blue", "red"])),
+                .init(column: "x", transform: .identity),
+            ],
+            label: "y")
+        let network = Network(spec: ModelSpec(head: .logistic), inputs: 3)
+        let predictor = Predictor(model: ModelFile(network: network, encoding: encoding, parameters: [1, -1, 0.5, 0], training: [:]))
+        let data = directory.path("first-one-hot.csv")
+        try "color,x\nblue,2\nred,-2\n".write(toFile: data, atomically: true, encoding: .utf8)
+        #expect(try predictor.predict(paths: [data], output: directory.path("out.csv")).rows == 2)
+        let lines = try String(contentsOfFile: directory.path("out.csv"), encoding: .utf8).split(separator: "\n")
+        // blue, x = 2: logit 1 + 1 = 2; red, x = −2: −1 − 1 = −2.
+        #expect(lines.dropFirst().map { $0.split(separator: ",")[0] } == ["1", "0"])
     }
 
     @Test func softmaxWritesEachClassProbability() throws {

@@ -19,7 +19,7 @@ import Testing
         var partials = (0..<4).map { _ in FixedPointVector(count: 16) }
         for (i, t) in terms.enumerated() { try partials[i % 4].add(t) }
         var grouped = FixedPointVector(count: 16)
-        for k in [2, 0, 3, 1] { grouped.add(partials[k]) }
+        for k in [2, 0, 3, 1] { try grouped.add(partials[k]) }
         #expect(forward == backward)
         #expect(forward == grouped)
         // Float sums of the same terms do depend on the order (what the fixed point is for).
@@ -58,5 +58,18 @@ import Testing
         try v.add([3, -1])
         try v.add([5, 0.5])
         #expect(v.quotients(dividedBy: 4) == [2, -0.125])
+    }
+}
+
+extension FixedPointVectorTests {
+    @Test func sumsThatLeaveTheRangeAreErrorsNotWrappedValues() throws {
+        var v = FixedPointVector(count: 1)
+        // Each term is allowed (below 2^62); the third takes the sum past 2^63.
+        try v.add([0x1.8p61])
+        try v.add([0x1.8p61])
+        #expect(throws: FixedPointError.self) { try v.add([0x1.8p61]) }
+        var a = FixedPointVector(count: 1), b = FixedPointVector(count: 1)
+        for _ in 0..<2 { try a.add([0x1.8p61]); try b.add([0x1.8p61]) }
+        #expect(throws: FixedPointError.self) { try a.add(b) }
     }
 }

@@ -143,7 +143,7 @@ import Testing
             shardRows: train.map(\.rows), microBatchSize: 64, batchSize: 256, epochs: epochs, seed: 5)
         var state = TrainingState(network: network, config: config)
         _ = try LocalTrainer(network: network, config: config, plan: plan).run(&state, shards: train)
-        let metrics = network.evaluate(
+        let metrics = try network.evaluate(
             parameters: state.parameters, shard: test, workspace: NetworkWorkspace(network: network, capacity: 512))
         let majority = (0..<3).map { k in Double(test.labels.filter { $0 == Float(k) }.count) }.max()! / Double(test.rows)
         return (metrics.metrics.accuracy, majority)

@@ -51,7 +51,7 @@ import Testing
         let statistics = try shards.map { shard in
             try runner.run(TrainTaskSpec(job: job, task: .statistics(shard: shard), encoding: nil), job: 1)[0].bytes
         }
-        return try TrainingSession.start(jobID: 1, job: job, trainShards: shards, statistics: statistics)
+        return try TrainingSession.start(owner: "test", job: job, trainShards: shards, statistics: statistics)
     }
 
     /// Stages `from ..< to` of `session`, each split into `groups` tasks.
@@ -100,7 +100,7 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: other.output).filter { $0.hasPrefix("_stage-") }
         #expect(Set(names) == ["_stage-9", "_stage-10"], "stages the checkpoint covers are dropped: \(names)")
         // A new coordinator: restore, replay 9 and 10, carry on.
-        var resumed = try TrainingSession.resumed(jobID: 1, job: other, before: 11) { stageDirectory(other, $0) }
+        var resumed = try TrainingSession.resumed(owner: "test", job: other, before: 11) { stageDirectory(other, $0) }
         #expect(resumed.state.step == 10)
         #expect(resumed.state.parameters == first.state.parameters)
         try stages(&resumed, 11..<(resumed.lastStage + 1), groups: 1)

@@ -24,6 +24,7 @@ extension Scheduler {
                 guard let kinds = workers[workerID].map(\.kinds), (workers[workerID]?.credit ?? 0) > 0,
                       let jobID = nextJob(for: kinds),
                       let start = startAttempt(of: jobID, on: workerID, now: now, speculative: false)
+                        ?? otherJobsStart(for: kinds, after: jobID, on: workerID, now: now)
                 else { continue }
                 if batches[workerID] == nil { order.append(workerID) }
                 batches[workerID, default: []].append(start)
@@ -34,23 +35,35 @@ extension Scheduler {
         return order.map { .start(worker: $0, attempts: batches[$0] ?? []) }
     }
 
+    /// When the best job's queued tasks are all reserved for other workers (affinity): the next jobs in the
+    /// same order, until one has a task for this worker.
+    mutating func otherJobsStart(for kinds: Set<String>, after skipped: JobID, on workerID: WorkerID, now: ContinuousClock.Instant)
+        -> AttemptStart?
+    {
+        let others = jobs.values.filter {
+            $0.id != skipped && !$0.queue.isEmpty && !$0.state.isTerminal && kinds.contains($0.descriptor.kind)
+        }.sorted(by: Self.ranks).map(\.id)
+        for job in others {
+            if let start = startAttempt(of: job, on: workerID, now: now, speculative: false) { return start }
+        }
+        return nil
+    }
+
     /// The job whose queued task a worker running `kinds` should run next, or `nil` when none is queued.
     func nextJob(for kinds: Set<String>) -> JobID? {
         var best: JobEntry?
         for job in jobs.values where !job.queue.isEmpty && !job.state.isTerminal
             && kinds.contains(job.descriptor.kind)
         {
-            guard let current = best else {
-                best = job
-                continue
-            }
-            if (job.descriptor.priority, -job.counts.running, -Int(truncatingIfNeeded: job.id))
-                > (current.descriptor.priority, -current.counts.running, -Int(truncatingIfNeeded: current.id))
-            {
-                best = job
-            }
+            if best.map({ Self.ranks(job, before: $0) }) ?? true { best = job }
         }
         return best?.id
+    }
+
+    /// Fair share's order: higher priority, then fewer running attempts, then the older job.
+    static func ranks(_ a: JobEntry, before b: JobEntry) -> Bool {
+        (a.descriptor.priority, -a.counts.running, -Int(truncatingIfNeeded: a.id))
+            > (b.descriptor.priority, -b.counts.running, -Int(truncatingIfNeeded: b.id))
     }
 
     /// Leases the next queued task of `jobID` to `workerID` under a new attempt number; nil when every queued

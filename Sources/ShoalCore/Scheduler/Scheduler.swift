@@ -68,6 +68,7 @@ public struct Scheduler: Sendable {
         var job = JobEntry(descriptor, state: state, taskCount: descriptors.count)
         job.stage = stage
         job.moreStages = moreStages
+        job.stageTasks = descriptors.filter { $0.stage == stage }.map(\.id)
         for descriptor in descriptors {
             if descriptor.affinity != nil { job.hasAffinity = true }
             var task = TaskEntry(descriptor, job: job.id)
@@ -120,6 +121,9 @@ public struct Scheduler: Sendable {
         -> [SchedulerDirective]
     {
         guard var job = jobs[id], job.awaitingStage, !job.state.isTerminal else { return [] }
+        // The stage that completed will not run again: its specs (a training step's parameters) can go.
+        for task in job.stageTasks { tasks[task]?.spec = Frame([UInt8]()) }
+        job.stageTasks = descriptors.map(\.id)
         job.stage += 1
         job.moreStages = moreStages
         job.awaitingStage = false

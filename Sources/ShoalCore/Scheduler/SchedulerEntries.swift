@@ -26,6 +26,8 @@ struct JobEntry: Sendable {
     var affinityOwners: [Int: WorkerID] = [:]
     /// Some task of the job has an affinity.
     var hasAffinity = false
+    /// The tasks of the stage running, for dropping their specs when the next stage comes.
+    var stageTasks: [TaskID] = []
 
     var id: JobID { descriptor.id }
 
@@ -53,7 +55,8 @@ struct TaskEntry: Sendable {
     let job: JobID
     let index: Int
     let label: String
-    let spec: Frame
+    /// Emptied once the task's stage is done (`Scheduler.addStage`): it is not sent again.
+    var spec: Frame
     let inputBytes: UInt64
     let stage: Int
     let affinity: Int?
@@ -164,6 +167,14 @@ struct TaskQueue: Sendable {
 
     /// Takes out the first task, in `popFirst` order, that `wanted` accepts.
     mutating func popFirst(where wanted: (TaskID) -> Bool) -> TaskID? {
+        // Taken tasks stay in the arrays until passed: skip (and drop) them first, or every later scan would
+        // walk the whole history of the queue.
+        while let last = front.last, !members.contains(last) { front.removeLast() }
+        while head < items.count && !members.contains(items[head]) { head += 1 }
+        if head > 4096 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
         for id in front.reversed() where members.contains(id) && wanted(id) {
             members.remove(id)
             return id

@@ -38,6 +38,11 @@ extension StateStore {
             try db.execute(
                 sql: "UPDATE jobs SET stage = ?, more_stages = ?, task_count = task_count + ?, summary = coalesce(?, summary) WHERE id = ?",
                 arguments: [stage, moreStages, planned.count, progress, job])
+            // The stage before is done (every task committed): its specs will not be read again, and a training
+            // job's hold the parameters of a step — kept, they would grow the database by a model per task.
+            try db.execute(
+                sql: "UPDATE tasks SET spec = x'' WHERE job_id = ? AND stage = ? AND state = 'succeeded'",
+                arguments: [job, stage - 1])
             return try Self.insertTasks(planned, job: job, stage: stage, db: db)
         }
     }

@@ -41,8 +41,8 @@ public final class CSVReader: RecordReader {
     ///   - schema: every column of the file, in order (from the header and inference or the job's types).
     ///   - projection: the columns to materialize, in output order; `nil` for all of them.
     ///   - shard: the byte range to read; gzip input must be read whole (`.wholeFile`).
-    ///   - strictColumns: projected columns that must hold a value: an empty field there (or NaN or infinity in a
-    ///     float column) makes the record bad rather than null.
+    ///   - strictColumns: projected columns that must hold a value: an empty field there (or, in a float column,
+    ///     NaN, infinity or a magnitude beyond `Float`'s range) makes the record bad rather than null.
     ///   - onBadRow: receives each bad record; throwing from it stops the reader with that error.
     /// - Throws: `ReaderError` if the file cannot be opened, a projected column is not in the schema, or a gzip
     ///   file is given a partial shard.
@@ -214,7 +214,8 @@ public final class CSVReader: RecordReader {
                     if sinks[k].strict { return k }
                     sinks[k].setNull(row)
                 } else if let v = ByteNumberParser.double(p, n) {
-                    if sinks[k].strict && !v.isFinite { return k }
+                    // Strict columns feed 32-bit models: beyond Float's range is as unusable as infinity.
+                    if sinks[k].strict && !(v.magnitude <= Double(Float.greatestFiniteMagnitude)) { return k }
                     sinks[k].setDouble(row, v)
                 } else {
                     return k
@@ -262,6 +263,11 @@ public final class CSVReader: RecordReader {
         if sink.strict && n == 0 && scanner.flags[sink.field] == 0 { return "field \"\(name)\" is empty, and it must have a value" }
         if sink.strict && sink.type == .float, let v = ByteNumberParser.double(p, n), !v.isFinite {
             return "field \"\(name)\": \(value) is not a finite number"
+        }
+        if sink.strict && sink.type == .float, let v = ByteNumberParser.double(p, n),
+           v.magnitude > Double(Float.greatestFiniteMagnitude)
+        {
+            return "field \"\(name)\": \(value) is beyond the range of a 32-bit float"
         }
         switch sink.type {
         case .int:

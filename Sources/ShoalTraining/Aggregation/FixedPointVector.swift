@@ -6,8 +6,8 @@
 /// at the coordinator in either order, give exactly what one worker would have.
 ///
 /// Each term is exact for |x| ≥ 2^−40 (a `Float` has 24 significant bits, all above 2^−64 there) and rounded to
-/// 2^−64 below it. Terms must be finite and below 2^62 in magnitude (a gradient beyond that has diverged); sums
-/// use wrapping `Int128` additions, exact as long as the true sum stays below 2^63 in magnitude.
+/// 2^−64 below it. Terms must be finite and below 2^62 in magnitude, and sums below 2^63 (a gradient beyond that
+/// has diverged): either is an error, never a wrapped value.
 public struct FixedPointVector: Sendable, Equatable {
     public static let fractionBits = 64
     public private(set) var values: [Int128]
@@ -29,7 +29,9 @@ public struct FixedPointVector: Sendable, Equatable {
         try values.withUnsafeMutableBufferPointer { (sums) throws(FixedPointError) in
             for i in 0..<terms.count {
                 guard let fixed = Self.fixed(terms[i]) else { throw FixedPointError(index: i, value: Double(terms[i])) }
-                sums[i] &+= fixed
+                let (sum, overflow) = sums[i].addingReportingOverflow(fixed)
+                guard !overflow else { throw FixedPointError(index: i, value: Double(terms[i])) }
+                sums[i] = sum
             }
         }
     }
@@ -39,9 +41,14 @@ public struct FixedPointVector: Sendable, Equatable {
     }
 
     /// Adds another sum element-wise.
-    public mutating func add(_ other: FixedPointVector) {
+    /// - Throws: `FixedPointError` when a sum leaves `Int128`'s range (a gradient of about 2^63: diverged).
+    public mutating func add(_ other: FixedPointVector) throws(FixedPointError) {
         precondition(other.values.count == values.count, "adding a vector of another length")
-        for i in values.indices { values[i] &+= other.values[i] }
+        for i in values.indices {
+            let (sum, overflow) = values[i].addingReportingOverflow(other.values[i])
+            guard !overflow else { throw FixedPointError(index: i, value: Self.double(other.values[i])) }
+            values[i] = sum
+        }
     }
 
     /// Each sum divided by `divisor`, as `Float` (the mean gradient of a step's examples).

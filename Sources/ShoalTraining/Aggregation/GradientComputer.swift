@@ -77,10 +77,11 @@ public final class GradientComputer {
 
 /// Training has diverged: a loss or gradient is NaN, infinite or too large.
 public struct DivergenceError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var microBatch: Int
+    /// The micro-batch where it showed, when it showed in one.
+    public var microBatch: Int?
     public var what: String
     public var description: String {
-        "training diverged: in micro-batch \(microBatch), \(what) (try a smaller learning rate, standardized"
-            + " features, or gradient-friendlier inputs)"
+        "training diverged: " + (microBatch.map { "in micro-batch \($0), " } ?? "") + what
+            + " (try a smaller learning rate, standardized features, or gradient-friendlier inputs)"
     }
 }

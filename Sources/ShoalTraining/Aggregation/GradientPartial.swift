@@ -14,8 +14,8 @@ public struct GradientPartial: Sendable, Equatable {
         self.metrics = metrics
     }
 
-    public mutating func add(_ other: GradientPartial) {
-        gradient.add(other.gradient)
+    public mutating func add(_ other: GradientPartial) throws(FixedPointError) {
+        try gradient.add(other.gradient)
         metrics.add(other.metrics)
     }
 }

@@ -54,6 +54,14 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
     /// Appends `batch`'s rows to `features` (row-major, `width` per row) and their labels to `labels`.
     /// The batch holds `columns` with no nulls (the reader's strict columns).
     public func encode(_ batch: ColumnBatch, features: inout [Float], labels: inout [Float]) {
+        encodeFeatures(batch, into: &features)
+        let labelColumn = batch[label]!
+        labels.reserveCapacity(labels.count + batch.count)
+        Self.forEachNumber(labelColumn) { _, y in labels.append(Float(y)) }
+    }
+
+    /// Appends `batch`'s rows to `features` without reading a label (prediction).
+    public func encodeFeatures(_ batch: ColumnBatch, into features: inout [Float]) {
         let n = batch.count
         let width = self.width
         let base = features.count
@@ -87,9 +95,6 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
                 offset += entry.width
             }
         }
-        let labelColumn = batch[label]!
-        labels.reserveCapacity(labels.count + n)
-        Self.forEachNumber(labelColumn) { _, y in labels.append(Float(y)) }
     }
 
     static func forEachNumber(_ column: Column, _ body: (Int, Double) -> Void) {

@@ -8,7 +8,7 @@ import Foundation
 /// moments as little-endian `Float`s (counts in the header). Written to a temporary name, synced and renamed.
 public struct Checkpoint: Sendable, Equatable {
     public struct Header: Codable, Sendable, Equatable {
-        public var jobID: UInt64
+        public var owner: String
         public var step: Int
         public var optimizer: OptimizerSpec
         public var beta1Power: Double
@@ -21,13 +21,14 @@ public struct Checkpoint: Sendable, Equatable {
         public var evaluations: [EpochRecord]
     }
 
-    public var jobID: UInt64
+    /// `TrainingSession.Setup.owner`.
+    public var owner: String
     public var state: TrainingState
     public var history: [StepRecord]
     public var evaluations: [EpochRecord]
 
-    public init(jobID: UInt64, state: TrainingState, history: [StepRecord], evaluations: [EpochRecord]) {
-        self.jobID = jobID
+    public init(owner: String, state: TrainingState, history: [StepRecord], evaluations: [EpochRecord]) {
+        self.owner = owner
         self.state = state
         self.history = history
         self.evaluations = evaluations
@@ -38,7 +39,7 @@ public struct Checkpoint: Sendable, Equatable {
     public func encoded() throws -> [UInt8] {
         let o = state.optimizer
         let header = Header(
-            jobID: jobID, step: state.step, optimizer: o.spec, beta1Power: o.beta1Power, beta2Power: o.beta2Power,
+            owner: owner, step: state.step, optimizer: o.spec, beta1Power: o.beta1Power, beta2Power: o.beta2Power,
             updates: o.updates, parameterCount: state.parameters.count, firstCount: o.first.count,
             secondCount: o.second.count, history: history, evaluations: evaluations)
         let json = try JSONEncoder.sorted.encode(header)
@@ -69,7 +70,7 @@ public struct Checkpoint: Sendable, Equatable {
             spec: h.optimizer, first: first, second: second, beta1Power: h.beta1Power, beta2Power: h.beta2Power,
             updates: h.updates)
         return Checkpoint(
-            jobID: h.jobID, state: TrainingState(step: h.step, parameters: parameters, optimizer: optimizer),
+            owner: h.owner, state: TrainingState(step: h.step, parameters: parameters, optimizer: optimizer),
             history: h.history, evaluations: h.evaluations)
     }
 }

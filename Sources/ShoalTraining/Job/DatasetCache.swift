@@ -8,10 +8,13 @@ import Synchronization
 public final class DatasetCache: Sendable {
     public struct Key: Hashable, Sendable {
         public var job: UInt64
+        /// `TrainTaskSpec.contextKey`: the job's whole description and encoding.
+        public var context: Int
         public var validation: Bool
         public var shard: Int
-        public init(job: UInt64, validation: Bool, shard: Int) {
+        public init(job: UInt64, context: Int, validation: Bool, shard: Int) {
             self.job = job
+            self.context = context
             self.validation = validation
             self.shard = shard
         }

@@ -77,15 +77,13 @@ public struct Predictor: Sendable {
                 guard skipBadRows else { throw TrainingDataError("\(bad)") }
                 badRows += 1
             })
-        // The label is not read: encode against the encoding with a feature standing in for it.
-        let rowEncoding = FeatureEncoding(entries: model.header.encoding.entries, label: features[0])
+        let encoding = model.header.encoding
         var predictions = [Float](repeating: 0, count: workspace.capacity * network.outputs)
         var text = ""
         var rows = 0
         while let batch = try reader.next() {
             var inputs: [Float] = []
-            var ignored: [Float] = []
-            rowEncoding.encode(batch, features: &inputs, labels: &ignored)
+            encoding.encodeFeatures(batch, into: &inputs)
             let kept = keep.map { batch[$0]! }
             var start = 0
             while start < batch.count {

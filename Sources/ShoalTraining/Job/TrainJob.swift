@@ -11,8 +11,9 @@ public struct TrainJob: Codable, Sendable, Equatable {
     public var checkpointEvery: Int
     /// The output directory (absolute): model, metrics history, checkpoints.
     public var output: String
-    /// Spare copies of each step's slowest tasks started on idle workers (Chen et al. 2016): the step goes on
-    /// once every micro-batch is covered; the copy that commits second is dropped.
+    /// Spare copies of a step's running tasks, started on other workers with a free slot once nothing is queued
+    /// (after Chen et al. 2016): the step goes on once every micro-batch is covered; the copy that commits second
+    /// is dropped.
     public var backupWorkers: Int
 
     public init(
@@ -77,6 +78,10 @@ public struct TrainTaskSpec: Sendable, Equatable {
 
     public var header: Header
     public var parameters: [Float]
+    /// A digest of the context's bytes (this process only): with the job id it keys the worker's dataset cache,
+    /// so that a job that happens to reuse an id (a coordinator with a new state directory) never gets another
+    /// job's shards. 0 for a spec made in memory.
+    public var contextKey = 0
 
     public init(job: TrainJob, task: TrainTask, encoding: FeatureEncoding?, parameters: [Float] = []) {
         header = Header(job: job, task: task, encoding: encoding)
@@ -118,9 +123,13 @@ public struct TrainTaskSpec: Sendable, Equatable {
         }
         let context = try cache?.context(contextBytes) ?? JSONDecoder().decode(Context.self, from: Data(contextBytes))
         let task = try JSONDecoder().decode(TrainTask.self, from: Data(bytes[taskStart..<(taskStart + taskLength)]))
-        return TrainTaskSpec(
+        var spec = TrainTaskSpec(
             job: context.job, task: task, encoding: context.encoding,
             parameters: ByteIO.floats(bytes[(taskStart + taskLength)...]))
+        var hasher = Hasher()
+        contextBytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        spec.contextKey = hasher.finalize()
+        return spec
     }
 }
 

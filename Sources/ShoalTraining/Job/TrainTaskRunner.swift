@@ -34,7 +34,7 @@ public struct TrainTaskRunner: Sendable {
             var batches: [(shard: DatasetShard, rows: Range<Int>, id: Int)] = []
             for part in parts {
                 let shard = part.shard
-                let (data, nanos) = try cache.shard(.init(job: job, validation: false, shard: shard.index)) {
+                let (data, nanos) = try cache.shard(.init(job: job, context: spec.contextKey, validation: false, shard: shard.index)) {
                     try reader.load(shard, input: train.data.train, encoding: encoding)
                 }
                 loadNanos += nanos
@@ -77,11 +77,11 @@ public struct TrainTaskRunner: Sendable {
             guard let validation = train.data.validation else {
                 throw TrainingDataError("an evaluation task of a job without validation data")
             }
-            let (data, _) = try cache.shard(.init(job: job, validation: true, shard: shard.index)) {
+            let (data, _) = try cache.shard(.init(job: job, context: spec.contextKey, validation: true, shard: shard.index)) {
                 try reader.load(shard, input: validation, encoding: encoding)
             }
             let network = Network(spec: train.config.model, inputs: encoding.width)
-            var metrics = network.evaluate(
+            var metrics = try network.evaluate(
                 parameters: spec.parameters, shard: data,
                 workspace: NetworkWorkspace(network: network, capacity: train.config.microBatchSize))
             metrics.epoch = epoch

@@ -5,9 +5,9 @@ import ShoalETL
 ///
 /// A `train` job runs as stages of tasks (the runtime's `JobPlanner.nextStage`):
 /// - stage 0: the statistics pass, one task per training shard;
-/// - stage `j` in 1…S (S steps): step `j − 1` — one task per dataset shard that holds some of the step's
-///   micro-batches, carrying the parameters; plus, when step `j − 2` ended an epoch, one validation task per
-///   validation shard with the same parameters;
+/// - stage `j` in 1…S (S steps): step `j − 1` — one task per worker (its group of shards' micro-batches),
+///   carrying the parameters; plus, when step `j − 2` ended an epoch, one validation task per validation shard
+///   with the same parameters;
 /// - stage S + 1, with validation data only: the last epoch's validation.
 ///
 /// Between stages the session absorbs what the tasks committed — sums the gradients, applies the optimizer,
@@ -17,7 +17,9 @@ import ShoalETL
 public struct TrainingSession: Sendable {
     /// What the statistics pass fixed: written once to `_training/setup.json`.
     public struct Setup: Codable, Sendable, Equatable {
-        public var jobID: UInt64
+        /// The job these files belong to (`TrainJobPlanner.owner`: the job's id, submission time and spec hash):
+        /// a later job writing to the same directory never takes them for its own.
+        public var owner: String
         public var encoding: FeatureEncoding
         public var plan: MicroBatchPlan
         public var trainShards: [InputShard]
@@ -63,7 +65,7 @@ public struct TrainingSession: Sendable {
     /// After the statistics pass: merges the shards' statistics (in shard order) into the encoding and the
     /// plan, and writes them with the starting point (a checkpoint of step 0).
     /// - Parameter statistics: each training shard's `statistics.json`, in shard order.
-    public static func start(jobID: UInt64, job: TrainJob, trainShards: [InputShard], statistics: [[UInt8]]) throws
+    public static func start(owner: String, job: TrainJob, trainShards: [InputShard], statistics: [[UInt8]]) throws
         -> TrainingSession
     {
         guard statistics.count == trainShards.count else {
@@ -89,7 +91,7 @@ public struct TrainingSession: Sendable {
             seed: config.seed)
         let validationShards = try job.data.validation.map { try ETLInputPlanning.shards(of: $0) } ?? []
         let setup = Setup(
-            jobID: jobID, encoding: encoding, plan: plan, trainShards: trainShards, validationShards: validationShards,
+            owner: owner, encoding: encoding, plan: plan, trainShards: trainShards, validationShards: validationShards,
             statistics: merged)
         try FileManager.default.createDirectory(atPath: directory(job), withIntermediateDirectories: true)
         // Checkpoints of an earlier job in this directory must not be taken for this one's.
@@ -105,21 +107,21 @@ public struct TrainingSession: Sendable {
 
     /// The session as its files left it: the setup and the newest checkpoint of this job.
     /// - Throws: when the job has no setup or checkpoint (its statistics stage never completed).
-    public static func restore(jobID: UInt64, job: TrainJob) throws -> TrainingSession {
+    public static func restore(owner: String, job: TrainJob) throws -> TrainingSession {
         let dir = directory(job)
         guard let setupData = FileManager.default.contents(atPath: dir + "/setup.json") else {
             throw TrainingDataError("\(dir)/setup.json is missing: the job's statistics pass left nothing to resume from")
         }
         let setup = try JSONDecoder().decode(Setup.self, from: setupData)
-        guard setup.jobID == jobID else {
-            throw TrainingDataError("\(dir) belongs to job \(setup.jobID), not \(jobID)")
+        guard setup.owner == owner else {
+            throw TrainingDataError("\(dir) belongs to another job (\(setup.owner), not \(owner))")
         }
         let checkpoints = try checkpointSteps(job)
         guard let newest = checkpoints.last,
               let bytes = FileManager.default.contents(atPath: checkpointPath(job, step: newest))
         else { throw TrainingDataError("\(dir) holds no checkpoint") }
         let checkpoint = try Checkpoint.decode(Array(bytes))
-        guard checkpoint.jobID == jobID else { throw TrainingDataError("\(dir): a checkpoint of another job") }
+        guard checkpoint.owner == owner else { throw TrainingDataError("\(dir): a checkpoint of another job") }
         return TrainingSession(
             job: job, setup: setup, network: Network(spec: job.config.model, inputs: setup.encoding.width),
             state: checkpoint.state, history: checkpoint.history, evaluations: checkpoint.evaluations)
@@ -127,10 +129,10 @@ public struct TrainingSession: Sendable {
 
     /// The session as it was just before stage `stage` is absorbed: restored from the newest checkpoint, then
     /// the stages after it replayed from the gradients they committed (`directory(stage)`).
-    public static func resumed(jobID: UInt64, job: TrainJob, before stage: Int, directory: (Int) -> String) throws
+    public static func resumed(owner: String, job: TrainJob, before stage: Int, directory: (Int) -> String) throws
         -> TrainingSession
     {
-        var session = try restore(jobID: jobID, job: job)
+        var session = try restore(owner: owner, job: job)
         var next = session.state.step + 1
         while next < stage {
             try session.absorb(stage: next, directory: directory(next), now: 0)
@@ -167,14 +169,19 @@ public struct TrainingSession: Sendable {
     /// changes nothing in the result (fixed-point sums), only who computes what; the coordinator sizes it to
     /// the workers it has.
     public mutating func tasks(ofStage stage: Int, groups: Int = 1, now: Double) throws -> [StageTask] {
-        precondition(stage >= 1 && stage <= lastStage, "no stage \(stage)")
+        // Errors, not preconditions: a coordinator must fail the job, never crash, on a planning mistake.
+        guard stage >= 1 && stage <= lastStage else {
+            throw TrainingDataError("a training job of \(totalSteps) steps has no stage \(stage)")
+        }
         plannedAt[stage] = now
         let context = try self.context ?? TrainTaskSpec.Context(job: job, encoding: setup.encoding).encoded()
         self.context = context
         var tasks: [StageTask] = []
         if stage <= totalSteps {
             let step = stage - 1
-            precondition(state.step == step, "planning step \(step) with the state of step \(state.step)")
+            guard state.step == step else {
+                throw TrainingDataError("planning step \(step + 1) from the state after step \(state.step)")
+            }
             let groups = max(1, min(groups, setup.trainShards.count))
             var byGroup: [Int: [Int: [MicroBatchPlan.MicroBatch]]] = [:]
             for id in plan.step(step).microBatches {
@@ -241,7 +248,10 @@ public struct TrainingSession: Sendable {
                 var sum = FixedPointVector(count: network.parameterCount)
                 for g in gradients {
                     guard case .fixedPoint(let v) = g.values else { throw TrainingDataError("a float gradient in a deterministic job") }
-                    sum.add(v)
+                    do { try sum.add(v) } catch {
+                        throw TrainingDataError(
+                            "training diverged at step \(step + 1): the gradient sum \(error) (try a smaller learning rate)")
+                    }
                     metrics.add(g.metrics)
                 }
                 mean = sum.quotients(dividedBy: max(metrics.examples, 1))
@@ -346,7 +356,7 @@ public struct TrainingSession: Sendable {
     /// Writes the current state as a checkpoint, then drops all but the two newest checkpoints and the stage
     /// directories the new checkpoint covers (their gradients are in it).
     public func writeCheckpoint() throws {
-        let checkpoint = Checkpoint(jobID: setup.jobID, state: state, history: history, evaluations: evaluations)
+        let checkpoint = Checkpoint(owner: setup.owner, state: state, history: history, evaluations: evaluations)
         try AtomicFile.write(try checkpoint.encoded(), to: Self.checkpointPath(job, step: state.step))
         for old in try Self.checkpointSteps(job).dropLast(2) {
             try? FileManager.default.removeItem(atPath: Self.checkpointPath(job, step: old))

@@ -53,24 +53,29 @@ public struct EvaluationMetrics: Codable, Sendable, Equatable {
 
 extension Network {
     /// Validation metrics of `shard` under `parameters`, in chunks of the workspace's capacity.
-    public func evaluate(parameters: [Float], shard: DatasetShard, workspace: NetworkWorkspace) -> EvaluationMetrics {
+    /// - Throws: `DivergenceError` when the loss is not finite (parameters that diverged).
+    public func evaluate(parameters: [Float], shard: DatasetShard, workspace: NetworkWorkspace) throws(DivergenceError)
+        -> EvaluationMetrics
+    {
         var result = EvaluationMetrics(binary: spec.head == .logistic)
         let width = shard.features.columns
         var start = 0
+        var diverged: DivergenceError?
         parameters.withUnsafeBufferPointer { p in
             shard.features.values.withUnsafeBufferPointer { x in
                 shard.labels.withUnsafeBufferPointer { y in
-                    while start < shard.rows {
+                    while start < shard.rows && diverged == nil {
                         let rows = min(workspace.capacity, shard.rows - start)
                         let features = x.baseAddress! + start * width
                         let labels = y.baseAddress! + start
                         let loss = self.loss(
                             parameters: p.baseAddress!, features: features, labels: labels, rows: rows,
                             workspace: workspace)
-                        result.metrics.add(
-                            StepMetrics(
-                                examples: rows, lossSum: FixedPointVector.fixed(loss.lossSum) ?? 0,
-                                correct: loss.correct))
+                        guard let lossSum = FixedPointVector.fixed(loss.lossSum) else {
+                            diverged = DivergenceError(microBatch: nil, what: "the validation loss is \(loss.lossSum)")
+                            break
+                        }
+                        result.metrics.add(StepMetrics(examples: rows, lossSum: lossSum, correct: loss.correct))
                         if spec.head == .logistic {
                             // The logits of the pass just made: no second forward pass for the scores.
                             let logits = workspace.outputs[layerCount - 1]
@@ -83,6 +88,7 @@ extension Network {
                 }
             }
         }
+        if let diverged { throw diverged }
         return result
     }
 }

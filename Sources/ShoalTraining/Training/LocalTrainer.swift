@@ -37,7 +37,11 @@ public struct LocalTrainer {
                         microBatches: mine.map { (shards[$0.shard], $0.start..<$0.end, $0.id) }))
             }
             var total = GradientPartial(parameterCount: network.parameterCount)
-            for partial in partials.reversed() { total.add(partial) }
+            for partial in partials.reversed() {
+                do { try total.add(partial) } catch {
+                    throw DivergenceError(microBatch: nil, what: "the step's gradient sum: \(error)")
+                }
+            }
             records.append(state.apply(total, plan: plan, config: config))
         }
         return records

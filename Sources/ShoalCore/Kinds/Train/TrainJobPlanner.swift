@@ -47,7 +47,7 @@ public struct TrainJobPlanner: JobPlanner {
         let now = Date().timeIntervalSince1970
         var session: TrainingSession
         if stage == 0 {
-            if let restored = try? TrainingSession.restore(jobID: job.id, job: train) {
+            if let restored = try? TrainingSession.restore(owner: Self.owner(job), job: train) {
                 session = restored
             } else {
                 let directory = job.commitDirectory(stage: 0)!
@@ -59,7 +59,8 @@ public struct TrainJobPlanner: JobPlanner {
                     }
                     return Array(data)
                 }
-                session = try TrainingSession.start(jobID: job.id, job: train, trainShards: shards, statistics: statistics)
+                session = try TrainingSession.start(
+                    owner: Self.owner(job), job: train, trainShards: shards, statistics: statistics)
             }
         } else {
             session = try Self.session(for: job, train: train, before: stage)
@@ -91,8 +92,13 @@ public struct TrainJobPlanner: JobPlanner {
         if let held = sessions.session(for: job), held.state.step >= min(stage - 1, held.totalSteps) {
             return held
         }
-        return try TrainingSession.resumed(jobID: job.id, job: train, before: stage) { job.commitDirectory(stage: $0)! }
+        return try TrainingSession.resumed(owner: owner(job), job: train, before: stage) { job.commitDirectory(stage: $0)! }
     }
+
+    /// Who a training directory belongs to: the job's id, submission time and spec hash. Ids repeat across state
+    /// directories (every `shoal run` starts at job 1), so the id alone would let a new run take an old run's
+    /// checkpoints for its own.
+    static func owner(_ job: JobRecord) -> String { "job \(job.id) submitted \(job.submittedAt) spec \(job.specHash)" }
 
     /// Sessions of the running training jobs of this process, by job (and output, should two coordinators share
     /// a process, as tests do).
