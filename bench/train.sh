@@ -4,7 +4,7 @@
 # the peers' — on a running local cluster with 1 and with 2 workers, beside scikit-learn re-measured in the same run
 # by ../shared/bench/peers/run_peers.sh WORKDIR b4 (lbfgs, and SGDClassifier for 5 epochs), and the Bayes rate.
 #   Shoal: `shoal up --workers N` (fresh state), `shoal submit --wait --overwrite` of bench/jobs/ctr-train-1m.yaml
-#     (batch 32768, 3 epochs) and of cluster/jobs/ctr-train.yaml as shipped (batch 4096, 5 epochs, like
+#     (batch 32768, 2 epochs) and of cluster/jobs/ctr-train.yaml as shipped (batch 4096, 5 epochs, like
 #     SGDClassifier's 5 passes); time = finished_at − submitted_at of the job record:
 #     reading and parsing the CSV (statistics pass, then each worker's shards), every step, validation each epoch,
 #     the model file. scikit-learn's fit time excludes loading (pandas: printed as load_s), so both are shown.
@@ -76,7 +76,7 @@ bench_dir=$work/run
 rm -rf "$bench_dir"; mkdir -p "$bench_dir/data/ctr"
 ln -s "$peers_work/clicks_train.csv" "$bench_dir/data/ctr/train.csv"
 ln -s "$peers_work/clicks_test.csv" "$bench_dir/data/ctr/test.csv"
-# tuned: bench/jobs/ctr-train-1m.yaml (batch 32768, 3 epochs: 93 steps); example: cluster/jobs/ctr-train.yaml as
+# tuned: bench/jobs/ctr-train-1m.yaml (batch 32768, 2 epochs: 62 steps); example: cluster/jobs/ctr-train.yaml as
 # shipped (batch 4096, 5 epochs: 1235 steps).
 cp "$root/bench/jobs/ctr-train-1m.yaml" "$bench_dir/tuned.yaml"
 cp "$root/cluster/jobs/ctr-train.yaml" "$bench_dir/example.yaml"
@@ -183,7 +183,7 @@ section=$(cat <<MD
 Data: \`gen_clicks.py --rows 1000000 --seed 11\` (train, $bytes bytes) and \`--rows 200000 --seed 12\` (test);
 features f0..f15 and one-hot device. Shoal: a job submitted to a running \`shoal up --workers N --slots 1\`, median
 of $rounds, timed from submission to the model written — reading and parsing the CSV, every step, validation after
-each epoch. Two jobs: **tuned**, \`bench/jobs/ctr-train-1m.yaml\` (adam, lr 0.05, batch 32768, 3 epochs: 93
+each epoch. Two jobs: **tuned**, \`bench/jobs/ctr-train-1m.yaml\` (adam, lr 0.05, batch 32768, 2 epochs: 62
 steps), and **example**, \`cluster/jobs/ctr-train.yaml\` as shipped (adam, lr 0.01, batch 4096, 5 epochs: 1235
 steps). Epoch: the mean of the epochs after the first (the sum of their steps' wall times). scikit-learn:
 \`run_peers.sh WORKDIR b4\` in the same run; its fit time excludes loading both CSVs with pandas ($load_s s).

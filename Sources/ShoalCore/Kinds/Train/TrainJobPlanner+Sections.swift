@@ -52,8 +52,12 @@ extension TrainJobPlanner {
         try checkCSV(train, section, key: "train")
         var validationSection: (InputSpec, [String: DataType], Int)?
         if section.contains("validation") {
-            let read = try ETLJobPlanner.input(section, key: "validation", workingDirectory: workingDirectory)
+            var read = try ETLJobPlanner.input(section, key: "validation", workingDirectory: workingDirectory)
             try checkCSV(read.0, section, key: "validation")
+            // Small shards here too: validation runs beside a step, spread over the workers.
+            if try section.optionalMapping("validation", keys: ETLJobPlanner.inputKeys)?.contains("shard_size") != true {
+                read.0.shardBytes = defaultShardBytes
+            }
             validationSection = read
         }
         let validation = validationSection?.0
