@@ -132,3 +132,30 @@ import Testing
         } throws: { "\($0)".contains("do not cover step 1's micro-batches exactly") }
     }
 }
+
+/// Shards to groups (a step's tasks): balanced, and stable when workers come and go.
+@Suite struct ShardGroupTests {
+    func sizes(_ assignment: [Int]) -> [Int] {
+        (0...(assignment.max() ?? 0)).map { g in assignment.filter { $0 == g }.count }
+    }
+
+    @Test func groupsStayBalancedAndOnlyWhatMustMoveMoves() {
+        var assignment = TrainingSession.regroup([], shards: 7, groups: 3)
+        #expect(sizes(assignment) == [3, 2, 2])
+        // A fourth worker: one shard moves to the new group, the rest stay.
+        let four = TrainingSession.regroup(assignment, shards: 7, groups: 4)
+        #expect(sizes(four).sorted() == [1, 2, 2, 2])
+        #expect(zip(assignment, four).filter { $0 != $1 }.count == 1)
+        // Back to three: only the fourth group's shard moves.
+        let three = TrainingSession.regroup(four, shards: 7, groups: 3)
+        #expect(sizes(three).sorted() == [2, 2, 3])
+        #expect(zip(four, three).filter { $0 != $1 }.count == 1)
+        // Many shards: from 5 to 6 groups about a sixth move; never more groups than shards.
+        assignment = TrainingSession.regroup([], shards: 400, groups: 5)
+        let six = TrainingSession.regroup(assignment, shards: 400, groups: 6)
+        #expect(sizes(six).allSatisfy { $0 == 66 || $0 == 67 })
+        #expect(zip(assignment, six).filter { $0 != $1 }.count <= 67)
+        #expect(Set(TrainingSession.regroup([], shards: 2, groups: 5)) == [0, 1])
+        #expect(TrainingSession.regroup(six, shards: 400, groups: 6) == six, "the same count changes nothing")
+    }
+}

@@ -51,6 +51,8 @@ public struct TrainingSession: Sendable {
     private var plannedAt: [Int: Double] = [:]
     /// The job's task context, encoded once (`TrainTaskSpec.Context`).
     private var context: [UInt8]?
+    /// Each training shard's group in the last step planned (`regroup`).
+    private var shardGroups: [Int] = []
 
     public var plan: MicroBatchPlan { setup.plan }
     public var totalSteps: Int { plan.totalSteps }
@@ -182,11 +184,12 @@ public struct TrainingSession: Sendable {
             guard state.step == step else {
                 throw TrainingDataError("planning step \(step + 1) from the state after step \(state.step)")
             }
-            let groups = max(1, min(groups, setup.trainShards.count))
+            shardGroups = Self.regroup(shardGroups, shards: setup.trainShards.count, groups: groups)
+            let groups = Set(shardGroups).count
             var byGroup: [Int: [Int: [MicroBatchPlan.MicroBatch]]] = [:]
             for id in plan.step(step).microBatches {
                 let m = plan.microBatch(id)
-                byGroup[m.shard % groups, default: [:]][m.shard, default: []].append(m)
+                byGroup[shardGroups[m.shard], default: [:]][m.shard, default: []].append(m)
             }
             for group in byGroup.keys.sorted() {
                 let parts = byGroup[group]!.sorted { $0.key < $1.key }.map {
@@ -212,6 +215,32 @@ public struct TrainingSession: Sendable {
             }
         }
         return tasks
+    }
+
+    /// Spreads the training shards over `groups` groups (a step's tasks; the group is the tasks' affinity, so a
+    /// group's shards stay with the worker that holds them), keeping the previous assignment where it can: the
+    /// first time round-robin; then the shards of groups that no longer exist go to the smallest groups, and
+    /// shards move one at a time from the largest group to the smallest until no two differ by more than one. A
+    /// worker joining thus takes about a group's share of shards from the others and nothing else moves.
+    /// (The grouping never changes the result: gradients add in fixed point.)
+    public static func regroup(_ previous: [Int], shards: Int, groups requested: Int) -> [Int] {
+        let groups = max(1, min(requested, shards))
+        guard previous.count == shards else { return (0..<shards).map { $0 % groups } }
+        var members = [[Int]](repeating: [], count: groups)
+        var orphans: [Int] = []
+        for (shard, group) in previous.enumerated() {
+            if group < groups { members[group].append(shard) } else { orphans.append(shard) }
+        }
+        func smallest() -> Int { members.indices.min { (members[$0].count, $0) < (members[$1].count, $1) }! }
+        func largest() -> Int { members.indices.max { (members[$0].count, -$0) < (members[$1].count, -$1) }! }
+        for shard in orphans { members[smallest()].append(shard) }
+        while members[largest()].count - members[smallest()].count > 1 {
+            let from = largest(), to = smallest()
+            members[to].append(members[from].removeLast())
+        }
+        var assignment = [Int](repeating: 0, count: shards)
+        for (group, shards) in members.enumerated() { for shard in shards { assignment[shard] = group } }
+        return assignment
     }
 
     /// Affinities of validation shards start here, apart from the training shards'.
