@@ -75,7 +75,9 @@ extension CoordinatorEngine {
             // A shard already in place counts as committed, so an earlier run's outputs would silently stand in
             // for this run's: refuse, or with `restart` remove them first.
             let earlier = OutputCommitter.earlierOutputs(in: output)
-            if !earlier.isEmpty && !submit.restart {
+            // A resumable kind takes up an unfinished run's files itself; only a finished run's stop it here.
+            let blocking = plan.resumable ? earlier.filter { $0 == "_SUCCESS" } : earlier
+            if !blocking.isEmpty && !submit.restart {
                 let shown = earlier.prefix(3).joined(separator: ", ") + (earlier.count > 3 ? ", …" : "")
                 return refuse(
                     routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
@@ -83,12 +85,17 @@ extension CoordinatorEngine {
                         + "remove them, or submit again with --overwrite (--restart) to replace them",
                     socket: Coordinator.Socket.clients)
             }
-            if !earlier.isEmpty {
+            if submit.restart {
                 do { try committer.removeEarlierOutputs(in: output) } catch {
                     return refuse(
                         routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
                         "\(submit.sourceName): \(error)", socket: Coordinator.Socket.clients)
                 }
+            } else if plan.resumable {
+                // What the kind takes up is its own business (checkpoints), but an earlier run's first-stage
+                // shards would count as this run's commits: they go.
+                try? FileManager.default.removeItem(
+                    atPath: JobPlan.stageDirectory(output, stage: 0, isLast: !plan.moreStages))
             }
         }
         let existing = plan.exclusiveOutputs.filter { FileManager.default.fileExists(atPath: $0) }

@@ -84,11 +84,16 @@ public struct JobPlan: Sendable, Equatable {
     /// Whether `tasks` are only the first stage: once they have all committed, the kind's `nextStage` plans
     /// the next (an ETL job's standardize needs global statistics, computed by a first pass).
     public var moreStages: Bool
+    /// The kind takes up what an unfinished earlier run of the job left in the output directory (a training
+    /// job's checkpoints): only a finished run's outputs (`_SUCCESS`) make a submission refused without
+    /// `--restart`, which still removes everything and starts over.
+    public var resumable: Bool
 
     public init(
         tasks: [PlannedTask], outputDirectory: String?, exclusiveOutputs: [String] = [], finish: [UInt8]? = nil,
-        moreStages: Bool = false
+        moreStages: Bool = false, resumable: Bool = false
     ) {
+        self.resumable = resumable
         self.moreStages = moreStages
         self.tasks = tasks
         self.outputDirectory = outputDirectory

@@ -26,15 +26,16 @@ final class ClusterFixture {
     var clientEndpoint: String { endpoints["clients"] ?? "" }
     var eventsEndpoint: String { endpoints["events"] ?? "" }
 
-    /// Starts the coordinator; with `reuseEndpoints`, on the endpoints the previous one bound (a restart).
-    func startCoordinator(reuseEndpoints: Bool = false) async throws {
+    /// Starts the coordinator; with `reuseEndpoints`, on the endpoints the previous one bound (a restart); with
+    /// `stateDirectory`, on another state directory than the fixture's (a coordinator that lost its state).
+    func startCoordinator(reuseEndpoints: Bool = false, stateDirectory: String? = nil) async throws {
         let ready = directory.path("coordinator-\(UUID().uuidString.prefix(6)).ready")
         let endpoints = reuseEndpoints ? self.endpoints : [
             "workers": "tcp://127.0.0.1:0", "clients": "tcp://127.0.0.1:0", "events": "tcp://127.0.0.1:0",
         ]
         let child = try ChildProcess(
             try BuiltProducts.shoal,
-            ["coordinator", "--state-dir", stateDirectory, "--ready-file", ready,
+            ["coordinator", "--state-dir", stateDirectory ?? self.stateDirectory, "--ready-file", ready,
              "--worker-endpoint", endpoints["workers"]!, "--client-endpoint", endpoints["clients"]!,
              "--events-endpoint", endpoints["events"]!, "--heartbeat-interval", heartbeatInterval,
              "--heartbeat-timeout", heartbeatTimeout, "--log-level", "debug"],

@@ -153,6 +153,33 @@ import Testing
         #expect(cluster.coordinator?.stderr.contains("resumed job") == true, "the job was unfinished when the coordinator died")
         #expect(try Self.model(cluster, output: "out/coordinator-killed", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
 
+        // A coordinator that lost its state (a new `shoal run`, another state directory): the same job file
+        // submitted again takes up the unfinished run's newest checkpoint and ends with the same bits.
+        let lost = try await cluster.submit(Self.job(output: "out/resubmitted"), name: "resubmitted.yaml")
+        try await cluster.waitFor("step 30", job: lost) { ($0.jobs.first?.record.stage ?? 0) >= 30 }
+        cluster.coordinator?.signal(SIGKILL)
+        #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(60)) != nil)
+        try await cluster.startCoordinator(reuseEndpoints: true, stateDirectory: cluster.directory.path("state-2"))
+        let again = try await cluster.submit(Self.job(output: "out/resubmitted"), name: "resubmitted.yaml")
+        let resumedRun = try await cluster.waitForEnd(of: again, timeout: .seconds(240))
+        #expect(resumedRun.record.state == .succeeded, "\(resumedRun)")
+        // The newest checkpoint before the kill: step 28 or a later multiple of 7, never the start.
+        let summary = resumedRun.record.summary ?? ""
+        let resumedStep = summary.components(separatedBy: "resumed from an earlier run's checkpoint after step ").dropFirst()
+            .first.flatMap { Int($0.prefix { $0.isNumber }) }
+        #expect(resumedStep.map { $0 >= 28 && $0 % 7 == 0 } == true, "\(summary)")
+        #expect(try Self.model(cluster, output: "out/resubmitted", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
+        // With --restart the same file starts over: no checkpoint is taken up.
+        let client = try await cluster.client()
+        let text = Self.job(output: "out/resubmitted")
+        let fresh = try await client.submit(
+            jobFile: text, source: cluster.directory.path("resubmitted.yaml"), workingDirectory: cluster.directory.path,
+            restart: true)
+        await client.close()
+        let freshRun = try await cluster.waitForEnd(of: fresh.jobID, timeout: .seconds(240))
+        #expect(freshRun.record.state == .succeeded && freshRun.record.summary?.contains("resumed") == false)
+        #expect(try Self.model(cluster, output: "out/resubmitted", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
+
         // A worker that joins mid-training gets shards from the next steps on (the steps' tasks are one per
         // worker); with backup copies of running tasks on idle workers, nothing changes either.
         let joined = try await cluster.submit(

@@ -61,7 +61,8 @@ extension TrainingSession {
     /// validation so far.
     public func progress() -> String {
         let epoch = min(state.step / plan.stepsPerEpoch, job.config.epochs - 1)
-        var lines = ["step \(state.step) of \(totalSteps) done (epoch \(epoch + 1) of \(job.config.epochs))"]
+        var lines = ["step \(state.step) of \(totalSteps) done (epoch \(epoch + 1) of \(job.config.epochs))"
+            + (resumedFrom.map { "; resumed from an earlier run's checkpoint after step \($0)" } ?? "")]
         if let last = history.last {
             var line = "last step: loss \(Self.fixed(last.loss, digits: 5)), accuracy \(Self.fixed(last.accuracy, digits: 4)), "
                 + "learning rate \(last.learningRate)"
@@ -87,6 +88,7 @@ extension TrainingSession {
         lines.append(
             "trained \(network.spec.name) on \(setup.encoding.width) inputs (\(network.parameterCount) parameters): "
                 + "\(state.step) steps, \(job.config.epochs) epochs, \(examples) examples in \(Self.fixed(wallSeconds, digits: 2)) s")
+        if let step = resumedFrom { lines.append("resumed from an earlier run's checkpoint after step \(step)") }
         if let last = history.last {
             lines.append("last step: loss \(Self.fixed(last.loss, digits: 5)), accuracy \(Self.fixed(last.accuracy, digits: 4))")
         }

@@ -25,6 +25,12 @@ public struct TrainingSession: Sendable {
         public var trainShards: [InputShard]
         public var validationShards: [InputShard]
         public var statistics: ShardStatistics
+        /// The job file's spec hash: an unfinished run's files are taken up by a later submission of the same file
+        /// (`adopt`).
+        public var specHash: String?
+        /// A job that took up an earlier run's checkpoint starts its steps at the runtime's stage 1 where the plan
+        /// is further on: plan stage = runtime stage + `stageOffset`.
+        public var stageOffset: Int?
     }
 
     /// A task of a stage, as the runtime's planner turns it into a `PlannedTask`.
@@ -58,7 +64,14 @@ public struct TrainingSession: Sendable {
     public var totalSteps: Int { plan.totalSteps }
     public var hasValidation: Bool { !setup.validationShards.isEmpty }
     /// The job's last stage.
-    public var lastStage: Int { totalSteps + (hasValidation ? 1 : 0) }
+    /// The job's last stage, in the runtime's numbering.
+    public var lastStage: Int { planLastStage - offset }
+    /// The plan's last stage: S steps, then validation if any.
+    var planLastStage: Int { totalSteps + (hasValidation ? 1 : 0) }
+    /// Plan stage − runtime stage (`Setup.stageOffset`).
+    public var offset: Int { setup.stageOffset ?? 0 }
+    /// The step whose checkpoint this job took up from an earlier run, if it did.
+    public var resumedFrom: Int? { setup.stageOffset }
 
     public static func directory(_ job: TrainJob) -> String { job.output + "/_training" }
 
@@ -67,7 +80,9 @@ public struct TrainingSession: Sendable {
     /// After the statistics pass: merges the shards' statistics (in shard order) into the encoding and the
     /// plan, and writes them with the starting point (a checkpoint of step 0).
     /// - Parameter statistics: each training shard's `statistics.json`, in shard order.
-    public static func start(owner: String, job: TrainJob, trainShards: [InputShard], statistics: [[UInt8]]) throws
+    public static func start(
+        owner: String, job: TrainJob, trainShards: [InputShard], statistics: [[UInt8]], specHash: String? = nil
+    ) throws
         -> TrainingSession
     {
         guard statistics.count == trainShards.count else {
@@ -94,7 +109,7 @@ public struct TrainingSession: Sendable {
         let validationShards = try job.data.validation.map { try ETLInputPlanning.shards(of: $0) } ?? []
         let setup = Setup(
             owner: owner, encoding: encoding, plan: plan, trainShards: trainShards, validationShards: validationShards,
-            statistics: merged)
+            statistics: merged, specHash: specHash, stageOffset: nil)
         try FileManager.default.createDirectory(atPath: directory(job), withIntermediateDirectories: true)
         // Checkpoints of an earlier job in this directory must not be taken for this one's.
         for step in try checkpointSteps(job) { try? FileManager.default.removeItem(atPath: checkpointPath(job, step: step)) }
@@ -129,13 +144,48 @@ public struct TrainingSession: Sendable {
             state: checkpoint.state, history: checkpoint.history, evaluations: checkpoint.evaluations)
     }
 
+    /// Takes up an earlier, unfinished run of the same job file on the same data: its newest checkpoint becomes
+    /// this job's starting point (`resumedFrom`), its stage directories are removed (this job's stages reuse
+    /// their numbers), and the files are made this job's. Nil when there is nothing to take up: no checkpoint,
+    /// another job file (spec hash), other data (shards), or a run that had finished.
+    public static func adopt(owner: String, job: TrainJob, specHash: String, trainShards: [InputShard]) -> TrainingSession? {
+        let dir = directory(job)
+        guard let data = FileManager.default.contents(atPath: dir + "/setup.json"),
+              var setup = try? JSONDecoder().decode(Setup.self, from: data),
+              setup.specHash == specHash, setup.trainShards == trainShards,
+              let newest = try? checkpointSteps(job).last,
+              let bytes = FileManager.default.contents(atPath: checkpointPath(job, step: newest)),
+              let checkpoint = try? Checkpoint.decode(Array(bytes)), checkpoint.owner == setup.owner,
+              checkpoint.state.step < setup.plan.totalSteps
+        else { return nil }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: job.output)) ?? []
+        for name in names where (name.hasPrefix("_stage-") && name != "_stage-0")
+            || (name.hasPrefix("shard-") && Int(name.dropFirst(6)) != nil)
+        {
+            try? FileManager.default.removeItem(atPath: job.output + "/" + name)
+        }
+        setup.owner = owner
+        setup.stageOffset = checkpoint.state.step
+        let session = TrainingSession(
+            job: job, setup: setup, network: Network(spec: job.config.model, inputs: setup.encoding.width),
+            state: checkpoint.state, history: checkpoint.history, evaluations: checkpoint.evaluations)
+        do {
+            try AtomicFile.write(Array(JSONEncoder.sorted.encode(setup)), to: dir + "/setup.json")
+            try session.writeCheckpoint()
+        } catch {
+            return nil
+        }
+        return session
+    }
+
     /// The session as it was just before stage `stage` is absorbed: restored from the newest checkpoint, then
     /// the stages after it replayed from the gradients they committed (`directory(stage)`).
     public static func resumed(owner: String, job: TrainJob, before stage: Int, directory: (Int) -> String) throws
         -> TrainingSession
     {
         var session = try restore(owner: owner, job: job)
-        var next = session.state.step + 1
+        // Runtime stages: the plan's, less the offset of a job that took up an earlier run's checkpoint.
+        var next = session.state.step + 1 - session.offset
         while next < stage {
             try session.absorb(stage: next, directory: directory(next), now: 0)
             next += 1
@@ -159,7 +209,8 @@ public struct TrainingSession: Sendable {
 
     /// Whether stage `stage`'s results are in the state already (a coordinator that restarted after absorbing it,
     /// before the next stage was stored).
-    public func hasAbsorbed(stage: Int) -> Bool {
+    public func hasAbsorbed(stage runtimeStage: Int) -> Bool {
+        let stage = runtimeStage + offset
         if stage <= totalSteps { return state.step >= stage }
         return evaluations.contains { $0.epoch == job.config.epochs - 1 }
     }
@@ -170,9 +221,10 @@ public struct TrainingSession: Sendable {
     /// `s mod groups`, the task's affinity, so each worker keeps computing on the shards it holds. The grouping
     /// changes nothing in the result (fixed-point sums), only who computes what; the coordinator sizes it to
     /// the workers it has.
-    public mutating func tasks(ofStage stage: Int, groups: Int = 1, now: Double) throws -> [StageTask] {
+    public mutating func tasks(ofStage runtimeStage: Int, groups: Int = 1, now: Double) throws -> [StageTask] {
+        let stage = runtimeStage + offset
         // Errors, not preconditions: a coordinator must fail the job, never crash, on a planning mistake.
-        guard stage >= 1 && stage <= lastStage else {
+        guard stage >= 1 && stage <= planLastStage else {
             throw TrainingDataError("a training job of \(totalSteps) steps has no stage \(stage)")
         }
         plannedAt[stage] = now
@@ -254,8 +306,9 @@ public struct TrainingSession: Sendable {
 
     /// Takes in what stage `stage`'s tasks committed under `directory`: the step's gradients (applied), the
     /// validation metrics. Checkpoints when one is due.
-    public mutating func absorb(stage: Int, directory: String, now: Double) throws {
-        guard !hasAbsorbed(stage: stage) else { return }
+    public mutating func absorb(stage runtimeStage: Int, directory: String, now: Double) throws {
+        guard !hasAbsorbed(stage: runtimeStage) else { return }
+        let stage = runtimeStage + offset
         let started = ContinuousClock.now
         let files = try Self.committedFiles(in: directory)
         if stage <= totalSteps {
@@ -327,7 +380,7 @@ public struct TrainingSession: Sendable {
                 epoch: epoch, step: stage - 1, examples: merged.metrics.examples, loss: merged.metrics.loss,
                 accuracy: merged.metrics.accuracy, auc: auc?.value, aucErrorBound: auc?.errorBound))
         }
-        if state.step % job.checkpointEvery == 0 || stage == lastStage {
+        if state.step % job.checkpointEvery == 0 || stage == planLastStage {
             try writeCheckpoint()
         }
     }
@@ -393,7 +446,7 @@ public struct TrainingSession: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: job.output)) ?? []
         for name in names where name.hasPrefix("_stage-") {
             // Stage j holds step j − 1 (and validation of the parameters before it): covered once j ≤ step.
-            if let stage = Int(name.dropFirst(7)), stage <= state.step {
+            if let stage = Int(name.dropFirst(7)), stage + offset <= state.step {
                 try? FileManager.default.removeItem(atPath: job.output + "/" + name)
             }
         }

@@ -34,7 +34,7 @@ public struct TrainJobPlanner: JobPlanner {
                 inputBytes: UInt64(shard.end == Int64.max ? 0 : shard.end - shard.start), affinity: shard.index)
         }
         let finish = (try? JSONEncoder().encode(train)).map { Array($0) }
-        return JobPlan(tasks: tasks, outputDirectory: train.output, finish: finish, moreStages: true)
+        return JobPlan(tasks: tasks, outputDirectory: train.output, finish: finish, moreStages: true, resumable: true)
     }
 
     public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan {
@@ -47,11 +47,16 @@ public struct TrainJobPlanner: JobPlanner {
         let now = Date().timeIntervalSince1970
         var session: TrainingSession
         if stage == 0 {
+            let shards = try ETLInputPlanning.shards(of: train.data.train)
             if let restored = try? TrainingSession.restore(owner: Self.owner(job), job: train) {
                 session = restored
+            } else if let adopted = TrainingSession.adopt(
+                owner: Self.owner(job), job: train, specHash: job.specHash, trainShards: shards)
+            {
+                // The same job file on the same data, left unfinished by an earlier run: go on from its checkpoint.
+                session = adopted
             } else {
                 let directory = job.commitDirectory(stage: 0)!
-                let shards = try ETLInputPlanning.shards(of: train.data.train)
                 let statistics = try shards.map { shard -> [UInt8] in
                     let path = OutputPaths.shard(directory, index: shard.index) + "/statistics.json"
                     guard let data = FileManager.default.contents(atPath: path) else {
@@ -60,7 +65,7 @@ public struct TrainJobPlanner: JobPlanner {
                     return Array(data)
                 }
                 session = try TrainingSession.start(
-                    owner: Self.owner(job), job: train, trainShards: shards, statistics: statistics)
+                    owner: Self.owner(job), job: train, trainShards: shards, statistics: statistics, specHash: job.specHash)
             }
         } else {
             session = try Self.session(for: job, train: train, before: stage)
@@ -89,7 +94,7 @@ public struct TrainJobPlanner: JobPlanner {
     /// The job's session as it stood before `stage` was absorbed (or after: absorbing again is a no-op): from
     /// memory, or restored from its checkpoint and replayed (a restarted coordinator).
     static func session(for job: JobRecord, train: TrainJob, before stage: Int) throws -> TrainingSession {
-        if let held = sessions.session(for: job), held.state.step >= min(stage - 1, held.totalSteps) {
+        if let held = sessions.session(for: job), held.state.step >= min(stage - 1 + held.offset, held.totalSteps) {
             return held
         }
         return try TrainingSession.resumed(owner: owner(job), job: train, before: stage) { job.commitDirectory(stage: $0)! }
