@@ -292,3 +292,44 @@ import Testing
         #expect(leftovers == ["_SUCCESS"])
     }
 }
+
+/// Bad input and diverging training stop a job with a message that names the place, never garbage weights.
+@Suite struct TrainFailureTests {
+    @Test func aLabelThatDoesNotFitAndADivergingJobFailWithTheirReasons() async throws {
+        let cluster = try ClusterFixture()
+        try FileManager.default.createDirectory(atPath: cluster.directory.path("data"), withIntermediateDirectories: true)
+        // Labels 0, 1 and 2 in a file a logistic model is asked to fit; line 5 holds the first 2.
+        var text = "x,y\n"
+        for i in 0..<400 { text += "\(Double(i % 17) / 17),\(i == 3 ? 2 : i % 2)\n" }
+        try text.write(toFile: cluster.directory.path("data/three.csv"), atomically: true, encoding: .utf8)
+        try await cluster.startCoordinator()
+        _ = try await cluster.startWorker("w0", slots: 1)
+        func job(_ name: String, model: String, lr: String) -> String {
+            """
+            kind: train
+            name: \(name)
+            max_attempts: 1
+            data: { train: { paths: ["data/three.csv"] }, features: [x], label: y }
+            model: \(model)
+            optimizer: { type: sgd, lr: \(lr) }
+            batch_size: 64
+            epochs: 2
+            output: out/\(name)
+            """
+        }
+        let label = try await cluster.submit(job("labels", model: "{ type: logistic }", lr: "0.1"), name: "labels.yaml")
+        let labelEnd = try await cluster.waitForEnd(of: label)
+        #expect(labelEnd.record.state == .failed)
+        #expect(labelEnd.record.error?.contains("three.csv:5: label \"y\" is 2; a logistic model takes labels 0 and 1") == true,
+                "\(labelEnd.record.error ?? "")")
+
+        // A linear model on these labels with an absurd learning rate: the loss explodes within a few steps.
+        let diverging = try await cluster.submit(job("diverging", model: "{ type: linear }", lr: "1000000"), name: "diverging.yaml")
+        let divergedEnd = try await cluster.waitForEnd(of: diverging)
+        #expect(divergedEnd.record.state == .failed)
+        let error = divergedEnd.record.error ?? ""
+        #expect(error.contains("diverged") && error.contains("learning rate"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: cluster.directory.path("out/diverging/model.shoal")),
+                "no model is written from diverged weights")
+    }
+}
