@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import ShoalCore
+
+/// `shoal keygen NAME`: a new CURVE key pair for a worker or a client, as czmq certificate files.
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Make a CURVE key pair: NAME.key (public, to hand out) and NAME.key_secret (0600, to keep).",
+        discussion: """
+            The files are czmq certificates (ZPL text: metadata name, curve public-key and, in the secret file, \
+            secret-key, each 40 Z85 characters). A key is an identity: an existing file is never overwritten.
+            """)
+
+    @Argument(help: "The key's name (letters, digits, '-', '_', '.', '@'), e.g. worker-1 or alice@laptop.")
+    var name: String
+    @Option(name: .long, help: "Where to write the files.")
+    var dir = "."
+
+    func run() throws {
+        let (publicPath, secretPath) = try CurveCertificate.generate(name: name, directory: dir)
+        let certificate = try CurveCertificate.read(path: publicPath)
+        print("public key \(certificate.publicKey.z85)")
+        print("wrote \(publicPath) (public) and \(secretPath) (secret, mode 0600)")
+    }
+}
