@@ -38,6 +38,8 @@ final class CoordinatorEngine {
     var outbox: [(socket: Int, frames: [Frame])] = []
     /// Summaries of jobs finished in the current batch, recorded by `settle`.
     var finishedSummaries: [(JobID, String)] = []
+    /// Outputs of ephemeral tasks (`PlannedTask.ephemeral`), held for the kind's `nextStage`: job → stage → index.
+    var heldOutputs: [JobID: [Int: [Int: [String: [UInt8]]]]] = [:]
     var logger: Logger { coordinator.logger }
     var loop: SocketLoop { coordinator.loop }
     var store: StateStore { coordinator.store }
@@ -145,10 +147,18 @@ final class CoordinatorEngine {
             defer { index += 1 }
             guard case .commit(let commit) = decided[index] else { continue }
             var more: [SchedulerDirective]
+            if commit.ephemeral {
+                // Made again if lost: held in memory for the next stage's planning, no file, no sync.
+                var files: [String: [UInt8]] = [:]
+                for output in commit.outputs { files[output.name] = output.frame.bytes }
+                heldOutputs[commit.job, default: [:]][commit.stage, default: [:]][commit.index] = files
+                decided.append(contentsOf: scheduler.committed(commit.task, now: now))
+                continue
+            }
             do {
                 let outcome = try committer.commit(
                     commit.outputs, index: commit.index, attempt: commit.task,
-                    outputDirectory: records[commit.job]?.commitDirectory(stage: commit.stage), durable: !commit.ephemeral)
+                    outputDirectory: records[commit.job]?.commitDirectory(stage: commit.stage))
                 if case .alreadyCommitted(let path) = outcome {
                     logger.info("shard already committed; this copy discarded", metadata: [
                         "task": "\(commit.task)", "path": "\(path)",
@@ -195,8 +205,10 @@ final class CoordinatorEngine {
         guard let record = records[job], let planner = coordinator.planners.planner(for: record.kind) else { return }
         do {
             let workers = scheduler.workerStatuses(now: .now).filter { $0.kinds.contains(record.kind) && !$0.draining }
+            let outputs = heldOutputs[job]?.removeValue(forKey: stage) ?? [:]
             let plan = try planner.nextStage(
-                after: stage, spec: record.finishSpec ?? [], job: record, cluster: StageContext(workers: workers.count))
+                after: stage, spec: record.finishSpec ?? [], job: record,
+                cluster: StageContext(workers: workers.count, outputs: outputs))
             let tasks = try store.insertStage(
                 stage + 1, of: job, tasks: plan.tasks, moreStages: plan.moreStages, progress: plan.progress)
             if let progress = plan.progress { records[job]?.summary = progress }
@@ -298,6 +310,7 @@ final class CoordinatorEngine {
         }
         scheduler.forgetJob(job)
         records[job] = nil
+        heldOutputs[job] = nil
     }
 
     /// Every registered worker hears from the coordinator at least once per heartbeat interval.

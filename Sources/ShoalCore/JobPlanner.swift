@@ -32,7 +32,13 @@ public protocol JobPlanner: Sendable {
 public struct StageContext: Sendable, Equatable {
     /// Registered workers that run the job's kind (at least 1).
     public var workers: Int
-    public init(workers: Int) { self.workers = max(1, workers) }
+    /// The outputs of the stage's ephemeral tasks (`PlannedTask.ephemeral`), by task index: file name → bytes.
+    /// Empty when the stage had none, or when a restarted coordinator lost them.
+    public var outputs: [Int: [String: [UInt8]]]
+    public init(workers: Int, outputs: [Int: [String: [UInt8]]] = [:]) {
+        self.workers = max(1, workers)
+        self.outputs = outputs
+    }
 }
 
 extension JobPlanner {
@@ -137,9 +143,10 @@ public struct PlannedTask: Sendable, Equatable {
     /// this many of the job's running tasks get a copy at once, without waiting to look like stragglers; the
     /// first copy to commit wins. A hint, kept in memory only; 0 for none.
     public var backups: Int
-    /// Outputs that can be made again (a training step's gradient, from the same parameters and rows) are
-    /// committed without `fsync`: a process crash keeps them (the page cache survives it), a power loss may
-    /// not. A hint, kept in memory only: reloaded tasks commit durably.
+    /// Outputs that can be made again (a training step's gradient, from the same parameters and rows) are not
+    /// committed as files at all: the coordinator holds them in memory and hands them to the kind's `nextStage`
+    /// (`StageContext.outputs`). A coordinator that dies loses them; the kind must then plan from what it made
+    /// durable itself (a training job: its checkpoint). A hint, kept in memory only: reloaded tasks commit files.
     public var ephemeral: Bool
 
     public init(

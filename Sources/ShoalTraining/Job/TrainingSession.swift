@@ -42,13 +42,13 @@ public struct TrainingSession: Sendable {
         public var affinity: Int
         /// `TrainJob.backupWorkers`, for the runtime's backup copies.
         public var backups: Int
-        /// The task's output can be made again (a step's gradient, validation metrics): committed without
-        /// `fsync` (`PlannedTask.ephemeral`).
+        /// The task's output can be made again (a step's gradient, validation metrics): held in the coordinator's
+        /// memory rather than committed (`PlannedTask.ephemeral`); all but the last stage's.
         public var ephemeral: Bool
     }
 
     public let job: TrainJob
-    public let setup: Setup
+    public private(set) var setup: Setup
     public let network: Network
     public private(set) var state: TrainingState
     public private(set) var history: [StepRecord]
@@ -184,9 +184,11 @@ public struct TrainingSession: Sendable {
         -> TrainingSession
     {
         var session = try restore(owner: owner, job: job)
-        // Runtime stages: the plan's, less the offset of a job that took up an earlier run's checkpoint.
+        // Runtime stages: the plan's, less the offset. Steps whose gradients were held in memory by the coordinator
+        // that died are gone: replay stops at the first stage without files, and the caller plans on from there
+        // (`replan`).
         var next = session.state.step + 1 - session.offset
-        while next < stage {
+        while next < stage, !committedFiles(in: directory(next)).isEmpty {
             try session.absorb(stage: next, directory: directory(next), now: 0)
             next += 1
         }
@@ -228,6 +230,12 @@ public struct TrainingSession: Sendable {
             throw TrainingDataError("a training job of \(totalSteps) steps has no stage \(stage)")
         }
         plannedAt[stage] = now
+        if stage == planLastStage && !checkpointed(step: state.step) {
+            // The last stage's outputs are files that `finish` reads; the state it finishes from must survive a
+            // restart too, or a coordinator dying now would have nothing to finish from (the gradients before
+            // were held in memory).
+            try writeCheckpoint()
+        }
         let context = try self.context ?? TrainTaskSpec.Context(job: job, encoding: setup.encoding).encoded()
         self.context = context
         var tasks: [StageTask] = []
@@ -253,7 +261,8 @@ public struct TrainingSession: Sendable {
                 tasks.append(StageTask(
                     index: tasks.count,
                     label: "step \(step + 1): \(count) micro-batches of \(parts.count) shard(s) (group \(group) of \(groups))",
-                    spec: spec, inputBytes: 0, affinity: group, backups: job.backupWorkers, ephemeral: true))
+                    spec: spec, inputBytes: 0, affinity: group, backups: job.backupWorkers,
+                    ephemeral: stage < planLastStage))
             }
         }
         if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {
@@ -263,7 +272,7 @@ public struct TrainingSession: Sendable {
                 tasks.append(StageTask(
                     index: tasks.count, label: "validation after epoch \(epoch + 1): \(shard.label)",
                     spec: spec, inputBytes: 0, affinity: Self.validationAffinity + shard.index,
-                    backups: job.backupWorkers, ephemeral: true))
+                    backups: job.backupWorkers, ephemeral: stage < planLastStage))
             }
         }
         return tasks
@@ -307,10 +316,31 @@ public struct TrainingSession: Sendable {
     /// Takes in what stage `stage`'s tasks committed under `directory`: the step's gradients (applied), the
     /// validation metrics. Checkpoints when one is due.
     public mutating func absorb(stage runtimeStage: Int, directory: String, now: Double) throws {
+        try absorb(stage: runtimeStage, files: Self.committedFiles(in: directory), from: directory, now: now)
+    }
+
+    /// `absorb` from the outputs the coordinator held in memory (`StageContext.outputs`), by task index.
+    public mutating func absorb(stage runtimeStage: Int, outputs: [Int: [String: [UInt8]]], now: Double) throws {
+        try absorb(
+            stage: runtimeStage, files: outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            from: "stage \(runtimeStage)", now: now)
+    }
+
+    /// Whether runtime stage `stage` is the one the state is ready to absorb.
+    public func isNext(stage runtimeStage: Int) -> Bool { runtimeStage + offset == state.step + 1 }
+
+    /// Plans on from the state as it is (the newest checkpoint, replayed) when the stages after it cannot be
+    /// absorbed — their gradients were held by a coordinator that died: runtime stage `stage` becomes the plan's
+    /// next stage, and the steps since the checkpoint are computed again (to the same bits).
+    public mutating func replan(from runtimeStage: Int) throws {
+        setup.stageOffset = state.step + 1 - runtimeStage
+        try AtomicFile.write(Array(JSONEncoder.sorted.encode(setup)), to: Self.directory(job) + "/setup.json")
+    }
+
+    mutating func absorb(stage runtimeStage: Int, files: [(index: Int, files: [String: [UInt8]])], from directory: String, now: Double) throws {
         guard !hasAbsorbed(stage: runtimeStage) else { return }
         let stage = runtimeStage + offset
         let started = ContinuousClock.now
-        let files = try Self.committedFiles(in: directory)
         if stage <= totalSteps {
             let step = stage - 1
             let gradients = try files.compactMap { entry in
@@ -405,17 +435,15 @@ public struct TrainingSession: Sendable {
     }
 
     /// The files of each committed task under `directory` (`shard-NNNNN/…`), in task order.
-    static func committedFiles(in directory: String) throws -> [(index: Int, files: [String: [UInt8]])] {
+    static func committedFiles(in directory: String) -> [(index: Int, files: [String: [UInt8]])] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return try names.compactMap { name -> (Int, [String: [UInt8]])? in
+        // An unreadable file counts as missing: the stage's check (micro-batches covered exactly) says so.
+        return names.compactMap { name -> (Int, [String: [UInt8]])? in
             guard name.hasPrefix("shard-"), let index = Int(name.dropFirst(6)) else { return nil }
             let shardDirectory = directory + "/" + name
             var files: [String: [UInt8]] = [:]
-            for file in try FileManager.default.contentsOfDirectory(atPath: shardDirectory) {
-                guard let data = FileManager.default.contents(atPath: shardDirectory + "/" + file) else {
-                    throw TrainingDataError("cannot read \(shardDirectory)/\(file)")
-                }
-                files[file] = Array(data)
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: shardDirectory)) ?? [] {
+                if let data = FileManager.default.contents(atPath: shardDirectory + "/" + file) { files[file] = Array(data) }
             }
             return (index, files)
         }.sorted { $0.0 < $1.0 }
@@ -433,6 +461,10 @@ public struct TrainingSession: Sendable {
             guard name.hasPrefix("checkpoint-"), name.hasSuffix(".bin") else { return nil }
             return Int(name.dropFirst("checkpoint-".count).dropLast(4))
         }.sorted()
+    }
+
+    func checkpointed(step: Int) -> Bool {
+        FileManager.default.fileExists(atPath: Self.checkpointPath(job, step: step))
     }
 
     /// Writes the current state as a checkpoint, then drops all but the two newest checkpoints and the stage

@@ -69,7 +69,18 @@ public struct TrainJobPlanner: JobPlanner {
             }
         } else {
             session = try Self.session(for: job, train: train, before: stage)
-            try session.absorb(stage: stage, directory: job.commitDirectory(stage: stage)!, now: now)
+            let directory = job.commitDirectory(stage: stage)!
+            if session.hasAbsorbed(stage: stage) {
+                // Absorbed already (a restart after it): nothing to add.
+            } else if session.isNext(stage: stage) && !cluster.outputs.isEmpty {
+                try session.absorb(stage: stage, outputs: cluster.outputs, now: now)
+            } else if session.isNext(stage: stage) && FileManager.default.fileExists(atPath: directory) {
+                try session.absorb(stage: stage, directory: directory, now: now)
+            } else {
+                // The stage's gradients (and perhaps earlier ones since the checkpoint) were held by a
+                // coordinator that died: plan on from the state the checkpoint gives; those steps run again.
+                try session.replan(from: stage + 1)
+            }
         }
         let tasks = try session.tasks(ofStage: stage + 1, groups: cluster.workers, now: now)
         Self.sessions.store(session, for: job)
