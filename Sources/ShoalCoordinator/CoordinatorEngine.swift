@@ -308,6 +308,7 @@ final class CoordinatorEngine {
                 logger.error("cannot write _SUCCESS", metadata: ["job": "\(job)", "error": "\(error)"])
             }
         }
+        if let kind = records[job]?.kind { coordinator.planners.planner(for: kind)?.jobEnded(job) }
         scheduler.forgetJob(job)
         records[job] = nil
         heldOutputs[job] = nil

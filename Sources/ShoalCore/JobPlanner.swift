@@ -23,6 +23,9 @@ public protocol JobPlanner: Sendable {
     /// - Throws: whatever stops the next stage (a committed output that does not read); the job fails with it.
     func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan
 
+    /// The job ended (succeeded, failed or cancelled): the kind lets go of what it held for it in memory.
+    func jobEnded(_ job: JobID)
+
     /// `nextStage` with what the coordinator knows of the cluster at that moment, for kinds that size a stage to
     /// it (a training step makes one task per worker). The default ignores it.
     func nextStage(after stage: Int, spec: [UInt8], job: JobRecord, cluster: StageContext) throws -> StagePlan
@@ -51,6 +54,8 @@ extension JobPlanner {
     public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord, cluster: StageContext) throws -> StagePlan {
         try nextStage(after: stage, spec: spec, job: job)
     }
+
+    public func jobEnded(_ job: JobID) {}
 }
 
 /// The tasks of a job's next stage.

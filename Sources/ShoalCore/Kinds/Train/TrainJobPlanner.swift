@@ -102,6 +102,9 @@ public struct TrainJobPlanner: JobPlanner {
         return summary
     }
 
+    /// A failed or cancelled job's session goes (a finished one's went in `finish`).
+    public func jobEnded(_ job: JobID) { Self.sessions.remove(id: job) }
+
     /// The job's session as it stood before `stage` was absorbed (or after: absorbing again is a no-op): from
     /// memory, or restored from its checkpoint and replayed (a restarted coordinator).
     static func session(for job: JobRecord, train: TrainJob, before stage: Int) throws -> TrainingSession {
@@ -127,6 +130,9 @@ public struct TrainJobPlanner: JobPlanner {
         func session(for job: JobRecord) -> TrainingSession? { table.withLock { $0[key(job)] } }
         func store(_ session: TrainingSession, for job: JobRecord) { table.withLock { $0[key(job)] = session } }
         func remove(_ job: JobRecord) { _ = table.withLock { $0.removeValue(forKey: key(job)) } }
+        /// Every session of job `id` (of any coordinator in the process: ids are per state directory, and a job
+        /// that ended is planned no more).
+        func remove(id: JobID) { table.withLock { $0 = $0.filter { !$0.key.hasPrefix("\(id)@") } } }
     }
 }
 
