@@ -151,7 +151,9 @@ public struct PlannedTask: Sendable, Equatable {
     /// Outputs that can be made again (a training step's gradient, from the same parameters and rows) are not
     /// committed as files at all: the coordinator holds them in memory and hands them to the kind's `nextStage`
     /// (`StageContext.outputs`). A coordinator that dies loses them; the kind must then plan from what it made
-    /// durable itself (a training job: its checkpoint). A hint, kept in memory only: reloaded tasks commit files.
+    /// durable itself (a training job: its checkpoint). Nor is the spec stored: a task reloaded after a restart
+    /// runs with an empty spec, and its executor must then succeed with no outputs (the kind plans the work
+    /// again). A hint, kept in memory only: reloaded tasks commit files.
     public var ephemeral: Bool
 
     public init(

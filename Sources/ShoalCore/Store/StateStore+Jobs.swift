@@ -58,8 +58,10 @@ extension StateStore {
         for task in planned {
             let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
             previous = (task.spec, spec)
+            // An ephemeral task's spec (a training step's parameters) is not stored: reloaded after a restart, the
+            // task runs with an empty spec, which its kind takes for "planned again" (`PlannedTask.ephemeral`).
             try insert.run(
-                .id(job), .int(stage), .int(task.index), .text(task.label), .blob(task.spec),
+                .id(job), .int(stage), .int(task.index), .text(task.label), .blob(task.ephemeral ? [] : task.spec),
                 .integer(Int64(clamping: task.inputBytes)))
             descriptors.append(TaskDescriptor(
                 id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,

@@ -326,6 +326,11 @@ public struct TrainingSession: Sendable {
             from: "stage \(runtimeStage)", now: now)
     }
 
+    /// The task files committed under `directory` (`shard-NNNNN/…`), by task index.
+    public static func stageFiles(in directory: String) -> [Int: [String: [UInt8]]] {
+        Dictionary(uniqueKeysWithValues: committedFiles(in: directory).map { ($0.index, $0.files) })
+    }
+
     /// Whether runtime stage `stage` is the one the state is ready to absorb.
     public func isNext(stage runtimeStage: Int) -> Bool { runtimeStage + offset == state.step + 1 }
 
@@ -351,8 +356,8 @@ public struct TrainingSession: Sendable {
             guard gradients.allSatisfy({ $0.header.step == step }), covered.count == expected.count,
                   Set(covered) == expected
             else {
-                throw TrainingDataError(
-                    "\(directory): the committed gradients do not cover step \(step + 1)'s micro-batches exactly")
+                throw IncompleteStageError(
+                    description: "\(directory): the committed gradients do not cover step \(step + 1)'s micro-batches exactly")
             }
             var metrics = StepMetrics()
             var mean: [Float]
@@ -483,4 +488,11 @@ public struct TrainingSession: Sendable {
             }
         }
     }
+}
+
+/// A stage's outputs do not cover its step (some were lost with a coordinator that held them): the step is
+/// planned again rather than absorbed.
+public struct IncompleteStageError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }

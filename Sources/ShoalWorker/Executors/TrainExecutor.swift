@@ -17,6 +17,9 @@ public struct TrainExecutor: TaskExecutor {
 
     public func run(_ assignment: TaskAssignment, context: TaskContext) async -> TaskResult {
         let bytes = assignment.spec.bytes
+        // A step task reloaded by a restarted coordinator, whose spec (the parameters) was never stored: the step
+        // is planned again from the newest checkpoint, so this copy has nothing to do.
+        guard !bytes.isEmpty else { return TaskResult(task: assignment.task, outcome: .succeeded) }
         let runner = self.runner
         let job = assignment.jobID
         let outcome: Result<[(name: String, bytes: [UInt8])], Error> = await withCheckedContinuation { continuation in

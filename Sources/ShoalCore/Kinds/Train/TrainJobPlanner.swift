@@ -69,17 +69,23 @@ public struct TrainJobPlanner: JobPlanner {
             }
         } else {
             session = try Self.session(for: job, train: train, before: stage)
-            let directory = job.commitDirectory(stage: stage)!
+            // The stage's outputs: held in memory by this coordinator, or files (tasks reloaded after a restart
+            // commit theirs, empty).
+            var outputs = cluster.outputs
+            for (index, files) in TrainingSession.stageFiles(in: job.commitDirectory(stage: stage)!) where outputs[index] == nil {
+                outputs[index] = files
+            }
             if session.hasAbsorbed(stage: stage) {
                 // Absorbed already (a restart after it): nothing to add.
-            } else if session.isNext(stage: stage) && !cluster.outputs.isEmpty {
-                try session.absorb(stage: stage, outputs: cluster.outputs, now: now)
-            } else if session.isNext(stage: stage) && FileManager.default.fileExists(atPath: directory) {
-                try session.absorb(stage: stage, directory: directory, now: now)
             } else {
-                // The stage's gradients (and perhaps earlier ones since the checkpoint) were held by a
-                // coordinator that died: plan on from the state the checkpoint gives; those steps run again.
-                try session.replan(from: stage + 1)
+                do {
+                    guard session.isNext(stage: stage) else { throw IncompleteStageError(description: "not next") }
+                    try session.absorb(stage: stage, outputs: outputs, now: now)
+                } catch is IncompleteStageError {
+                    // The stage's gradients (and perhaps earlier ones since the checkpoint) were held by a
+                    // coordinator that died: plan on from the state the checkpoint gives; those steps run again.
+                    try session.replan(from: stage + 1)
+                }
             }
         }
         let tasks = try session.tasks(ofStage: stage + 1, groups: cluster.workers, now: now)
