@@ -333,3 +333,24 @@ import Testing
                 "no model is written from diverged weights")
     }
 }
+
+/// `deterministic: false`: Float partial sums instead of fixed point, on real processes.
+@Suite struct FloatGradientJobTests {
+    @Test func aFloatGradientJobTrainsOnTwoWorkers() async throws {
+        let cluster = try ClusterFixture()
+        try await TrainJobTests.generate(in: cluster.directory)
+        try await cluster.startCoordinator()
+        for name in ["w0", "w1"] { _ = try await cluster.startWorker(name, slots: 1) }
+        let yaml = TrainJobTests.job(output: "out/float").replacingOccurrences(of: "seed: 42", with: "seed: 42\ndeterministic: false")
+        let job = try await cluster.submit(yaml, name: "float.yaml")
+        let end = try await cluster.waitForEnd(of: job, timeout: .seconds(240))
+        #expect(end.record.state == .succeeded, "\(end)")
+        let validation = try String(contentsOfFile: cluster.directory.path("out/float/validation.csv"), encoding: .utf8)
+        let accuracy = try #require(Double(validation.split(separator: "\n").last!.split(separator: ",")[4]))
+        #expect(accuracy > 0.8, "validation accuracy \(accuracy) (about 0.53 for always guessing 0)")
+        // Float gradients are a quarter the bytes of fixed point: 4 per parameter, 20 parameters, 2 tasks.
+        let history = try String(contentsOfFile: cluster.directory.path("out/float/metrics.csv"), encoding: .utf8)
+        let bytes = history.split(separator: "\n").dropFirst().compactMap { Int($0.split(separator: ",")[8]) }
+        #expect(bytes.contains { $0 == 2 * (80 + 80) }, "bytes per step: \(Set(bytes))")
+    }
+}
