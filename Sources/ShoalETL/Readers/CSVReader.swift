@@ -70,7 +70,11 @@ public final class CSVReader: RecordReader {
         }
         // A small shard needs no big buffer: its bytes plus room for the tail of its last record.
         let span = shard.end == .max ? Int.max : shard.end - shard.start + 4096
-        input = InputBuffer(source: source, capacity: min(options.bufferSize, span), startOffset: shard.start)
+        if compression == .none, let mapped = InputBuffer(mapping: path, start: shard.start) {
+            input = mapped
+        } else {
+            input = InputBuffer(source: source, capacity: min(options.bufferSize, span), startOffset: shard.start)
+        }
         builder = BatchBuilder(columns: columns, capacity: options.batchSize, strict: strictColumns)
         var wanted = [Bool](repeating: false, count: schema.fields.count)
         for c in columns { wanted[c.field] = true }
@@ -78,6 +82,7 @@ public final class CSVReader: RecordReader {
         line = shard.firstLine
         atStreamStart = shard.start == 0
         skipHeader = shard.start == 0 && options.hasHeader
+        if input.isMapped { skipByteOrderMark() }
     }
 
     deinit { scanner.deallocate() }
@@ -154,15 +159,24 @@ public final class CSVReader: RecordReader {
     }
 
     private func refill() throws {
+        // A mapped file is all there from the start: nothing more will come.
+        guard !input.isMapped else {
+            finished = true
+            return
+        }
         try input.refill(keepingFrom: position)
         position = 0
-        if atStreamStart {
-            atStreamStart = false
-            let b = input.base
-            if input.end >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
-                position = 3
-                counters.bytes += 3
-            }
+        skipByteOrderMark()
+    }
+
+    /// At the start of the stream, skips a UTF-8 byte order mark.
+    private func skipByteOrderMark() {
+        guard atStreamStart else { return }
+        atStreamStart = false
+        let b = input.base
+        if input.end >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+            position = 3
+            counters.bytes += 3
         }
     }
 
