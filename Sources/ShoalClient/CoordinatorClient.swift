@@ -14,22 +14,30 @@ public final class CoordinatorClient: Sendable {
     private let nextRequest = Atomic<UInt64>(UInt64.random(in: 1...(1 << 40)))
     private let consumer: Task<Void, Never>
 
-    /// Connects to `endpoint` (the coordinator's client endpoint).
-    public init(endpoint: String, context: Context) async throws {
+    /// Connects to `endpoint` (the coordinator's client endpoint), with CURVE when `security` says so.
+    public init(endpoint: String, context: Context, security: ClientSecurity = .plaintext) async throws {
         self.endpoint = endpoint
         let limit = Int64(ProtocolLimits.standard.maxPayloadFrameBytes) + (1 << 20)
         let loop = try await SocketLoop.start(
             context: context,
-            sockets: [SocketSpec(.dealer, options: [.linger(milliseconds: 0), .maxMessageSize(limit)],
-                                 connect: [endpoint], lingerOnStop: 0)],
+            sockets: [SocketSpec(.dealer, options: [.linger(milliseconds: 0), .maxMessageSize(limit)] + security.socketOptions,
+                                 connect: [endpoint], monitorEvents: SocketEvent.handshakeFailures,
+                                 lingerOnStop: 0)],
             name: "shoal-client")
         self.loop = loop
         let waiters = self.waiters
         consumer = Task {
             for await item in loop.inbound {
-                guard case .message(_, let frames) = item, let reply = try? ShoalCodec.decode(frames),
-                      let id = Self.requestID(of: reply) else { continue }
-                waiters.resolve(id, with: reply)
+                switch item {
+                case .message(_, let frames):
+                    guard let reply = try? ShoalCodec.decode(frames), let id = Self.requestID(of: reply) else { continue }
+                    waiters.resolve(id, with: reply)
+                case .event(_, let event) where event.isHandshakeFailure:
+                    // The requests waiting now would only time out: fail them with the reason.
+                    waiters.fail(security.explain(event, role: .client))
+                default:
+                    continue
+                }
             }
         }
     }
@@ -79,7 +87,10 @@ public final class CoordinatorClient: Sendable {
                 waiters.resolve(id, with: nil)
             }
         }
-        guard let reply else { throw ClientError.noAnswer(endpoint: endpoint, timeout: timeout) }
+        guard let reply else {
+            if let reason = waiters.handshakeFailure { throw ClientError.handshakeFailed(reason) }
+            throw ClientError.noAnswer(endpoint: endpoint, timeout: timeout)
+        }
         if case .error(let error) = reply { throw ClientError.refused(error) }
         return reply
     }
@@ -106,6 +117,16 @@ public final class CoordinatorClient: Sendable {
 /// Requests waiting for their replies, by request id.
 final class PendingRequests: Sendable {
     private let waiters = Mutex<[UInt64: CheckedContinuation<ShoalMessage?, Never>]>([:])
+    private let failure = Mutex<String?>(nil)
+
+    /// Why the last handshake with the coordinator failed, if one did: what a request left unanswered reports.
+    var handshakeFailure: String? { failure.withLock { $0 } }
+
+    /// Records a failed handshake and ends the requests waiting now, which would only time out.
+    func fail(_ reason: String) {
+        failure.withLock { $0 = reason }
+        resolveAll()
+    }
 
     func register(_ id: UInt64, _ waiter: CheckedContinuation<ShoalMessage?, Never>) {
         waiters.withLock { $0[id] = waiter }
@@ -133,6 +154,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     case refused(ErrorReply)
     case unexpected(MessageType)
     case badDocument(String)
+    /// The ZeroMQ handshake with the coordinator failed; the text says why, as far as it can be told.
+    case handshakeFailed(String)
 
     public var description: String {
         switch self {
@@ -142,6 +165,7 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
         case .refused(let error): error.message
         case .unexpected(let type): "the coordinator answered \(type), which does not answer this request"
         case .badDocument(let reason): "the coordinator's status document does not decode: \(reason)"
+        case .handshakeFailed(let reason): reason
         }
     }
 }

@@ -33,13 +33,14 @@ public final class Pinger: Sendable {
     private let state: PingerState
     private let consumer: Task<Void, Never>
 
-    /// Connects a DEALER to `endpoint`.
+    /// Connects a DEALER to `endpoint`, with `options` (CURVE's, say) set first.
     /// - Throws: `ZMQError` when libzmq refuses the endpoint.
-    public init(endpoint: String, context: Context) async throws {
+    public init(endpoint: String, context: Context, options: [SocketOption] = []) async throws {
         let loop = try await SocketLoop.start(
             context: context,
             sockets: [SocketSpec(.dealer, options: [.linger(milliseconds: 0),
-                                                    .maxMessageSize(Int64(ProtocolLimits.standard.maxBodyBytes) * 2)],
+                                                    .maxMessageSize(Int64(ProtocolLimits.standard.maxBodyBytes) * 2)]
+                                     + options,
                                  connect: [endpoint], monitorEvents: SocketEvent.all, lingerOnStop: 0)],
             name: "shoal-ping")
         let state = PingerState()
@@ -116,6 +117,8 @@ final class PingerState: Sendable {
                 observe(event)
             case .sendFailed(_, let error, _):
                 resolveAll(with: .notShoal(reason: "sending PING failed: \(error)"))
+            case .refused:
+                break  // a client socket has no `admit`
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import ShoalProtocol
 import ZeroMQ
 
@@ -38,7 +39,8 @@ public enum Preflight {
     ///   - address: what the user typed, e.g. `tcp://10.0.0.5:5571`.
     ///   - timeout: the deadline of each network step.
     public static func probe(
-        _ address: String, timeout: Duration, software: String, context: Context
+        _ address: String, timeout: Duration, software: String, context: Context,
+        security: ClientSecurity = .plaintext
     ) async -> [PreflightCheck] {
         let endpoint: Endpoint
         do {
@@ -56,7 +58,8 @@ public enum Preflight {
             checks.append(tcp)
             if tcp.status == .fail { return checks }
         }
-        checks.append(contentsOf: await protocolChecks(endpoint, timeout: timeout, software: software, context: context))
+        checks.append(contentsOf: await protocolChecks(
+            endpoint, timeout: timeout, software: software, context: context, security: security))
         return checks
     }
 
@@ -97,11 +100,15 @@ public enum Preflight {
     }
 
     static func protocolChecks(
-        _ endpoint: Endpoint, timeout: Duration, software: String, context: Context
+        _ endpoint: Endpoint, timeout: Duration, software: String, context: Context,
+        security: ClientSecurity = .plaintext
     ) async -> [PreflightCheck] {
         let pinger: Pinger
+        let handshake = security.curve.map {
+            "CURVE handshake with \(endpoint) as \($0.identity.name) (key \($0.identity.publicKey.fingerprint))"
+        } ?? "ZeroMQ handshake with \(endpoint) (plaintext)"
         do {
-            pinger = try await Pinger(endpoint: endpoint.description, context: context)
+            pinger = try await Pinger(endpoint: endpoint.description, context: context, options: security.socketOptions)
         } catch {
             return [PreflightCheck(.fail, "cannot connect a ZeroMQ socket to \(endpoint): \(error)")]
         }
@@ -115,7 +122,7 @@ public enum Preflight {
                 return [versionMismatch(endpoint, peer: pong.minVersion...max(pong.minVersion, pong.maxVersion))]
             }
             return [
-                PreflightCheck(.pass, "ZeroMQ handshake with \(endpoint)"),
+                PreflightCheck(.pass, handshake),
                 PreflightCheck(.pass, "\(endpoint) is a Shoal \(pong.role) (\(pong.software)), "
                                + "protocol \(pong.version), round trip \(milliseconds(roundTrip)) ms"),
             ]
@@ -129,11 +136,11 @@ public enum Preflight {
                 hint: "is this the coordinator's worker or client endpoint, not another service?")]
         case .handshakeFailed(let event):
             return [PreflightCheck(
-                .fail, "ZeroMQ handshake with \(endpoint) failed: \(event)",
-                hint: "the peer may require CURVE keys (docs/security.md), or speak another ZMTP version")]
+                .fail, "\(handshake) failed: \(event)",
+                hint: security.explain(event, role: .client) + " (docs/security.md)")]
         case .timedOut where connection.handshakeSucceeded:
             return [
-                PreflightCheck(.pass, "ZeroMQ handshake with \(endpoint)"),
+                PreflightCheck(.pass, handshake),
                 PreflightCheck(
                     .fail, "\(endpoint) did not answer PING within \(timeout)",
                     hint: "a ZeroMQ service that is not a Shoal coordinator endpoint listens there (the events "

@@ -1,3 +1,4 @@
+import CZeroMQ
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -24,39 +25,101 @@ public final class Coordinator: Service {
     let store: StateStore
     let planners: JobKindRegistry
     let logger: Logger
+    /// With CURVE: the allow-lists and the ZAP handler that consults them; `nil` for plaintext.
+    public let authenticator: Authenticator?
+    let zap: ZAPHandler?
 
-    private init(settings: Settings, loop: SocketLoop, store: StateStore, planners: JobKindRegistry, logger: Logger) {
+    private init(
+        settings: Settings, loop: SocketLoop, store: StateStore, planners: JobKindRegistry, logger: Logger,
+        authenticator: Authenticator?, zap: ZAPHandler?
+    ) {
         self.settings = settings
         self.loop = loop
         self.store = store
         self.planners = planners
         self.logger = logger
+        self.authenticator = authenticator
+        self.zap = zap
         workerEndpoint = loop.endpoints[Socket.workers][0]
         clientEndpoint = loop.endpoints[Socket.clients][0]
         eventsEndpoint = loop.endpoints[Socket.events][0]
     }
 
-    /// Opens the state directory and binds the three endpoints of `settings`.
-    /// - Throws: when the state cannot be opened, or an endpoint cannot be bound (the error names it).
+    /// Opens the state directory and binds the three endpoints of `settings`, with CURVE when the settings
+    /// call for it (`ServerSecurity.resolve`: a non-loopback address without CURVE needs `settings.insecure`).
+    /// - Throws: when the state cannot be opened, the security settings cannot be honoured, or an endpoint
+    ///   cannot be bound (the error names it).
     public static func start(
         settings: Settings, context: Context, planners: JobKindRegistry = .standard, logger: Logger
     ) async throws -> Coordinator {
+        let security = try ServerSecurity.resolve(settings)
         let store = try StateStore(directory: settings.stateDirectory)
-        let limit = Int64(ProtocolLimits.standard.maxPayloadFrameBytes) + (1 << 20)
-        let common: [SocketOption] = [.linger(milliseconds: 0), .maxMessageSize(limit)]
-        let loop = try await SocketLoop.start(
-            context: context,
-            sockets: [
-                // Handover: a worker reconnecting under its id takes over its old connection at once.
-                SocketSpec(.router, options: common + [.routerMandatory(true), .routerHandover(true),
-                                                       .sendHighWaterMark(0), .receiveHighWaterMark(0)],
-                           bind: [settings.workerEndpoint], lingerOnStop: 500),
-                SocketSpec(.router, options: common + [.routerMandatory(true)], bind: [settings.clientEndpoint],
-                           lingerOnStop: 500),
-                SocketSpec(.pub, options: [.linger(milliseconds: 0)], bind: [settings.eventsEndpoint], lingerOnStop: 0),
-            ],
-            name: "shoal-coordinator")
-        return Coordinator(settings: settings, loop: loop, store: store, planners: planners, logger: logger)
+        var authenticator: Authenticator?
+        var zap: ZAPHandler?
+        if let keys = security.keys {
+            let auth = Authenticator(ring: keys, logger: logger)
+            // Bound before the sockets: a CURVE server with no handler in its context lets every key in.
+            zap = try await ZAPHandler.start(context: context, authorize: auth.authorize)
+            authenticator = auth
+        }
+        func secured(_ options: [SocketOption], _ role: PeerRole) -> [SocketOption] {
+            guard let keys = security.keys, let secret = keys.coordinator.secretKey else { return options }
+            return options + [.curveServer(true), .curveSecretKey(secret), .zapDomain(role.zapDomain)]
+        }
+        // ZAP refusals are counted by the handler; the monitor reports the failures before it is asked.
+        let monitor: Int32? = authenticator == nil ? nil : SocketEvent.handshakeFailures & ~ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        let common: [SocketOption] = [.linger(milliseconds: 0), .maxMessageSize(settings.maxMessageBytes)]
+        let loop: SocketLoop
+        do {
+            loop = try await SocketLoop.start(
+                context: context,
+                sockets: [
+                    // Handover: a worker reconnecting under its id takes over its old connection at once.
+                    SocketSpec(.router, options: secured(common + [.routerMandatory(true), .routerHandover(true),
+                                                                   .sendHighWaterMark(0), .receiveHighWaterMark(0)], .worker),
+                               bind: [settings.workerEndpoint], monitorEvents: monitor, lingerOnStop: 500,
+                               admit: authenticator?.admits(.worker)),
+                    SocketSpec(.router, options: secured(common + [.routerMandatory(true)], .client),
+                               bind: [settings.clientEndpoint], monitorEvents: monitor, lingerOnStop: 500,
+                               admit: authenticator?.admits(.client)),
+                    // Watchers are clients: the same keys subscribe.
+                    SocketSpec(.pub, options: secured([.linger(milliseconds: 0)], .client), bind: [settings.eventsEndpoint],
+                               lingerOnStop: 0),
+                ],
+                name: "shoal-coordinator")
+        } catch {
+            await zap?.stop()
+            throw error
+        }
+        if let authenticator {
+            let ring = authenticator.ring
+            logger.info("CURVE on: peers must present an allowed key", metadata: [
+                "keys": "\(ring.directory)", "workers": "\(ring.allowed[.worker]?.count ?? 0)",
+                "clients": "\(ring.allowed[.client]?.count ?? 0)", "coordinator": "\(ring.coordinator.publicKey.fingerprint)",
+            ])
+            for role in PeerRole.allCases where ring.allowed[role]?.isEmpty ?? true {
+                logger.warning("no \(role.rawValue) key is allowed: add public keys to \(ring.directory)/\(role.allowListDirectory)/ and reload (SIGHUP)")
+            }
+        } else if settings.insecure {
+            logger.warning("CURVE off on a non-loopback address (--insecure): traffic is neither authenticated nor encrypted")
+        }
+        return Coordinator(
+            settings: settings, loop: loop, store: store, planners: planners, logger: logger,
+            authenticator: authenticator, zap: zap)
+    }
+
+    /// Reads the keys directory again (SIGHUP): revoked keys are refused from now on and lose the connections
+    /// they have at their next message. Without CURVE there is nothing to reload.
+    public func reloadKeys() {
+        guard let authenticator else {
+            logger.notice("keys reload asked for, but CURVE is off: nothing to reload")
+            return
+        }
+        do {
+            try authenticator.reload()
+        } catch {
+            logger.error("keys reload failed; the previous lists stay in force: \(error)")
+        }
     }
 
     /// Serves until graceful shutdown (SIGINT/SIGTERM through a `ServiceGroup`) or cancellation.
@@ -67,6 +130,11 @@ public final class Coordinator: Service {
             for await item in loop.inbound { inbox.post(.socket(item)) }
             inbox.finish()
         }
+        // SIGHUP reloads the keys (a DispatchSource: the signal itself is ignored, the source sees it).
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { [weak self] in self?.reloadKeys() }
+        hangup.resume()
         let ticker = Task { [interval = settings.heartbeatInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval / 2)
@@ -80,6 +148,7 @@ public final class Coordinator: Service {
         defer {
             ticker.cancel()
             forwarder.cancel()
+            hangup.cancel()
         }
         do {
             try await withTaskCancellationHandler {
@@ -96,10 +165,12 @@ public final class Coordinator: Service {
         } catch {
             logger.critical("coordinator stopping: \(error)")
             await loop.stop()
+            await zap?.stop()
             throw error
         }
         engine.shutdown()
         await loop.stop()
+        await zap?.stop()
         logger.info("coordinator stopped")
     }
 }

@@ -139,10 +139,21 @@ extension CoordinatorEngine {
         }
     }
 
+    var securitySummary: SecuritySummary {
+        guard let authenticator = coordinator.authenticator else { return SecuritySummary(mode: "plaintext") }
+        let counters = authenticator.counters
+        let ring = authenticator.ring
+        return SecuritySummary(
+            mode: "curve",
+            allowed: Dictionary(uniqueKeysWithValues: PeerRole.allCases.map { ($0.rawValue, ring.allowed[$0]?.count ?? 0) }),
+            acceptedHandshakes: counters.accepted, refusedHandshakes: counters.refused,
+            failedHandshakes: counters.failedHandshakes, revokedDisconnects: counters.disconnected)
+    }
+
     func clusterStatus(job jobID: JobID, task taskID: TaskID, now: ContinuousClock.Instant) throws -> ClusterStatus {
         let summary = CoordinatorSummary(
             id: coordinatorID, epoch: store.epoch, software: ShoalRelease.software,
-            stateDirectory: settings.stateDirectory)
+            stateDirectory: settings.stateDirectory, security: securitySummary)
         let records: [JobRecord]
         if jobID == 0 {
             records = try store.jobs(limit: 50)

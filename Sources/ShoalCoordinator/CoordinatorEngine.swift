@@ -121,12 +121,27 @@ final class CoordinatorEngine {
             logger.debug("message not delivered", metadata: [
                 "socket": "\(socket)", "error": "\(error)", "peer": "\(frames.first?.utf8String ?? "?")",
             ])
-        case .socket(.event):
-            break
+        case .socket(.event(let socket, let event)):
+            if event.isHandshakeFailure, let role = Self.role(ofSocket: socket) {
+                coordinator.authenticator?.noteFailedHandshake(event, role: role)
+            }
+        case .socket(.refused(let socket, let peer, let address)):
+            if let role = Self.role(ofSocket: socket) {
+                coordinator.authenticator?.noteDisconnected(peer: peer, address: address, role: role)
+            }
         case .tick:
             decide(scheduler.tick(now: now))
             sendHeartbeats(now: now)
             publishProgress(now: now)
+        }
+    }
+
+    /// The role a socket serves (its ZAP domain).
+    static func role(ofSocket socket: Int) -> PeerRole? {
+        switch socket {
+        case Coordinator.Socket.workers: .worker
+        case Coordinator.Socket.clients: .client
+        default: nil
         }
     }
 

@@ -42,7 +42,7 @@ public final class PingServer: Service {
                 if let reply = responder.reply(to: frames) { loop.send(reply, on: 0) }
             case .sendFailed(_, let error, _):
                 logger.debug("reply not delivered", metadata: ["error": "\(error)"])
-            case .event:
+            case .event, .refused:
                 break
             }
         }

@@ -24,6 +24,21 @@ public struct Settings: Sendable, Equatable {
     public var speculationFactor = 3.0
     /// Never speculate a task that has run for less than this.
     public var speculationMinimumRuntime: Duration = .seconds(2)
+    /// CURVE on the cluster's sockets (docs/security.md).
+    public var curve = CurveMode.auto
+    /// The keys directory: the coordinator's certificates and the per-role allow-lists (`KeyRing`).
+    public var keysDirectory = "cluster/keys"
+    /// A worker's or client's own secret certificate; `nil`: `worker.key_secret` / `client.key_secret` in the
+    /// keys directory.
+    public var identityKey: String?
+    /// The coordinator's public certificate, for workers and clients; `nil`: `coordinator.key` in the keys
+    /// directory.
+    public var coordinatorKey: String?
+    /// The coordinator may bind a non-loopback address without CURVE (`--insecure`; never from a file).
+    public var insecure = false
+    /// The largest message the coordinator accepts (ZMQ_MAXMSGSIZE): libzmq drops a peer announcing a larger
+    /// frame before buffering any of it.
+    public var maxMessageBytes: Int64 = (1 << 30) + (1 << 20)
 
     public init() {}
 }

@@ -10,6 +10,7 @@ import ShoalProtocol
 ///                state_dir: .shoal/state }
 /// liveness:    { heartbeat_interval: 500ms, heartbeat_timeout: 5s, hang_timeout: 10m }
 /// scheduling:  { max_attempts: 3, speculation_factor: 3.0, speculation_min_runtime: 2s }
+/// security:    { curve: auto, keys_dir: cluster/keys, key: FILE, coordinator_key: FILE, max_message_size: 1025MiB }
 /// ```
 public enum SettingsLoader {
     /// The configuration read when none is named, relative to the working directory, if it exists.
@@ -19,6 +20,7 @@ public enum SettingsLoader {
     public static let environmentVariables = [
         "SHOAL_WORKER_ENDPOINT", "SHOAL_CLIENT_ENDPOINT", "SHOAL_EVENTS_ENDPOINT", "SHOAL_STATE_DIR",
         "SHOAL_HEARTBEAT_INTERVAL", "SHOAL_HEARTBEAT_TIMEOUT", "SHOAL_MAX_ATTEMPTS", "SHOAL_HANG_TIMEOUT",
+        "SHOAL_CURVE", "SHOAL_KEYS_DIR", "SHOAL_KEY", "SHOAL_COORDINATOR_KEY",
     ]
 
     /// The defaults, then the configuration file, then the environment.
@@ -48,7 +50,7 @@ public enum SettingsLoader {
     public static func apply(yaml text: String, source: String, to settings: inout Settings) throws(JobFileError) {
         guard let document = try YAMLNode.parse(yaml: text, source: source) else { return }
         let root = try YAMLMappingReader(document, source: source)
-        try root.checkKeys(["coordinator", "liveness", "scheduling"])
+        try root.checkKeys(["coordinator", "liveness", "scheduling", "security"])
         if let coordinator = try root.optionalMapping(
             "coordinator", keys: ["workers", "clients", "events", "state_dir"])
         {
@@ -78,6 +80,40 @@ public enum SettingsLoader {
                 try scheduling.optionalDuration("speculation_min_runtime", allowZero: true)
                 ?? settings.speculationMinimumRuntime
         }
+        if let security = try root.optionalMapping(
+            "security", keys: ["curve", "keys_dir", "key", "coordinator_key", "max_message_size"])
+        {
+            if let text = try security.optionalString("curve") {
+                guard let mode = CurveMode(rawValue: text) else {
+                    throw security.error("'\(text)' is not a CURVE mode; expected auto, on or off", key: "curve")
+                }
+                settings.curve = mode
+            }
+            // Paths in the file are relative to the working directory, like state_dir.
+            settings.keysDirectory = try security.optionalString("keys_dir") ?? settings.keysDirectory
+            settings.identityKey = try security.optionalString("key") ?? settings.identityKey
+            settings.coordinatorKey = try security.optionalString("coordinator_key") ?? settings.coordinatorKey
+            if let text = try security.optionalString("max_message_size") {
+                guard let bytes = byteSize(text), bytes >= 1 << 20 else {
+                    throw security.error(
+                        "'\(text)' is not a size of at least 1MiB; write e.g. 64MiB or 2GiB", key: "max_message_size")
+                }
+                settings.maxMessageBytes = bytes
+            }
+        }
+    }
+
+    /// A size such as `512KiB`, `64MiB`, `2GiB` or a plain number of bytes.
+    public static func byteSize(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("B", 1)]
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            guard let value = Int64(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), value >= 0,
+                  value <= Int64.max / scale
+            else { return nil }
+            return value * scale
+        }
+        return Int64(trimmed)
     }
 
     /// Applies the `SHOAL_*` variables of `environment` to `settings`; an empty variable counts as unset.
@@ -102,6 +138,15 @@ public enum SettingsLoader {
         settings.clientEndpoint = try endpoint("SHOAL_CLIENT_ENDPOINT") ?? settings.clientEndpoint
         settings.eventsEndpoint = try endpoint("SHOAL_EVENTS_ENDPOINT") ?? settings.eventsEndpoint
         settings.stateDirectory = variables["SHOAL_STATE_DIR"] ?? settings.stateDirectory
+        if let text = variables["SHOAL_CURVE"] {
+            guard let mode = CurveMode(rawValue: text) else {
+                throw fail("SHOAL_CURVE", "'\(text)' is not a CURVE mode; expected auto, on or off")
+            }
+            settings.curve = mode
+        }
+        settings.keysDirectory = variables["SHOAL_KEYS_DIR"] ?? settings.keysDirectory
+        settings.identityKey = variables["SHOAL_KEY"] ?? settings.identityKey
+        settings.coordinatorKey = variables["SHOAL_COORDINATOR_KEY"] ?? settings.coordinatorKey
         settings.heartbeatInterval = try duration("SHOAL_HEARTBEAT_INTERVAL") ?? settings.heartbeatInterval
         settings.heartbeatTimeout = try duration("SHOAL_HEARTBEAT_TIMEOUT") ?? settings.heartbeatTimeout
         settings.hangTimeout = try duration("SHOAL_HANG_TIMEOUT") ?? settings.hangTimeout

@@ -23,12 +23,14 @@ public final class Worker: Service {
         /// Used until the coordinator's WELCOME says otherwise.
         public var heartbeatInterval: Duration
         public var heartbeatTimeout: Duration
+        /// CURVE towards the coordinator, or plaintext.
+        public var security: ClientSecurity
 
         public init(
             coordinator: String, slots: Int = ProcessInfo.processInfo.activeProcessorCount,
             id: WorkerID = Worker.defaultID(), drainTimeout: Duration = .seconds(30),
             scratchDirectory: String = NSTemporaryDirectory(), heartbeatInterval: Duration = .milliseconds(500),
-            heartbeatTimeout: Duration = .seconds(5)
+            heartbeatTimeout: Duration = .seconds(5), security: ClientSecurity = .plaintext
         ) {
             self.coordinator = coordinator
             self.slots = slots
@@ -37,6 +39,7 @@ public final class Worker: Service {
             self.scratchDirectory = scratchDirectory
             self.heartbeatInterval = heartbeatInterval
             self.heartbeatTimeout = heartbeatTimeout
+            self.security = security
         }
     }
 
@@ -68,8 +71,9 @@ public final class Worker: Service {
                 .dealer,
                 options: [.linger(milliseconds: 0), .routingID(Array(configuration.id.utf8)), .maxMessageSize(limit),
                           .reconnectInterval(milliseconds: 100), .reconnectIntervalMax(milliseconds: 5_000),
-                          .sendHighWaterMark(0), .receiveHighWaterMark(0)],
-                connect: [configuration.coordinator], lingerOnStop: 1_000)],
+                          .sendHighWaterMark(0), .receiveHighWaterMark(0)] + configuration.security.socketOptions,
+                connect: [configuration.coordinator], monitorEvents: SocketEvent.handshakeFailures,
+                lingerOnStop: 1_000)],
             name: "shoal-worker")
         return Worker(configuration: configuration, loop: loop, executors: executors, logger: logger)
     }

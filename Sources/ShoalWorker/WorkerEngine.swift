@@ -42,6 +42,8 @@ final class WorkerEngine {
     var heartbeatTimeout: Duration
     var drainDeadline: ContinuousClock.Instant?
     var coordinatorID = ""
+    /// The last handshake failure logged, and when: the same one is logged again at most every 30 s.
+    var lastHandshakeFailure: (text: String, at: ContinuousClock.Instant)?
 
     var configuration: Worker.Configuration { worker.configuration }
     var logger: Logger { worker.logger }
@@ -67,7 +69,14 @@ final class WorkerEngine {
         case .socket(.message(_, let frames)):
             lastHeard = now
             return try receive(frames, now: now)
-        case .socket(.event), .socket(.sendFailed):
+        case .socket(.event(_, let event)) where event.isHandshakeFailure:
+            let text = configuration.security.explain(event, role: .worker)
+            if lastHandshakeFailure.map({ $0.text != text || $0.at.duration(to: now) > .seconds(30) }) ?? true {
+                logger.error("cannot connect to the coordinator: \(text)")
+                lastHandshakeFailure = (text, now)
+            }
+            return .continuing
+        case .socket(.event), .socket(.sendFailed), .socket(.refused):
             return .continuing
         case .finished(let attempt, let result):
             finish(attempt, result, now: now)

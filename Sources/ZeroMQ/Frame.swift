@@ -201,3 +201,24 @@ struct FrameStorageHeader {
     /// Whether the tail is a `zmq_msg_t` to close, rather than plain bytes.
     let holdsMessage: Bool
 }
+
+extension Frame {
+    // MARK: Connection metadata of received frames
+
+    /// A metadata property of the connection a received frame came in on (`zmq_msg_gets`): "User-Id" (what
+    /// the ZAP handler answered for the peer), "Peer-Address", "Socket-Type", "Routing-Id". `nil` for a
+    /// frame built locally, or a property the connection does not have.
+    public func connectionProperty(_ name: String) -> String? {
+        guard storage.withUnsafeMutablePointerToHeader({ $0.pointee.holdsMessage }) else { return nil }
+        guard let value = zmq_msg_gets(storage.message, name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// The file descriptor of the connection a received frame came in on (`ZMQ_SRCFD`), or `nil` for a frame
+    /// built locally or one that came over a transport without descriptors (inproc).
+    public var sourceDescriptor: Int32? {
+        guard storage.withUnsafeMutablePointerToHeader({ $0.pointee.holdsMessage }) else { return nil }
+        let fd = zmq_msg_get(storage.message, ZMQ_SRCFD)
+        return fd >= 0 ? fd : nil
+    }
+}

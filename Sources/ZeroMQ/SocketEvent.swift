@@ -35,6 +35,9 @@ public enum SocketEvent: Sendable, Equatable, CustomStringConvertible {
 
     /// The libzmq bit mask that selects every event above.
     public static let all = ZMQ_EVENT_ALL
+    /// The mask of the three handshake failures.
+    public static let handshakeFailures =
+        ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
 
     init(event: UInt16, value: Int32, endpoint: String) {
         switch Int32(event) {

@@ -54,8 +54,13 @@ enum LoopThread {
                 let events = state.poller.events(at: state.socketItem(index))
                 if events.contains(.writable) { state.flush(index, inbound: inbound) }
                 if events.contains(.readable) {
+                    let admit = specs[index].admit
                     for _ in 0..<receiveBurst {
                         guard let frames = try? state.sockets[index].receive(dontWait: true) else { break }
+                        if let admit, let refused = refusal(of: frames, admit: admit) {
+                            inbound.yield(.refused(socket: index, peer: refused.peer, address: refused.address))
+                            continue
+                        }
                         inbound.yield(.message(socket: index, frames: frames))
                     }
                 }
@@ -81,6 +86,21 @@ enum LoopThread {
         state.closeAll(specs: specs)
         inbound.finish()
         for waiter in stopWaiters { waiter.resume() }
+    }
+}
+
+extension LoopThread {
+    /// Asks `admit` about the sender of `frames`; when it refuses, shuts the sender's connection down and
+    /// returns who it was. The properties come from the last frame: a ROUTER's routing-id frame is made
+    /// locally and carries none.
+    static func refusal(of frames: [Frame], admit: (String) -> Bool) -> (peer: String, address: String)? {
+        guard let last = frames.last else { return nil }
+        let peer = last.connectionProperty("User-Id") ?? ""
+        if admit(peer) { return nil }
+        // shutdown(2), not close(2): the descriptor stays libzmq's, which sees the connection end and
+        // cleans up. The message just arrived on it, so it is still this connection's.
+        if let fd = last.sourceDescriptor { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+        return (peer, last.connectionProperty("Peer-Address") ?? "")
     }
 }
 

@@ -25,6 +25,9 @@ public final class SocketLoop: Sendable {
         case event(socket: Int, SocketEvent)
         /// A send failed for a reason other than "would block" (EHOSTUNREACH on a mandatory ROUTER, …).
         case sendFailed(socket: Int, error: ZMQError, frames: [Frame])
+        /// A message on socket `socket` from a peer its `SocketSpec.admit` refused: dropped, and the peer's
+        /// connection shut down. `peer` is the ZAP user id, `address` the peer's IP address.
+        case refused(socket: Int, peer: String, address: String)
     }
 
     /// Inbound messages and events, in the order the loop thread saw them. Finishes after `stop()`.

@@ -11,6 +11,11 @@ public struct SocketSpec: Sendable {
     public var monitorEvents: Int32?
     /// How long `stop()` lets this socket flush unsent messages.
     public var lingerOnStop: Int32
+    /// For a socket whose peers authenticate through a `ZAPHandler`: asked, on the loop thread, for the
+    /// "User-Id" the handler gave the sender of each message. A message it refuses is dropped, the sender's
+    /// connection is shut down (it will have to handshake again, and meet the handler), and the loop reports
+    /// `.refused`. This is how a key revoked after its handshake loses its connection.
+    public var admit: (@Sendable (_ userID: String) -> Bool)?
 
     public init(
         _ type: SocketType,
@@ -18,7 +23,8 @@ public struct SocketSpec: Sendable {
         bind: [String] = [],
         connect: [String] = [],
         monitorEvents: Int32? = nil,
-        lingerOnStop milliseconds: Int32 = 1_000
+        lingerOnStop milliseconds: Int32 = 1_000,
+        admit: (@Sendable (_ userID: String) -> Bool)? = nil
     ) {
         self.type = type
         self.options = options
@@ -26,5 +32,6 @@ public struct SocketSpec: Sendable {
         self.connect = connect
         self.monitorEvents = monitorEvents
         self.lingerOnStop = milliseconds
+        self.admit = admit
     }
 }

@@ -10,7 +10,8 @@ func withCoordinator<Result>(
     _ address: CoordinatorAddressOptions, _ body: (CoordinatorClient) async throws -> Result
 ) async throws -> Result {
     let context = try Context()
-    let client = try await CoordinatorClient(endpoint: try address.endpoint(), context: context)
+    let client = try await CoordinatorClient(
+        endpoint: try address.endpoint(), context: context, security: try address.security())
     do {
         let result = try await body(client)
         await client.close()

@@ -27,6 +27,11 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds of silence before a peer is declared dead (default 5).")
     var heartbeatTimeout: Double?
 
+    @OptionGroup var keys: KeysDirectoryOptions
+
+    @Flag(name: .long, help: "Allow binding a non-loopback address without CURVE (a network you trust).")
+    var insecure = false
+
     /// The settings these flags describe, or a `ValidationError` naming the file, line or flag at fault.
     func settings() throws -> Settings {
         var settings: Settings
@@ -46,6 +51,8 @@ struct ClusterOptions: ParsableArguments {
         if let stateDir { settings.stateDirectory = stateDir }
         if let heartbeatInterval { settings.heartbeatInterval = .milliseconds(Int64(heartbeatInterval * 1000)) }
         if let heartbeatTimeout { settings.heartbeatTimeout = .milliseconds(Int64(heartbeatTimeout * 1000)) }
+        keys.apply(to: &settings)
+        settings.insecure = insecure
         if let problem = SettingsLoader.inconsistency(in: settings) { throw ValidationError(problem) }
         return settings
     }
@@ -61,6 +68,15 @@ struct CoordinatorAddressOptions: ParsableArguments {
 
     @Option(name: .long, help: "Seconds to wait for the coordinator's answer.")
     var timeout: Double = 10
+
+    @OptionGroup var keys: PeerKeyOptions
+
+    /// CURVE towards the coordinator's client endpoint, as the cluster file and the flags say.
+    func security() throws -> ClientSecurity {
+        let settings: Settings
+        do { settings = try SettingsLoader.load(configPath: config) } catch { throw ValidationError(error.description) }
+        return try keys.security(settings, role: .client)
+    }
 
     func endpoint() throws -> String {
         if let coordinator {

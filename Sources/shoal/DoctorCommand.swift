@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShoalClient
+import ShoalCore
 import ShoalProtocol
 import ZeroMQ
 
@@ -24,6 +25,11 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the checks as JSON.")
     var json = false
 
+    @Option(name: .long, help: "Cluster file (default: cluster/cluster.yaml when present).")
+    var config: String?
+
+    @OptionGroup var keys: PeerKeyOptions
+
     func validate() throws {
         guard timeout > 0, timeout <= 600 else {
             throw ValidationError("--timeout must be between 0 and 600 seconds, got \(timeout)")
@@ -33,10 +39,12 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         var checks = Preflight.localChecks(software: ShoalRelease.software)
         if let coordinator {
+            let settings: Settings
+            do { settings = try SettingsLoader.load(configPath: config) } catch { throw ValidationError(error.description) }
             let context = try Context()
             checks += await Preflight.probe(
                 coordinator, timeout: .milliseconds(Int(timeout * 1000)), software: ShoalRelease.software,
-                context: context)
+                context: context, security: try keys.security(settings, role: .client))
         }
         if json {
             let encoder = JSONEncoder()

@@ -41,13 +41,15 @@ final class LocalCluster {
         throw ValidationError("the coordinator did not start:\n\(log.suffix(2_000))")
     }
 
-    /// Starts `count` workers connected to the coordinator's worker endpoint.
-    func startWorkers(_ count: Int, slots: Int?) throws {
+    /// Starts `count` workers connected to the coordinator's worker endpoint, each also given `extra` arguments
+    /// (the keys flags).
+    func startWorkers(_ count: Int, slots: Int?, extra: [String] = []) throws {
         guard let endpoint = endpoints["workers"] else { return }
         for index in workers.count..<(workers.count + count) {
             var arguments = ["worker", "--coordinator", endpoint, "--drain-timeout", "2",
                              "--id", "local-\(getpid())-\(index)"]
             if let slots { arguments += ["--slots", "\(slots)"] }
+            arguments += extra
             workers.append(try spawn(arguments, log: "worker-\(index).log"))
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShoalCore
 import Foundation
 import ShoalClient
 import ShoalTraining
@@ -32,6 +33,8 @@ struct PredictCommand: AsyncParsableCommand {
     var workers: Int?
     @Option(name: .long, help: "Run on the cluster of this coordinator's client endpoint (tcp://HOST:PORT).")
     var coordinator: String?
+    @OptionGroup var keys: PeerKeyOptions
+
     @Flag(name: [.customLong("overwrite"), .customLong("restart")], help: "Replace an existing output file.")
     var overwrite = false
 
@@ -51,7 +54,10 @@ struct PredictCommand: AsyncParsableCommand {
             if !succeeded { throw ExitCode(1) }
             return
         }
-        let client = try await CoordinatorClient(endpoint: coordinator!, context: try Context())
+        let settings: Settings
+        do { settings = try SettingsLoader.load() } catch { throw ValidationError(error.description) }
+        let client = try await CoordinatorClient(
+            endpoint: coordinator!, context: try Context(), security: try keys.security(settings, role: .client))
         do {
             let accepted = try await client.submit(
                 jobFile: text, source: source, workingDirectory: FileManager.default.currentDirectoryPath,

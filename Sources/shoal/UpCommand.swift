@@ -33,10 +33,17 @@ struct UpCommand: AsyncParsableCommand {
             "--heartbeat-interval", "\(settings.heartbeatInterval.seconds)",
             "--heartbeat-timeout", "\(settings.heartbeatTimeout.seconds)",
         ]
-        if let config = cluster.config { arguments += ["--config", config] }
+        var workerArguments: [String] = []
+        if let config = cluster.config {
+            arguments += ["--config", config]
+            workerArguments += ["--config", config]
+        }
+        arguments += cluster.keys.arguments
+        workerArguments += cluster.keys.arguments
+        if cluster.insecure { arguments.append("--insecure") }
         let started = ContinuousClock.now
         try local.startCoordinator(arguments)
-        try local.startWorkers(workers, slots: slots)
+        try local.startWorkers(workers, slots: slots, extra: workerArguments)
         print("""
             shoal up: coordinator pid \(local.coordinator?.processIdentifier ?? 0), \(workers) worker(s), \
             ready in \(String(format: "%.2f", started.duration(to: .now).seconds)) s

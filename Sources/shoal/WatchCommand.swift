@@ -29,19 +29,25 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print each event as one JSON object per line.")
     var json = false
 
+    @OptionGroup var keys: PeerKeyOptions
+
     func run() async throws {
         let endpoint: String
+        let settings: Settings
         do {
-            endpoint = try events ?? SettingsLoader.load(configPath: config).eventsEndpoint
+            settings = try SettingsLoader.load(configPath: config)
+            endpoint = events ?? settings.eventsEndpoint
             _ = try Endpoint(endpoint)
         } catch {
             throw ValidationError("--events: \(error)")
         }
+        // Watchers are clients: a client key subscribes.
+        let security = try keys.security(settings, role: .client)
         let topic = job.map { "job.\($0)" } ?? ""
         let context = try Context()
         let loop = try await SocketLoop.start(
             context: context,
-            sockets: [SocketSpec(.sub, options: [.linger(milliseconds: 0), .subscribe(Array(topic.utf8))],
+            sockets: [SocketSpec(.sub, options: [.linger(milliseconds: 0), .subscribe(Array(topic.utf8))] + security.socketOptions,
                                  connect: [endpoint])],
             name: "shoal-watch")
         let interrupts = InterruptTrap {}

@@ -32,6 +32,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds running tasks may take to finish when draining before they are handed back.")
     var drainTimeout: Double = 30
 
+    @OptionGroup var keys: PeerKeyOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -48,7 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = Worker.Configuration(
             coordinator: coordinator ?? settings.workerEndpoint, slots: slots, id: id ?? Worker.defaultID(),
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), heartbeatInterval: settings.heartbeatInterval,
-            heartbeatTimeout: settings.heartbeatTimeout)
+            heartbeatTimeout: settings.heartbeatTimeout, security: try keys.security(settings, role: .worker))
         let context = try Context()
         let worker = try await Worker.start(configuration, context: context, logger: logger)
         // A worker that was drained or dismissed returns from `run`: that ends the process normally.

@@ -16,6 +16,10 @@ final class ClusterFixture {
     private(set) var endpoints: [String: String] = [:]
     let heartbeatInterval = "0.1"
     let heartbeatTimeout = "1.5"
+    /// More arguments for `shoal coordinator` (its keys, say).
+    var coordinatorArguments: [String] = []
+    /// How the fixture's own clients connect.
+    var clientSecurity = ClientSecurity.plaintext
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "shoal-cluster")
@@ -38,7 +42,7 @@ final class ClusterFixture {
             ["coordinator", "--state-dir", stateDirectory ?? self.stateDirectory, "--ready-file", ready,
              "--worker-endpoint", endpoints["workers"]!, "--client-endpoint", endpoints["clients"]!,
              "--events-endpoint", endpoints["events"]!, "--heartbeat-interval", heartbeatInterval,
-             "--heartbeat-timeout", heartbeatTimeout, "--log-level", "debug"],
+             "--heartbeat-timeout", heartbeatTimeout, "--log-level", "debug"] + coordinatorArguments,
             in: directory, name: "coordinator")
         coordinator = child
         let found = await waitUntil(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: ready) || !child.isRunning }
@@ -49,22 +53,26 @@ final class ClusterFixture {
         self.endpoints = values
     }
 
-    /// Starts a worker named `name` and waits until the coordinator lists it.
+    /// Starts a worker named `name` and, unless told not to, waits until the coordinator lists it.
     @discardableResult
-    func startWorker(_ name: String, slots: Int = 2, extra: [String] = []) async throws -> ChildProcess {
+    func startWorker(_ name: String, slots: Int = 2, extra: [String] = [], waitForRegistration: Bool = true)
+        async throws -> ChildProcess
+    {
         let child = try ChildProcess(
             try BuiltProducts.shoal,
             ["worker", "--coordinator", workerEndpoint, "--id", name, "--slots", "\(slots)", "--log-level", "debug"]
                 + extra,
             in: directory, name: name)
         workers[name] = child
-        try await waitFor("worker \(name) registered") { status in status.workers.contains { $0.id == name } }
+        if waitForRegistration {
+            try await waitFor("worker \(name) registered") { status in status.workers.contains { $0.id == name } }
+        }
         return child
     }
 
     /// A client for the coordinator's client endpoint; closed by the caller.
     func client() async throws -> CoordinatorClient {
-        try await CoordinatorClient(endpoint: clientEndpoint, context: try Context())
+        try await CoordinatorClient(endpoint: clientEndpoint, context: try Context(), security: clientSecurity)
     }
 
     /// Polls the cluster status until `condition` holds, for at most `timeout`.

@@ -29,7 +29,7 @@ final class RawPeer: Sendable {
                 switch item {
                 case .message(_, let frames): inbox.messages.withLock { $0.append(frames) }
                 case .event(_, let event): inbox.events.withLock { $0.append(event) }
-                case .sendFailed: break
+                case .sendFailed, .refused: break
                 }
             }
         }

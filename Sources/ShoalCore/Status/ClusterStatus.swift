@@ -20,12 +20,42 @@ public struct CoordinatorSummary: Sendable, Codable, Equatable {
     public var epoch: UInt64
     public var software: String
     public var stateDirectory: String
+    /// How the endpoints are secured, and what the authentication has seen; absent from older coordinators.
+    public var security: SecuritySummary?
 
-    public init(id: String, epoch: UInt64, software: String, stateDirectory: String) {
+    public init(id: String, epoch: UInt64, software: String, stateDirectory: String, security: SecuritySummary? = nil) {
         self.id = id
         self.epoch = epoch
         self.software = software
         self.stateDirectory = stateDirectory
+        self.security = security
+    }
+}
+
+/// The coordinator's transport security, for `shoal status`.
+public struct SecuritySummary: Sendable, Codable, Equatable {
+    /// "curve" or "plaintext".
+    public var mode: String
+    /// Keys allowed per role ("worker", "client").
+    public var allowed: [String: Int]
+    public var acceptedHandshakes: Int
+    /// Refused by the allow-lists (unknown, revoked, or the other role's key).
+    public var refusedHandshakes: Int
+    /// Failed before the allow-lists were asked (no CURVE, or another coordinator's key).
+    public var failedHandshakes: Int
+    /// Connections shut down after their key was revoked.
+    public var revokedDisconnects: Int
+
+    public init(
+        mode: String, allowed: [String: Int] = [:], acceptedHandshakes: Int = 0, refusedHandshakes: Int = 0,
+        failedHandshakes: Int = 0, revokedDisconnects: Int = 0
+    ) {
+        self.mode = mode
+        self.allowed = allowed
+        self.acceptedHandshakes = acceptedHandshakes
+        self.refusedHandshakes = refusedHandshakes
+        self.failedHandshakes = failedHandshakes
+        self.revokedDisconnects = revokedDisconnects
     }
 }
 

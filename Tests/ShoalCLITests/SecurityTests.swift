@@ -1,0 +1,171 @@
+import Foundation
+import ShoalClient
+import ShoalCore
+import ShoalTestSupport
+import Testing
+import ZeroMQ
+
+/// CURVE between real `shoal` processes on loopback: allow-lists per role, refusals with their reasons, revocation
+/// by SIGHUP, and the refusal to open a non-loopback endpoint in plaintext.
+@Suite struct SecurityTests {
+    /// A fixture whose coordinator requires CURVE, with keys: coordinator, w1 and w2 (workers), c1 (client) and
+    /// rogue (allowed nowhere). The fixture's own client presents c1.
+    func securedCluster() throws -> (ClusterFixture, keys: String) {
+        let cluster = try ClusterFixture()
+        let keys = cluster.directory.path("keys")
+        for name in ["coordinator", "w1", "w2", "c1", "rogue"] { _ = try CurveCertificate.generate(name: name, directory: keys) }
+        for (role, names) in [("workers", ["w1", "w2"]), ("clients", ["c1"])] {
+            try FileManager.default.createDirectory(atPath: keys + "/" + role, withIntermediateDirectories: true)
+            for name in names { try FileManager.default.copyItem(atPath: "\(keys)/\(name).key", toPath: "\(keys)/\(role)/\(name).key") }
+        }
+        cluster.coordinatorArguments = ["--keys-dir", keys, "--curve", "on"]
+        cluster.clientSecurity = try Self.security(keys: keys, identity: "c1", role: .client)
+        return (cluster, keys)
+    }
+
+    static func security(keys: String, identity: String, role: PeerRole) throws -> ClientSecurity {
+        var settings = Settings()
+        settings.curve = .on
+        settings.keysDirectory = keys
+        settings.identityKey = "\(keys)/\(identity).key_secret"
+        return try ClientSecurity.resolve(settings, role: role)
+    }
+
+    static func workerKeys(_ keys: String, _ name: String) -> [String] {
+        ["--keys-dir", keys, "--key", "\(keys)/\(name).key_secret"]
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func allowedKeysRunAJobWhileUnknownKeysAndPlaintextAreRefused() async throws {
+        let (cluster, keys) = try securedCluster()
+        try await cluster.startCoordinator()
+        try await cluster.startWorker("good", extra: Self.workerKeys(keys, "w1"))
+        let rogue = try await cluster.startWorker("rogue", extra: Self.workerKeys(keys, "rogue"), waitForRegistration: false)
+        let plain = try await cluster.startWorker("plain", extra: ["--curve", "off"], waitForRegistration: false)
+        // Each says why it cannot get in.
+        #expect(await waitUntil(timeout: .seconds(30)) { rogue.stderr.contains("refused rogue") })
+        #expect(rogue.stderr.contains("workers/ directory"), "\(rogue.stderr.suffix(1_000))")
+        #expect(await waitUntil(timeout: .seconds(30)) { plain.stderr.contains("the coordinator requires CURVE") },
+                "\(plain.stderr.suffix(1_000))")
+
+        let job = try await cluster.submit("kind: noop\nname: secured\ntasks: 40\n")
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .succeeded)
+        #expect(final.counts.succeeded == 40)
+
+        let client = try await cluster.client()
+        let status = try await client.status()
+        await client.close()
+        #expect(status.workers.map(\.id) == ["good"], "only the allowed worker registered")
+        let security = try #require(status.coordinator.security)
+        #expect(security.mode == "curve")
+        #expect(security.allowed == ["worker": 2, "client": 1])
+        #expect(security.refusedHandshakes >= 1, "the rogue key was not counted")
+        #expect(security.failedHandshakes >= 1, "the plaintext worker was not counted")
+        let log = cluster.coordinator?.stderr ?? ""
+        let rogueFingerprint = try CurveCertificate.read(path: "\(keys)/rogue.key").publicKey.fingerprint
+        #expect(log.contains("refused a handshake") && log.contains(rogueFingerprint) && log.contains("127.0.0.1"),
+                "the refusal is logged with the key's fingerprint and the peer's address")
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aWorkerKeyCannotActAsAClientNorAClientKeyAsAWorker() async throws {
+        let (cluster, keys) = try securedCluster()
+        try await cluster.startCoordinator()
+        let impostor = try await CoordinatorClient(
+            endpoint: cluster.clientEndpoint, context: try Context(),
+            security: try Self.security(keys: keys, identity: "w1", role: .client))
+        await #expect {
+            _ = try await impostor.submit(
+                jobFile: "kind: noop\nname: sneaky\ntasks: 1\n", source: "sneaky.yaml",
+                workingDirectory: cluster.directory.path, timeout: .seconds(30))
+        } throws: { error in
+            "\(error)".contains("refused w1") && "\(error)".contains("as a client")
+        }
+        await impostor.close()
+
+        // Through the CLI as well: exit status 1 and the reason.
+        let job = cluster.directory.path("job.yaml")
+        try "kind: noop\nname: sneaky\ntasks: 1\n".write(toFile: job, atomically: true, encoding: .utf8)
+        let submit = try ChildProcess(
+            try BuiltProducts.shoal,
+            ["submit", job, "--coordinator", cluster.clientEndpoint, "--timeout", "30"] + Self.workerKeys(keys, "w1"),
+            in: cluster.directory, name: "submit")
+        #expect(await submit.waitForExit(timeout: .seconds(60)) == 1)
+        #expect(submit.stderr.contains("refused w1"), "\(submit.stderr)")
+
+        let clientAsWorker = try await cluster.startWorker(
+            "c1-as-worker", extra: Self.workerKeys(keys, "c1"), waitForRegistration: false)
+        #expect(await waitUntil(timeout: .seconds(30)) { clientAsWorker.stderr.contains("refused c1") })
+
+        let client = try await cluster.client()
+        let status = try await client.status()
+        await client.close()
+        #expect(status.jobs.isEmpty, "a job was accepted from a worker key")
+        #expect(status.workers.isEmpty, "a client key registered as a worker")
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aRevokedWorkerIsDisconnectedAtOnceAndTheJobCompletesWithoutIt() async throws {
+        let (cluster, keys) = try securedCluster()
+        try await cluster.startCoordinator()
+        let revoked = try await cluster.startWorker("revoked", slots: 1, extra: Self.workerKeys(keys, "w1"))
+        try await cluster.startWorker("kept", slots: 1, extra: Self.workerKeys(keys, "w2"))
+        let job = try await cluster.submit("kind: noop\nname: long\ntasks: 30\nsleep_ms: 100\nspeculation: false\n")
+        try await cluster.waitFor("both workers running tasks", job: job) { status in
+            Set(status.jobs.first?.running.map(\.worker) ?? []) == ["revoked", "kept"]
+        }
+
+        try FileManager.default.removeItem(atPath: "\(keys)/workers/w1.key")
+        cluster.coordinator?.signal(SIGHUP)
+        try await cluster.waitFor("the revoked worker's connection to be shut down") { status in
+            (status.coordinator.security?.revokedDisconnects ?? 0) >= 1 && status.coordinator.security?.allowed["worker"] == 1
+        }
+        #expect(await waitUntil(timeout: .seconds(30)) { revoked.stderr.contains("refused w1") },
+                "the revoked worker cannot handshake again: \(revoked.stderr.suffix(1_000))")
+
+        let final = try await cluster.waitForEnd(of: job)
+        #expect(final.record.state == .succeeded)
+        #expect(final.counts.succeeded == 30)
+        let client = try await cluster.client()
+        let status = try await client.status()
+        await client.close()
+        #expect(status.workers.map(\.id) == ["kept"], "the revoked worker is still listed")
+        #expect(cluster.coordinator?.stderr.contains("keys reloaded") == true)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func doctorReportsTheCurveHandshakeAndWhyItFails() async throws {
+        let (cluster, keys) = try securedCluster()
+        try await cluster.startCoordinator()
+        func doctor(_ identity: String) async throws -> (Int32?, String) {
+            let child = try ChildProcess(
+                try BuiltProducts.shoal,
+                ["doctor", "--coordinator", cluster.clientEndpoint, "--timeout", "20"] + Self.workerKeys(keys, identity),
+                in: cluster.directory, name: "doctor-\(identity)")
+            return (await child.waitForExit(timeout: .seconds(60)), child.stdout)
+        }
+        let (ok, okText) = try await doctor("c1")
+        #expect(ok == 0, "\(okText)")
+        #expect(okText.contains("[ok  ] CURVE handshake with \(cluster.clientEndpoint) as c1"), "\(okText)")
+        let (refused, refusedText) = try await doctor("rogue")
+        #expect(refused == 1)
+        #expect(refusedText.contains("CURVE handshake") && refusedText.contains("refused rogue"), "\(refusedText)")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCoordinatorWillNotOpenANonLoopbackAddressInPlaintext() async throws {
+        let directory = try TemporaryDirectory(prefix: "shoal-insecure")
+        // Refused before anything binds: the test never listens beyond loopback.
+        let child = try ChildProcess(
+            try BuiltProducts.shoal,
+            ["coordinator", "--state-dir", directory.path("state"), "--worker-endpoint", "tcp://0.0.0.0:0",
+             "--client-endpoint", "tcp://127.0.0.1:0", "--events-endpoint", "tcp://127.0.0.1:0",
+             "--keys-dir", directory.path("none")],
+            in: directory, name: "coordinator")
+        #expect(await child.waitForExit(timeout: .seconds(30)) == 1)
+        #expect(child.stderr.contains("refusing to bind tcp://0.0.0.0:0 without CURVE"), "\(child.stderr)")
+        #expect(child.stderr.contains("--insecure"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("state")), "state was created before the refusal")
+    }
+}
