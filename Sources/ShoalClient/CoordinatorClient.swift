@@ -68,6 +68,11 @@ public final class CoordinatorClient: Sendable {
         try Self.document(try await request(timeout: timeout) { DrainWorker(requestID: $0, workerID: worker) })
     }
 
+    /// Asks the coordinator to read its keys' allow-lists again; returns the cluster's status after.
+    public func reloadKeys(timeout: Duration = .seconds(10)) async throws -> ClusterStatus {
+        try Self.document(try await request(timeout: timeout) { ReloadKeys(requestID: $0) })
+    }
+
     public func close() async {
         await loop.stop()
         await consumer.value

@@ -26,6 +26,7 @@ public final class Authenticator: Sendable {
     private struct State {
         var ring: KeyRing
         var counters = Counters()
+        var lastReload: String?
     }
 
     private let state: Mutex<State>
@@ -38,6 +39,8 @@ public final class Authenticator: Sendable {
 
     public var counters: Counters { state.withLock { $0.counters } }
     public var ring: KeyRing { state.withLock { $0.ring } }
+    /// What the last reload changed, for `shoal status` and `shoal keys reload`.
+    public var lastReload: String? { state.withLock { $0.lastReload } }
 
     /// The ZAP decision for a handshake: CURVE, a domain that names a role, a key on that role's list.
     public func authorize(_ request: ZAPHandler.Request) -> ZAPHandler.Decision {
@@ -106,7 +109,6 @@ public final class Authenticator: Sendable {
         let current = state.withLock { $0.ring }
         var fresh = try KeyRing.load(directory: current.directory)
         fresh.coordinator = current.coordinator
-        state.withLock { $0.ring = fresh }
         var changes: [PeerRole: (added: [String], removed: [String])] = [:]
         for role in PeerRole.allCases {
             let before = current.allowed[role] ?? [:]
@@ -115,9 +117,19 @@ public final class Authenticator: Sendable {
             let removed = before.filter { after[$0.key] == nil }.map { "\($0.value) \($0.key.fingerprint)" }.sorted()
             changes[role] = (added, removed)
         }
+        let revoked = changes.values.flatMap(\.removed).sorted()
+        let added = changes.values.flatMap(\.added).sorted()
+        let summary = "reloaded at \(Date().formatted(.iso8601)): "
+            + "\(fresh.allowed[.worker]?.count ?? 0) worker and \(fresh.allowed[.client]?.count ?? 0) client keys allowed; "
+            + "revoked: \(revoked.isEmpty ? "none" : revoked.joined(separator: ", ")); "
+            + "added: \(added.isEmpty ? "none" : added.joined(separator: ", "))"
+        state.withLock {
+            $0.ring = fresh
+            $0.lastReload = summary
+        }
         logger.notice("keys reloaded", metadata: [
             "workers": "\(fresh.allowed[.worker]?.count ?? 0)", "clients": "\(fresh.allowed[.client]?.count ?? 0)",
-            "revoked": "\(changes.values.flatMap(\.removed))", "added": "\(changes.values.flatMap(\.added))",
+            "revoked": "\(revoked)", "added": "\(added)",
         ])
         return changes
     }

@@ -108,17 +108,19 @@ public final class Coordinator: Service {
             authenticator: authenticator, zap: zap)
     }
 
-    /// Reads the keys directory again (SIGHUP): revoked keys are refused from now on and lose the connections
-    /// they have at their next message. Without CURVE there is nothing to reload.
-    public func reloadKeys() {
+    /// Reads the keys directory again (SIGHUP, RELOAD-KEYS): revoked keys are refused from now on and lose the
+    /// connections they have at their next message.
+    /// - Throws: `KeysReloadError` without CURVE, or when a key file is damaged (the lists in force stay).
+    public func reloadKeys() throws(KeysReloadError) {
         guard let authenticator else {
             logger.notice("keys reload asked for, but CURVE is off: nothing to reload")
-            return
+            throw KeysReloadError(curveOff: true, description: "this coordinator runs without CURVE: there are no keys to reload")
         }
         do {
             try authenticator.reload()
         } catch {
             logger.error("keys reload failed; the previous lists stay in force: \(error)")
+            throw KeysReloadError(curveOff: false, description: "keys reload failed, the previous lists stay in force: \(error)")
         }
     }
 
@@ -133,7 +135,7 @@ public final class Coordinator: Service {
         // SIGHUP reloads the keys (a DispatchSource: the signal itself is ignored, the source sees it).
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hangup.setEventHandler { [weak self] in self?.reloadKeys() }
+        hangup.setEventHandler { [weak self] in try? self?.reloadKeys() }
         hangup.resume()
         let ticker = Task { [interval = settings.heartbeatInterval] in
             while !Task.isCancelled {
@@ -173,4 +175,11 @@ public final class Coordinator: Service {
         await zap?.stop()
         logger.info("coordinator stopped")
     }
+}
+
+/// Why the keys could not be reloaded.
+public struct KeysReloadError: Error, Sendable, CustomStringConvertible {
+    /// The coordinator runs without CURVE.
+    public var curveOff: Bool
+    public var description: String
 }

@@ -34,6 +34,14 @@ extension CoordinatorEngine {
             sendToWorker(request.workerID, Drain(reason: "shoal drain"))
             decide(scheduler.drain(request.workerID))
             answerStatus(request.requestID, job: 0, task: 0, routing: routing, now: now)
+        case .reloadKeys(let request):
+            do {
+                try coordinator.reloadKeys()
+            } catch {
+                return refuse(routing, error.curveOff ? .notFound : .invalidJob, inReplyTo: message.type.rawValue,
+                              requestID: request.requestID, error.description, socket: Coordinator.Socket.clients)
+            }
+            answerStatus(request.requestID, job: 0, task: 0, routing: routing, now: now)
         case .ping:
             if let reply = responder.reply(to: frames) { post(reply, on: Coordinator.Socket.clients) }
         default:
@@ -147,7 +155,8 @@ extension CoordinatorEngine {
             mode: "curve",
             allowed: Dictionary(uniqueKeysWithValues: PeerRole.allCases.map { ($0.rawValue, ring.allowed[$0]?.count ?? 0) }),
             acceptedHandshakes: counters.accepted, refusedHandshakes: counters.refused,
-            failedHandshakes: counters.failedHandshakes, revokedDisconnects: counters.disconnected)
+            failedHandshakes: counters.failedHandshakes, revokedDisconnects: counters.disconnected,
+            lastReload: authenticator.lastReload)
     }
 
     func clusterStatus(job jobID: JobID, task taskID: TaskID, now: ContinuousClock.Instant) throws -> ClusterStatus {

@@ -16,6 +16,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case statusReport = 0x33
     case cancelJob = 0x34
     case drainWorker = 0x35
+    case reloadKeys = 0x36
     case event = 0x40
     case error = 0x7F
 
@@ -38,6 +39,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .statusReport: "STATUS-REPORT"
         case .cancelJob: "CANCEL-JOB"
         case .drainWorker: "DRAIN-WORKER"
+        case .reloadKeys: "RELOAD-KEYS"
         case .event: "EVENT"
         case .error: "ERROR"
         }

@@ -70,6 +70,7 @@ public enum ShoalCodec {
         case .statusReport: return .statusReport(try StatusReport(body: &reader, payloads: payloads))
         case .cancelJob: return .cancelJob(try CancelJob(body: &reader, payloads: payloads))
         case .drainWorker: return .drainWorker(try DrainWorker(body: &reader, payloads: payloads))
+        case .reloadKeys: return .reloadKeys(try ReloadKeys(body: &reader, payloads: payloads))
         case .event: return .event(try ClusterEvent(body: &reader, payloads: payloads))
         case .error: return .error(try ErrorReply(body: &reader, payloads: payloads))
         }

@@ -18,6 +18,7 @@ public enum ShoalMessage: Sendable, Equatable {
     case statusReport(StatusReport)
     case cancelJob(CancelJob)
     case drainWorker(DrainWorker)
+    case reloadKeys(ReloadKeys)
     case event(ClusterEvent)
     case error(ErrorReply)
 
@@ -40,6 +41,7 @@ public enum ShoalMessage: Sendable, Equatable {
         case .statusReport(let m): m
         case .cancelJob(let m): m
         case .drainWorker(let m): m
+        case .reloadKeys(let m): m
         case .event(let m): m
         case .error(let m): m
         }

@@ -24,3 +24,28 @@ struct KeygenCommand: ParsableCommand {
         print("wrote \(publicPath) (public) and \(secretPath) (secret, mode 0600)")
     }
 }
+
+/// `shoal keys`: what a running coordinator does with keys.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Manage a running coordinator's keys.",
+        subcommands: [KeysReloadCommand.self])
+}
+
+/// `shoal keys reload`: the coordinator reads its allow-lists again (the same as SIGHUP).
+struct KeysReloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload",
+        abstract: "Make the coordinator read its workers/ and clients/ allow-lists again (the same as SIGHUP).",
+        discussion: """
+            Keys no longer listed are refused from now on, and a connection they already have is shut down at its \
+            next message. Needs a client key; prints what changed.
+            """)
+
+    @OptionGroup var address: CoordinatorAddressOptions
+
+    func run() async throws {
+        let status = try await withCoordinator(address) { try await $0.reloadKeys(timeout: address.deadline) }
+        print(status.coordinator.security?.lastReload ?? "keys reloaded")
+    }
+}

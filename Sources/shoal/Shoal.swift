@@ -16,7 +16,7 @@ struct Shoal: AsyncParsableCommand {
             RunCommand.self, UpCommand.self, CoordinatorCommand.self, WorkerCommand.self, SubmitCommand.self,
             StatusCommand.self, JobsCommand.self, WorkersCommand.self, LogsCommand.self, CancelCommand.self,
             DrainCommand.self, WatchCommand.self, DoctorCommand.self, PingCommand.self, DatagenCommand.self,
-            PredictCommand.self, KeygenCommand.self,
+            PredictCommand.self, KeygenCommand.self, KeysCommand.self,
         ]
     )
 }

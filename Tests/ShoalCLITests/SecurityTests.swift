@@ -134,6 +134,54 @@ import ZeroMQ
         #expect(cluster.coordinator?.stderr.contains("keys reloaded") == true)
     }
 
+    @Test(.timeLimit(.minutes(3)))
+    func keysReloadLetsANewWorkerInAndRefusesADamagedList() async throws {
+        let (cluster, keys) = try securedCluster()
+        try await cluster.startCoordinator()
+        func reload(_ identity: String = "c1") async throws -> (Int32?, ChildProcess) {
+            let child = try ChildProcess(
+                try BuiltProducts.shoal,
+                ["keys", "reload", "--coordinator", cluster.clientEndpoint, "--timeout", "30"] + Self.workerKeys(keys, identity),
+                in: cluster.directory, name: "keys-reload")
+            return (await child.waitForExit(timeout: .seconds(60)), child)
+        }
+        let newcomer = try await cluster.startWorker("newcomer", extra: Self.workerKeys(keys, "rogue"), waitForRegistration: false)
+        #expect(await waitUntil(timeout: .seconds(30)) { newcomer.stderr.contains("refused rogue") })
+
+        try FileManager.default.copyItem(atPath: "\(keys)/rogue.key", toPath: "\(keys)/workers/rogue.key")
+        let (code, output) = try await reload()
+        #expect(code == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("3 worker and 1 client keys allowed") && output.stdout.contains("added: rogue"),
+                "\(output.stdout)")
+        // The refused worker keeps reconnecting; now it gets in, without a restart of either side.
+        try await cluster.waitFor("the newly allowed worker to register") { $0.workers.contains { $0.id == "newcomer" } }
+
+        // A damaged file: the reload fails naming it, and the lists in force stay.
+        try "curve\n    public-key = \"short\"\n".write(toFile: "\(keys)/workers/bad.key", atomically: true, encoding: .utf8)
+        let (damaged, damagedOutput) = try await reload()
+        #expect(damaged == 1)
+        #expect(damagedOutput.stderr.contains("workers/bad.key:2"), "\(damagedOutput.stderr)")
+        let client = try await cluster.client()
+        let status = try await client.status()
+        await client.close()
+        #expect(status.coordinator.security?.allowed["worker"] == 3)
+
+        // Only client keys may ask.
+        let (asWorker, asWorkerOutput) = try await reload("w1")
+        #expect(asWorker == 1 && asWorkerOutput.stderr.contains("refused w1"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func keysReloadOnAPlaintextCoordinatorSaysThereIsNothingToReload() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        let child = try ChildProcess(
+            try BuiltProducts.shoal, ["keys", "reload", "--coordinator", cluster.clientEndpoint, "--curve", "off"],
+            in: cluster.directory, name: "keys-reload")
+        #expect(await child.waitForExit(timeout: .seconds(60)) == 1)
+        #expect(child.stderr.contains("runs without CURVE"), "\(child.stderr)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func doctorReportsTheCurveHandshakeAndWhyItFails() async throws {
         let (cluster, keys) = try securedCluster()

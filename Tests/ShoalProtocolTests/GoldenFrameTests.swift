@@ -49,7 +49,7 @@ struct GoldenFrameTests {
     func typeBytes() {
         let table: [(MessageType, UInt8, String)] = [
             (.hello, 0x01, "HELLO"), (.welcome, 0x02, "WELCOME"), (.heartbeat, 0x03, "HEARTBEAT"),
-            (.bye, 0x04, "BYE"), (.drain, 0x05, "DRAIN"), (.drainWorker, 0x35, "DRAIN-WORKER"), (.task, 0x10, "TASK"), (.result, 0x11, "RESULT"), (.cancel, 0x12, "CANCEL"),
+            (.bye, 0x04, "BYE"), (.drain, 0x05, "DRAIN"), (.drainWorker, 0x35, "DRAIN-WORKER"), (.reloadKeys, 0x36, "RELOAD-KEYS"), (.task, 0x10, "TASK"), (.result, 0x11, "RESULT"), (.cancel, 0x12, "CANCEL"),
             (.ping, 0x20, "PING"), (.pong, 0x21, "PONG"), (.submit, 0x30, "SUBMIT"), (.accepted, 0x31, "ACCEPTED"),
             (.status, 0x32, "STATUS"), (.statusReport, 0x33, "STATUS-REPORT"), (.cancelJob, 0x34, "CANCEL-JOB"),
             (.event, 0x40, "EVENT"), (.error, 0x7F, "ERROR"),

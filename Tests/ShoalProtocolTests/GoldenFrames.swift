@@ -23,7 +23,7 @@ extension Golden {
     static let all: [Golden] = [
         hello, welcome, heartbeat, heartbeatFromCoordinator, bye, task, result, resultCancelled, cancel, ping,
         pong, submit, accepted, status, statusForTask, statusReport, cancelJob, event, error, errorUnknownCode,
-        drain, drainWorker,
+        drain, drainWorker, reloadKeys,
     ]
 
     static let hello = Golden(
@@ -367,6 +367,14 @@ extension Golden {
                 0x03, 0x00, 0x00, 0x00,  // worker_id: length 3
                 0x77, 0x2D, 0x32,  // "w-2"
             ],
+        ])
+
+    static let reloadKeys = Golden(
+        name: "RELOAD-KEYS",
+        message: .reloadKeys(ReloadKeys(requestID: 6)),
+        frames: [
+            [0x53, 0x48, 0x01, 0x36],  // "SH", version 1, type 0x36 RELOAD-KEYS
+            [0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],  // request_id = 6
         ])
 
     static let statusReport = Golden(

@@ -45,10 +45,12 @@ public struct SecuritySummary: Sendable, Codable, Equatable {
     public var failedHandshakes: Int
     /// Connections shut down after their key was revoked.
     public var revokedDisconnects: Int
+    /// What the last reload of the keys changed, if there was one.
+    public var lastReload: String?
 
     public init(
         mode: String, allowed: [String: Int] = [:], acceptedHandshakes: Int = 0, refusedHandshakes: Int = 0,
-        failedHandshakes: Int = 0, revokedDisconnects: Int = 0
+        failedHandshakes: Int = 0, revokedDisconnects: Int = 0, lastReload: String? = nil
     ) {
         self.mode = mode
         self.allowed = allowed
@@ -56,6 +58,7 @@ public struct SecuritySummary: Sendable, Codable, Equatable {
         self.refusedHandshakes = refusedHandshakes
         self.failedHandshakes = failedHandshakes
         self.revokedDisconnects = revokedDisconnects
+        self.lastReload = lastReload
     }
 }
 
