@@ -125,6 +125,9 @@ let package = Package(
             dependencies: [
                 "shoal", "ShoalClient", "ShoalCoordinator", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport",
                 "ShoalTraining", "ShoalETL",
+                // The docker/ manifests are read with Yams and their command lines parsed with the CLI's own parser.
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ],

@@ -19,7 +19,7 @@ struct DecodeErrorTests {
         #expect(decodeError([bytes, Golden.ping.body]) == .badHeader(bytes: bytes.count))
     }
 
-    @Test("an unknown type byte", arguments: [0x00, 0x06, 0x13, 0x22, 0x36, 0x41, 0x7E, 0x80, 0xFF] as [UInt8])
+    @Test("an unknown type byte", arguments: [0x00, 0x06, 0x13, 0x22, 0x37, 0x41, 0x7E, 0x80, 0xFF] as [UInt8])
     func unknownType(type: UInt8) {
         #expect(decodeError([header(type), []]) == .unknownType(type))
     }

@@ -115,7 +115,7 @@ public struct ServerSecurity: Sendable {
             }
         }
         let exposed = [settings.workerEndpoint, settings.clientEndpoint, settings.eventsEndpoint].filter {
-            !((try? Endpoint($0))?.isLocal ?? false)
+            !((try? Endpoint($0))?.isLoopback ?? false)
         }
         if !exposed.isEmpty && !settings.insecure {
             throw SecurityError(
@@ -203,15 +203,4 @@ extension ClientSecurity {
 public struct SecurityError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-extension Endpoint {
-    /// Whether only this machine can reach the endpoint: ipc and inproc, and tcp on a loopback address
-    /// (127.0.0.0/8, ::1, localhost).
-    public var isLocal: Bool {
-        switch transport {
-        case .ipc, .inproc: return true
-        case .tcp: return host == "localhost" || host == "::1" || host.hasPrefix("127.")
-        }
-    }
 }

@@ -58,12 +58,13 @@ public struct GradientFile: Sendable, Equatable {
             bytes.reserveCapacity(9 + json.count + 16 * v.count)
             ByteIO.append(UInt32(json.count), to: &bytes)
             bytes += json
-            for x in v.values { ByteIO.append(x, to: &bytes) }
+            ByteIO.append(contentsOf: v.values, to: &bytes)
         case .float(let v):
             bytes.append(1)
             ByteIO.append(UInt32(json.count), to: &bytes)
             bytes += json
-            for x in v { ByteIO.append(x.bitPattern, to: &bytes) }
+            bytes.reserveCapacity(9 + json.count + 4 * v.count)
+            ByteIO.append(floats: v, to: &bytes)
         }
         return bytes
     }
@@ -82,10 +83,7 @@ public struct GradientFile: Sendable, Equatable {
         let header = try JSONDecoder().decode(Header.self, from: Data(bytes[9..<(9 + length)]))
         let start = 9 + length
         if bytes[4] == 1 { return GradientFile(header: header, values: .float(ByteIO.floats(bytes[start...]))) }
-        let values = (0..<parameterCount).map { i -> Int128 in
-            let low = ByteIO.u64(bytes[...], at: start + 16 * i), high = ByteIO.u64(bytes[...], at: start + 16 * i + 8)
-            return Int128(bitPattern: UInt128(high) << 64 | UInt128(low))
-        }
+        let values = ByteIO.int128s(bytes[start...], count: parameterCount)
         return GradientFile(header: header, values: .fixedPoint(FixedPointVector(values: values)))
     }
 }

@@ -47,7 +47,7 @@ public struct Checkpoint: Sendable, Equatable {
         ByteIO.append(UInt32(json.count), to: &bytes)
         bytes += json
         for array in [state.parameters, o.first, o.second] {
-            for x in array { ByteIO.append(x.bitPattern, to: &bytes) }
+            ByteIO.append(floats: array, to: &bytes)
         }
         return bytes
     }

@@ -104,7 +104,7 @@ public struct TrainTaskSpec: Sendable, Equatable {
         bytes += context
         ByteIO.append(UInt32(json.count), to: &bytes)
         bytes += json
-        for x in parameters { ByteIO.append(x.bitPattern, to: &bytes) }
+        ByteIO.append(floats: parameters, to: &bytes)
         return bytes
     }
 
@@ -177,19 +177,54 @@ enum ByteIO {
         return v
     }
 
-    static func u64(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[bytes.startIndex + offset + i]) << (8 * i) }
-        return v
+    /// Appends `values` little-endian: one copy of the whole array on a little-endian machine (tens of MiB of
+    /// parameters and gradients per step must not go four bytes at a time).
+    static func append<T: FixedWidthInteger>(contentsOf values: [T], to bytes: inout [UInt8]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for value in values { append(value, to: &bytes) }
+        #endif
+    }
+
+    /// Appends `values` as little-endian IEEE-754 binary32.
+    static func append(floats values: [Float], to bytes: inout [UInt8]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for value in values { append(value.bitPattern, to: &bytes) }
+        #endif
     }
 
     static func floats(_ bytes: ArraySlice<UInt8>) -> [Float] {
         let count = bytes.count / 4
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             bytes.withUnsafeBytes { raw in
+                #if _endian(little)
+                if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: 4 * count) }
+                #else
                 for i in 0..<count {
                     buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                 }
+                #endif
+            }
+            initialized = count
+        }
+    }
+
+    /// `count` little-endian 128-bit integers.
+    static func int128s(_ bytes: ArraySlice<UInt8>, count: Int) -> [Int128] {
+        [Int128](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                #if _endian(little)
+                if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: 16 * count) }
+                #else
+                for i in 0..<count {
+                    let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
+                    let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                    buffer[i] = Int128(bitPattern: UInt128(high) << 64 | UInt128(low))
+                }
+                #endif
             }
             initialized = count
         }

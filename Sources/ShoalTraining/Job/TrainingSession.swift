@@ -373,14 +373,13 @@ public struct TrainingSession: Sendable {
                 }
                 mean = sum.quotients(dividedBy: max(metrics.examples, 1))
             } else {
-                var sum = [Float](repeating: 0, count: network.parameterCount)
+                mean = [Float](repeating: 0, count: network.parameterCount)
                 for g in gradients {
                     guard case .float(let v) = g.values else { throw TrainingDataError("a fixed-point gradient in a float job") }
-                    for i in sum.indices { sum[i] += v[i] }
+                    DenseKernels.add(v, into: &mean)
                     metrics.add(g.metrics)
                 }
-                let scale = 1 / Float(max(metrics.examples, 1))
-                mean = sum.map { $0 * scale }
+                DenseKernels.scale(&mean, by: 1 / Float(max(metrics.examples, 1)))
             }
             guard metrics.loss.isFinite else {
                 throw TrainingDataError(

@@ -61,7 +61,7 @@ public struct ModelFile: Sendable, Equatable {
         var bytes = Self.magic
         ByteIO.append(UInt32(json.count), to: &bytes)
         bytes += json
-        for x in parameters { ByteIO.append(x.bitPattern, to: &bytes) }
+        ByteIO.append(floats: parameters, to: &bytes)
         return bytes
     }
 

@@ -66,6 +66,43 @@ public enum DenseKernels {
         }
     }
 
+    /// `sum[i] += values[i]`, eight lanes at a time (a step's float gradients, tens of MiB).
+    public static func add(_ values: [Float], into sum: inout [Float]) {
+        precondition(values.count == sum.count, "adding \(values.count) values into \(sum.count)")
+        let n = sum.count
+        values.withUnsafeBufferPointer { v in
+            sum.withUnsafeMutableBufferPointer { s in
+                guard let a = v.baseAddress, let b = s.baseAddress else { return }
+                var i = 0
+                while i + 8 <= n {
+                    store(load(b + i) + load(a + i), b + i)
+                    i += 8
+                }
+                while i < n {
+                    b[i] += a[i]
+                    i += 1
+                }
+            }
+        }
+    }
+
+    /// `values[i] *= factor`.
+    public static func scale(_ values: inout [Float], by factor: Float) {
+        let n = values.count
+        values.withUnsafeMutableBufferPointer { s in
+            guard let b = s.baseAddress else { return }
+            var i = 0
+            while i + 8 <= n {
+                store(load(b + i) * factor, b + i)
+                i += 8
+            }
+            while i < n {
+                b[i] *= factor
+                i += 1
+            }
+        }
+    }
+
     /// `Σ_c a[c] · b[c]`, eight lanes then the tail.
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
