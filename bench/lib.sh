@@ -73,6 +73,8 @@ cleanup() {
 
 # Cluster state of the current round.
 up_pid= coordinator_pid= worker_pids=() client= launched_at=
+# More arguments for `shoal up` (keys, CURVE) and for the client commands run against the cluster.
+cluster_args=() client_args=()
 # start_cluster DIR SLOTS [WORKERS]: `shoal up --workers WORKERS (default 2) [--slots SLOTS]` in the background on
 # fresh ports and state. Needs $shoal.
 start_cluster() {
@@ -84,6 +86,7 @@ start_cluster() {
   local args=(up --workers "$cluster_workers" --state-dir "$dir/state" --worker-endpoint "tcp://127.0.0.1:$wport"
               --client-endpoint "$client" --events-endpoint "tcp://127.0.0.1:$eport")
   [ "$slots" != default ] && args+=(--slots "$slots")
+  args+=("${cluster_args[@]}")
   launched_at=$(date +%s.%N)
   (cd "$dir" && exec "$shoal" "${args[@]}") >"$dir/up.log" 2>&1 &
   up_pid=$!
@@ -111,7 +114,7 @@ find_children() {
 # wait_workers: until the coordinator lists every worker as registered.
 wait_workers() {
   local deadline=$((SECONDS + 30)) count
-  until count=$(timeout 10 "$shoal" workers --json --coordinator "$client" 2>/dev/null | jq length) \
+  until count=$(timeout 10 "$shoal" workers --json --coordinator "$client" "${client_args[@]}" 2>/dev/null | jq length) \
         && [ "${count:-0}" -ge "$cluster_workers" ]; do
     [ $SECONDS -lt $deadline ] || fail "fewer than $cluster_workers workers registered after 30 s"
     sleep 0.05
@@ -143,6 +146,6 @@ stop_cluster() {
 }
 # job_record DIR JOB: the job's record and counts (`shoal status JOB --json`) into DIR/status.json.
 job_record() {
-  timeout 30 "$shoal" status "$2" --json --coordinator "$client" >"$1/status.json" 2>>"$1/submit.log" \
+  timeout 30 "$shoal" status "$2" --json --coordinator "$client" "${client_args[@]}" >"$1/status.json" 2>>"$1/submit.log" \
     || fail "shoal status $2 failed: $(tail -5 "$1/submit.log")"
 }

@@ -43,7 +43,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Self.keepFreedMemory()
+        HeapTuning.keepFreedMemory(.worker)
         let settings: Settings
         do { settings = try SettingsLoader.load(configPath: config) } catch { throw ValidationError(error.description) }
         let logger = logging.bootstrap(label: "shoal.worker")
@@ -65,25 +65,3 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension WorkerCommand {
-    /// A worker allocates and frees the same large column buffers batch after batch. glibc hands blocks above its
-    /// mmap threshold back to the kernel on free and trims the heap's top, so every batch paid page faults and
-    /// zeroed pages again (about 6% of an ETL shard's time); keeping up to 64 MiB blocks on the heap and 256 MiB of
-    /// freed memory untrimmed reuses them instead.
-    static func keepFreedMemory() {
-        #if os(Linux)
-        // <malloc.h>'s M_TRIM_THRESHOLD (-1), M_TOP_PAD (-2), M_MMAP_THRESHOLD (-3).
-        _ = glibcMallopt(-3, 64 << 20)
-        _ = glibcMallopt(-1, 256 << 20)
-        _ = glibcMallopt(-2, 64 << 20)
-        #endif
-    }
-}
-
-#if os(Linux)
-/// glibc's `int mallopt(int, int)`, which the Glibc module does not import (it lives in <malloc.h>).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
-

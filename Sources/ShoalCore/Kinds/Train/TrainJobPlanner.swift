@@ -114,7 +114,10 @@ public struct TrainJobPlanner: JobPlanner {
     /// The job's session as it stood before `stage` was absorbed (or after: absorbing again is a no-op): from
     /// memory, or restored from its checkpoint and replayed (a restarted coordinator).
     static func session(for job: JobRecord, train: TrainJob, before stage: Int) throws -> TrainingSession {
-        if let held = sessions.session(for: job), held.state.step >= min(stage - 1 + held.offset, held.totalSteps) {
+        // Taken out of the table, not copied: the caller mutates it (parameters, optimizer moments: tens of MiB
+        // each), and a copy left in the table would make every step copy them all (copy-on-write). `nextStage`
+        // stores it back.
+        if let held = sessions.take(for: job), held.state.step >= min(stage - 1 + held.offset, held.totalSteps) {
             return held
         }
         return try TrainingSession.resumed(owner: owner(job), job: train, before: stage) { job.commitDirectory(stage: $0)! }
@@ -133,7 +136,7 @@ public struct TrainJobPlanner: JobPlanner {
         private let table = Mutex<[String: TrainingSession]>([:])
 
         func key(_ job: JobRecord) -> String { "\(job.id)@\(job.outputDirectory ?? "")@\(job.submittedAt)" }
-        func session(for job: JobRecord) -> TrainingSession? { table.withLock { $0[key(job)] } }
+        func take(for job: JobRecord) -> TrainingSession? { table.withLock { $0.removeValue(forKey: key(job)) } }
         func store(_ session: TrainingSession, for job: JobRecord) { table.withLock { $0[key(job)] = session } }
         func remove(_ job: JobRecord) { _ = table.withLock { $0.removeValue(forKey: key(job)) } }
         /// Every session of job `id` (of any coordinator in the process: ids are per state directory, and a job
