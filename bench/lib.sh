@@ -83,7 +83,8 @@ start_cluster() {
   rm -rf "$dir"; mkdir -p "$dir"
   wport=$(free_port) cport=$(free_port) eport=$(free_port)
   client=tcp://127.0.0.1:$cport
-  local args=(up --workers "$cluster_workers" --state-dir "$dir/state" --worker-endpoint "tcp://127.0.0.1:$wport"
+  # worker_endpoint_override: another endpoint for the workers (ipc://PATH for workers on this host).
+  local args=(up --workers "$cluster_workers" --state-dir "$dir/state" --worker-endpoint "${worker_endpoint_override:-tcp://127.0.0.1:$wport}"
               --client-endpoint "$client" --events-endpoint "tcp://127.0.0.1:$eport")
   [ "$slots" != default ] && args+=(--slots "$slots")
   args+=("${cluster_args[@]}")
