@@ -25,7 +25,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try cluster.settings()
-        HeapTuning.keepFreedMemory(.coordinator)
         let logger = logging.bootstrap(label: "shoal.coordinator")
         // One libzmq I/O thread per core, up to 4: each worker's connection is read, written and (with CURVE)
         // encrypted by one of them, so gradients from several workers arrive in parallel (one thread moves about

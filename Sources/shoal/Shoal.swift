@@ -2,7 +2,6 @@ import ArgumentParser
 import ShoalProtocol
 
 /// `shoal`: the one command of a Shoal cluster.
-@main
 struct Shoal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shoal",

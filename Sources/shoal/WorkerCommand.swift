@@ -43,7 +43,6 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        HeapTuning.keepFreedMemory(.worker)
         let settings: Settings
         do { settings = try SettingsLoader.load(configPath: config) } catch { throw ValidationError(error.description) }
         let logger = logging.bootstrap(label: "shoal.worker")
