@@ -54,49 +54,22 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-rm -rf "$work"; mkdir -p "$work/data"
+rm -rf "$work"; mkdir -p "$work"
 echo "== building shoal (release, scratch $scratch)" >&2
 (cd "$root" && swift build -c release --scratch-path "$scratch" --product shoal) >"$work/build.log" 2>&1 || {
   tail -40 "$work/build.log" >&2; fail "build failed (log: $work/build.log)"; }
 shoal=$(cd "$root" && swift build -c release --scratch-path "$scratch" --show-bin-path)/shoal
 
-quiet() {
-  local busy waited=0
-  [ "$wait_quiet" = 0 ] && return
-  while busy=$(busy_percent) && [ "$busy" -ge 10 ]; do
-    [ "$waited" -ge "$quiet_limit" ] && { echo "aggregation.sh: warning: still ${busy}% busy; measuring $1 anyway" >&2; break; }
-    [ $((waited % 30)) = 0 ] && echo "== waiting for the machine to go quiet before $1 (${busy}% busy)" >&2
-    waited=$((waited + 1))
-  done
-}
 
-for i in 0 1 2 3; do "$shoal" datagen clicks --rows 1 --seed $((20 + i)) --out "$work/data/part-$i.csv" >/dev/null; done
-hidden_1="[256, 1024]" hidden_16="[1024, 4096]" hidden_64="[2048, 8192]"
-for size in 1 16 64; do
-  hidden_var=hidden_$size
-  cat >"$work/agg$size.yaml" <<EOF
-kind: train
-name: agg-$size-mib
-data:
-  train: { format: csv, paths: ["$work/data/part-*.csv"] }
-  features: [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, { one_hot: device }]
-  label: clicked
-model: { type: mlp, hidden: ${!hidden_var}, activation: relu }
-optimizer: { type: sgd, lr: 0.001 }
-batch_size: 4
-micro_batch_size: 1
-epochs: $steps
-seed: 1
-deterministic: false
-checkpoint: { every_steps: 1000000 }
-output: out/agg$size
-EOF
-done
+one_row_data "$work/data"
+aggregation_job agg1 "[256, 1024]" "$steps" "$work/data" >"$work/agg1.yaml"
+aggregation_job agg16 "[1024, 4096]" "$steps" "$work/data" >"$work/agg16.yaml"
+aggregation_job agg64 "[2048, 8192]" "$steps" "$work/data" >"$work/agg64.yaml"
 
 # measure ROUND TRANSPORT WORKERS SIZE: appends "t_ms vector_bytes" to shoal-TRANSPORT-WORKERS-SIZE.txt.
 measure() {
   local dir=$work/run-$1-$2-$3-$4 line
-  quiet "round $1 ($2, $3 workers, $4 MiB)"
+  quiet_before "round $1 ($2, $3 workers, $4 MiB)"
   worker_endpoint_override=
   [ "$2" = ipc ] && worker_endpoint_override=ipc://$dir/workers.ipc
   start_cluster "$dir" 1 "$3"
@@ -132,7 +105,7 @@ worker_endpoint_override=
 
 peer_note="OpenMPI not run (--no-peers)"
 if [ "$run_peers" = 1 ]; then
-  quiet "OpenMPI"
+  quiet_before "OpenMPI"
   echo "== peers: $peers/run_peers.sh $peers_work b3" >&2
   timeout -k 10 1800 "$peers/run_peers.sh" "$peers_work" b3 >"$work/peers.log" 2>&1 &
   groups=("$!")

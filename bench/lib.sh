@@ -81,7 +81,10 @@ start_cluster() {
   local dir=$1 slots=$2 wport cport eport
   cluster_workers=${3:-2}
   rm -rf "$dir"; mkdir -p "$dir"
-  wport=$(free_port) cport=$(free_port) eport=$(free_port)
+  # free_port runs in a subshell, where it cannot remember what it handed out: make the three distinct here.
+  wport=$(free_port)
+  until cport=$(free_port) && [ "$cport" != "$wport" ]; do :; done
+  until eport=$(free_port) && [ "$eport" != "$wport" ] && [ "$eport" != "$cport" ]; do :; done
   client=tcp://127.0.0.1:$cport
   # worker_endpoint_override: another endpoint for the workers (ipc://PATH for workers on this host).
   local args=(up --workers "$cluster_workers" --state-dir "$dir/state" --worker-endpoint "${worker_endpoint_override:-tcp://127.0.0.1:$wport}"
@@ -149,4 +152,44 @@ stop_cluster() {
 job_record() {
   timeout 30 "$shoal" status "$2" --json --coordinator "$client" "${client_args[@]}" >"$1/status.json" 2>>"$1/submit.log" \
     || fail "shoal status $2 failed: $(tail -5 "$1/submit.log")"
+}
+
+# quiet_before LABEL: unless wait_quiet=0, waits (up to $quiet_limit s) for the machine to be under 10% busy.
+quiet_before() {
+  local busy waited=0
+  [ "${wait_quiet:-1}" = 0 ] && return
+  while busy=$(busy_percent) && [ "$busy" -ge 10 ]; do
+    if [ "$waited" -ge "${quiet_limit:-600}" ]; then
+      echo "$bench_name: warning: still ${busy}% busy; measuring $1 anyway" >&2; break
+    fi
+    [ $((waited % 30)) = 0 ] && echo "== waiting for the machine to go quiet before $1 (${busy}% busy)" >&2
+    waited=$((waited + 1))
+  done
+}
+
+# Aggregation jobs (aggregation.sh, security.sh): a `kind: train` job whose model has the given hidden layers, on
+# four one-row training files, batch 4 (one row from each file every step), Float32 gradients, STEPS steps.
+# one_row_data DIR: the four files; aggregation_job NAME HIDDEN STEPS DIR: the job file on stdout.
+one_row_data() {
+  mkdir -p "$1"
+  for i in 0 1 2 3; do "$shoal" datagen clicks --rows 1 --seed $((20 + i)) --out "$1/part-$i.csv" >/dev/null; done
+}
+aggregation_job() {
+  cat <<JOB
+kind: train
+name: $1
+data:
+  train: { format: csv, paths: ["$4/part-*.csv"] }
+  features: [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, { one_hot: device }]
+  label: clicked
+model: { type: mlp, hidden: $2, activation: relu }
+optimizer: { type: sgd, lr: 0.001 }
+batch_size: 4
+micro_batch_size: 1
+epochs: $3
+seed: 1
+deterministic: false
+checkpoint: { every_steps: 1000000 }
+output: out/$1
+JOB
 }

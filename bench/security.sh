@@ -67,15 +67,6 @@ shoal=$(cd "$root" && swift build -c release --scratch-path "$scratch" --show-bi
 [ -x "$shoal" ] || fail "no shoal binary at $shoal"
 cc -O2 -o "$work/curve_thr" "$peers/curve_thr.c" -lzmq
 
-quiet() {
-  local busy waited=0
-  if [ "$wait_quiet" = 0 ]; then return; fi
-  while busy=$(busy_percent) && [ "$busy" -ge 10 ]; do
-    [ "$waited" -ge "$quiet_limit" ] && { echo "security.sh: warning: still ${busy}% busy; measuring $1 anyway" >&2; break; }
-    [ $((waited % 30)) = 0 ] && echo "== waiting for the machine to go quiet before $1 (${busy}% busy)" >&2
-    waited=$((waited + 1))
-  done
-}
 
 # Keys: the coordinator's, one worker key (every local worker presents KEYS/worker.key_secret) and one client key.
 keys=$work/keys
@@ -89,34 +80,14 @@ set_mode() {
 }
 
 printf 'kind: noop\nname: scheduling\ntasks: %s\nspeculation: false\n' "$tasks" >"$work/noop.yaml"
-mkdir -p "$work/data"
-for i in 0 1 2 3; do "$shoal" datagen clicks --rows 1 --seed $((20 + i)) --out "$work/data/part-$i.csv" >/dev/null; done
-train_job() {  # train_job NAME HIDDEN
-  cat <<EOF
-kind: train
-name: $1
-data:
-  train: { format: csv, paths: ["$work/data/part-*.csv"] }
-  features: [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, { one_hot: device }]
-  label: clicked
-model: { type: mlp, hidden: $2, activation: relu }
-optimizer: { type: sgd, lr: 0.001 }
-batch_size: 4
-micro_batch_size: 1
-epochs: $steps
-seed: 1
-deterministic: false
-checkpoint: { every_steps: 1000000 }
-output: out/$1
-EOF
-}
-train_job agg16 "[1024, 4096]" >"$work/agg16.yaml"
-train_job agg64 "[2048, 8192]" >"$work/agg64.yaml"
+one_row_data "$work/data"
+aggregation_job agg16 "[1024, 4096]" "$steps" "$work/data" >"$work/agg16.yaml"
+aggregation_job agg64 "[2048, 8192]" "$steps" "$work/data" >"$work/agg64.yaml"
 
 # scheduling ROUND MODE SLOTS
 scheduling() {
   local dir=$work/sched-$1-$2-$3 rate
-  quiet "scheduling round $1 (CURVE $2, slots $3)"
+  quiet_before "scheduling round $1 (CURVE $2, slots $3)"
   set_mode "$2"
   start_cluster "$dir" "$3"
   find_children "$dir"
@@ -134,7 +105,7 @@ scheduling() {
 # aggregation ROUND MODE SIZE: appends "comm_ms MB/s" of the job's median step.
 aggregation() {
   local dir=$work/agg-$1-$2-$3 line
-  quiet "aggregation round $1 (CURVE $2, $3 MiB)"
+  quiet_before "aggregation round $1 (CURVE $2, $3 MiB)"
   set_mode "$2"
   start_cluster "$dir" 1
   find_children "$dir"
@@ -170,7 +141,7 @@ for round in $(seq "$rounds"); do
   for mode in $modes; do
     for slots in 256 1; do scheduling "$round" "$mode" "$slots"; done
     for size in 16 64; do aggregation "$round" "$mode" "$size"; done
-    quiet "raw libzmq round $round"
+    quiet_before "raw libzmq round $round"
     raw "$([ "$mode" = on ] && echo 1 || echo 0)" 64 2000000 64b
     raw "$([ "$mode" = on ] && echo 1 || echo 0)" 16777216 40 16m
     raw "$([ "$mode" = on ] && echo 1 || echo 0)" 67108864 10 64m
