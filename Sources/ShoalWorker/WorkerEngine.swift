@@ -154,6 +154,9 @@ final class WorkerEngine {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         }
         let context = TaskContext(task: attempt, scratchDirectory: scratch)
+        logger.debug("attempt started", metadata: [
+            "task": "\(attempt.taskID)", "attempt": "\(attempt.attempt)", "kind": "\(assignment.kind)",
+        ])
         let inputs = self.inputs
         let handle = Task {
             let result = await executor.run(assignment, context: context)

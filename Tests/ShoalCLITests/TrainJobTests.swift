@@ -185,14 +185,20 @@ import Testing
         let joined = try await cluster.submit(
             Self.job(output: "out/joined", extra: "aggregation: { backup_workers: 1 }"), name: "joined.yaml")
         try await cluster.waitFor("step 10", job: joined) { ($0.jobs.first?.record.stage ?? 0) >= 10 }
-        workers.append(try await cluster.startWorker("w4", slots: 1))
+        let joiner = try await cluster.startWorker("w4", slots: 1)
+        workers.append(joiner)
         let afterJoin = try await cluster.waitForEnd(of: joined, timeout: .seconds(240))
         #expect(afterJoin.record.state == .succeeded, "\(afterJoin)")
         #expect(try Self.model(cluster, output: "out/joined", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
         let perStep = try String(contentsOfFile: cluster.directory.path("out/joined/metrics.csv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().compactMap { Int($0.split(separator: ",")[7]) }
-        // Three workers computed the first steps (stage 10 is step 9); all four took part in some later ones.
-        #expect(perStep.prefix(9).allSatisfy { $0 <= 3 } && perStep.dropFirst(9).contains(4), "workers per step: \(perStep)")
+        // Three workers computed the first steps (stage 10 is step 9). The joined worker was given step tasks
+        // (and training tasks are all it can have been given). Whether its gradients are the ones committed is a
+        // race with the backup copies (`backup_workers: 1`): on a loaded machine the workers that already hold
+        // the shards can win every time, which is what backups are for.
+        #expect(perStep.prefix(9).allSatisfy { $0 <= 3 }, "workers per step: \(perStep)")
+        #expect(joiner.stderr.contains("attempt started") && joiner.stderr.contains("kind=train"),
+                "the joined worker was given no step: \(joiner.stderr.suffix(2_000))")
     }
 }
 
