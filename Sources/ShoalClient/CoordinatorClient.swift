@@ -1,3 +1,4 @@
+import CZeroMQ
 import Foundation
 import ShoalCore
 import ShoalProtocol
@@ -21,7 +22,8 @@ public final class CoordinatorClient: Sendable {
         let loop = try await SocketLoop.start(
             context: context,
             sockets: [SocketSpec(.dealer, options: [.linger(milliseconds: 0), .maxMessageSize(limit)] + security.socketOptions,
-                                 connect: [endpoint], monitorEvents: SocketEvent.handshakeFailures,
+                                 connect: [endpoint],
+                                 monitorEvents: SocketEvent.handshakeFailures | ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
                                  lingerOnStop: 0)],
             name: "shoal-client")
         self.loop = loop
@@ -32,9 +34,15 @@ public final class CoordinatorClient: Sendable {
                 case .message(_, let frames):
                     guard let reply = try? ShoalCodec.decode(frames), let id = Self.requestID(of: reply) else { continue }
                     waiters.resolve(id, with: reply)
+                case .event(_, .handshakeFailedAuth(let endpoint, let status)):
+                    // Refused by the coordinator's allow-list: the requests waiting now would only time out.
+                    waiters.fail(security.explain(.handshakeFailedAuth(endpoint: endpoint, status: status), role: .client))
                 case .event(_, let event) where event.isHandshakeFailure:
-                    // The requests waiting now would only time out: fail them with the reason.
-                    waiters.fail(security.explain(event, role: .client))
+                    // Perhaps passing (a coordinator restarting): the reason is kept for a request that times out,
+                    // and the request itself stays queued for the next connection.
+                    waiters.note(security.explain(event, role: .client))
+                case .event(_, .handshakeSucceeded):
+                    waiters.note(nil)
                 default:
                     continue
                 }
@@ -127,10 +135,15 @@ final class PendingRequests: Sendable {
     /// Why the last handshake with the coordinator failed, if one did: what a request left unanswered reports.
     var handshakeFailure: String? { failure.withLock { $0 } }
 
-    /// Records a failed handshake and ends the requests waiting now, which would only time out.
+    /// Records a refused handshake and ends the requests waiting now, which would only time out.
     func fail(_ reason: String) {
         failure.withLock { $0 = reason }
         resolveAll()
+    }
+
+    /// Records why the last handshake failed (`nil`: the last one succeeded).
+    func note(_ reason: String?) {
+        failure.withLock { $0 = reason }
     }
 
     func register(_ id: UInt64, _ waiter: CheckedContinuation<ShoalMessage?, Never>) {

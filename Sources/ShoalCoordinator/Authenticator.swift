@@ -27,9 +27,33 @@ public final class Authenticator: Sendable {
         var ring: KeyRing
         var counters = Counters()
         var lastReload: String?
+        /// Per kind of refusal and peer: when it was last logged, and how many like it were not logged since.
+        var logged: [String: (at: ContinuousClock.Instant, quiet: Int)] = [:]
+    }
+
+    /// Refusals of one kind from one peer are logged at most this often (a peer retrying, or anyone at all who
+    /// reaches the port, must not be able to flood the log); the counters count every one.
+    static let logInterval: Duration = .seconds(10)
+
+    /// Whether to log the refusal `key` now; if so, how many like it went unlogged since the last time.
+    private func shouldLog(_ key: String) -> Int? {
+        let now = ContinuousClock.now
+        return state.withLock { state -> Int? in
+            if let last = state.logged[key], last.at.duration(to: now) < Self.logInterval {
+                state.logged[key]?.quiet += 1
+                return nil
+            }
+            if state.logged.count > 10_000 { state.logged.removeAll() }  // bounded, whoever knocks
+            let quiet = state.logged[key]?.quiet ?? 0
+            state.logged[key] = (now, 0)
+            return quiet
+        }
     }
 
     private let state: Mutex<State>
+    /// Held for a whole reload: SIGHUP and RELOAD-KEYS may ask at once, and an older reading of the directory must
+    /// not replace a newer one (it could bring a revoked key back).
+    private let reloading = Mutex(())
     private let logger: Logger
 
     public init(ring: KeyRing, logger: Logger) {
@@ -68,10 +92,13 @@ public final class Authenticator: Sendable {
         } else {
             reason = "key not allowed as a \(role!.rawValue)"
         }
-        logger.warning("refused a handshake", metadata: [
-            "reason": "\(reason)", "peer": "\(request.address)",
-            "key": "\(key.map(\.fingerprint) ?? "none")", "role": "\(role?.rawValue ?? "?")",
-        ])
+        let fingerprint = key.map(\.fingerprint) ?? "none"
+        if let quiet = shouldLog("refused \(reason) \(request.address) \(fingerprint)") {
+            logger.warning("refused a handshake", metadata: [
+                "reason": "\(reason)", "peer": "\(request.address)", "key": "\(fingerprint)",
+                "role": "\(role?.rawValue ?? "?")", "unlogged_since": "\(quiet)",
+            ])
+        }
         return .deny(reason: reason)
     }
 
@@ -94,9 +121,12 @@ public final class Authenticator: Sendable {
     /// Records a handshake that failed before ZAP was asked.
     public func noteFailedHandshake(_ event: SocketEvent, role: PeerRole) {
         state.withLock { $0.counters.failedHandshakes += 1 }
-        logger.warning("a handshake failed (a peer without CURVE, or one using another coordinator key?)", metadata: [
-            "role": "\(role.rawValue)", "event": "\(event)",
-        ])
+        // The monitor names the endpoint, not the peer: one line per role every `logInterval`.
+        if let quiet = shouldLog("failed \(role.rawValue)") {
+            logger.warning("a handshake failed (a peer without CURVE, or one using another coordinator key?)", metadata: [
+                "role": "\(role.rawValue)", "event": "\(event)", "unlogged_since": "\(quiet)",
+            ])
+        }
     }
 
     /// Reads the keys directory again. Keys no longer listed are refused from now on: at their next handshake,
@@ -106,6 +136,10 @@ public final class Authenticator: Sendable {
     /// - Throws: when the directory cannot be read; the lists in force stay as they were.
     @discardableResult
     public func reload() throws -> [PeerRole: (added: [String], removed: [String])] {
+        try reloading.withLock { _ in try reloadHoldingLock() }
+    }
+
+    private func reloadHoldingLock() throws -> [PeerRole: (added: [String], removed: [String])] {
         let current = state.withLock { $0.ring }
         var fresh = try KeyRing.load(directory: current.directory)
         fresh.coordinator = current.coordinator

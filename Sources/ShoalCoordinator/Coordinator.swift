@@ -52,6 +52,9 @@ public final class Coordinator: Service {
     public static func start(
         settings: Settings, context: Context, planners: JobKindRegistry = .standard, logger: Logger
     ) async throws -> Coordinator {
+        // SIGHUP reloads the keys (`run` installs the handler); ignored from here on, so that one sent as soon as
+        // the coordinator is ready cannot end it.
+        signal(SIGHUP, SIG_IGN)
         let security = try ServerSecurity.resolve(settings)
         let store = try StateStore(directory: settings.stateDirectory)
         var authenticator: Authenticator?
@@ -132,8 +135,7 @@ public final class Coordinator: Service {
             for await item in loop.inbound { inbox.post(.socket(item)) }
             inbox.finish()
         }
-        // SIGHUP reloads the keys (a DispatchSource: the signal itself is ignored, the source sees it).
-        signal(SIGHUP, SIG_IGN)
+        // SIGHUP reloads the keys (a DispatchSource: the signal itself is ignored since `start`, the source sees it).
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hangup.setEventHandler { [weak self] in try? self?.reloadKeys() }
         hangup.resume()

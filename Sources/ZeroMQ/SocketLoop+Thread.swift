@@ -57,9 +57,15 @@ enum LoopThread {
                     let admit = specs[index].admit
                     for _ in 0..<receiveBurst {
                         guard let frames = try? state.sockets[index].receive(dontWait: true) else { break }
-                        if let admit, let refused = refusal(of: frames, admit: admit) {
-                            inbound.yield(.refused(socket: index, peer: refused.peer, address: refused.address))
-                            continue
+                        if let admit {
+                            switch state.gate.check(frames, admit: admit) {
+                            case .admitted: break
+                            case .refused(let peer, let address):
+                                inbound.yield(.refused(socket: index, peer: peer, address: address))
+                                continue
+                            case .dropped:
+                                continue
+                            }
                         }
                         inbound.yield(.message(socket: index, frames: frames))
                     }
@@ -89,18 +95,74 @@ enum LoopThread {
     }
 }
 
-extension LoopThread {
-    /// Asks `admit` about the sender of `frames`; when it refuses, shuts the sender's connection down and
-    /// returns who it was. The properties come from the last frame: a ROUTER's routing-id frame is made
-    /// locally and carries none.
-    static func refusal(of frames: [Frame], admit: (String) -> Bool) -> (peer: String, address: String)? {
-        guard let last = frames.last else { return nil }
+/// The `admit` gate of a loop's sockets: drops the messages of peers whose key is no longer allowed and shuts
+/// their connections down, once each.
+///
+/// A connection is shut down by its descriptor (`ZMQ_SRCFD`), with shutdown(2), not close(2): the descriptor stays
+/// libzmq's, which sees the connection end and cleans up. Messages of that connection already queued in libzmq
+/// still arrive afterwards, carrying the same descriptor number, which by then may belong to a new connection: so
+/// each (descriptor, key) is shut down once, and only while the descriptor's peer is still the address the
+/// message came from.
+struct AdmissionGate {
+    enum Verdict {
+        case admitted
+        /// Refused, and the connection shut down: report it.
+        case refused(peer: String, address: String)
+        /// Refused again, from a connection already shut down: drop quietly.
+        case dropped
+    }
+
+    /// Descriptors shut down for a refused key, and that key.
+    private var shutDown: [Int32: String] = [:]
+
+    /// The properties come from the last frame: a ROUTER's routing-id frame is made locally and carries none.
+    mutating func check(_ frames: [Frame], admit: (String) -> Bool) -> Verdict {
+        guard let last = frames.last else { return .admitted }
         let peer = last.connectionProperty("User-Id") ?? ""
-        if admit(peer) { return nil }
-        // shutdown(2), not close(2): the descriptor stays libzmq's, which sees the connection end and
-        // cleans up. The message just arrived on it, so it is still this connection's.
-        if let fd = last.sourceDescriptor { _ = shutdown(fd, Int32(SHUT_RDWR)) }
-        return (peer, last.connectionProperty("Peer-Address") ?? "")
+        let fd = last.sourceDescriptor
+        if admit(peer) {
+            // A descriptor number now carrying an allowed key belongs to a new connection.
+            if !shutDown.isEmpty, let fd { shutDown[fd] = nil }
+            return .admitted
+        }
+        let address = last.connectionProperty("Peer-Address") ?? ""
+        guard let fd else { return .refused(peer: peer, address: address) }
+        if shutDown[fd] == peer { return .dropped }
+        if Self.peerAddress(of: fd) == address {
+            _ = shutdown(fd, Int32(SHUT_RDWR))
+            shutDown[fd] = peer
+        }
+        return .refused(peer: peer, address: address)
+    }
+
+    /// The IP address of the peer of socket `fd`, as libzmq writes "Peer-Address"; `nil` if it is not a
+    /// connected IP socket (any more).
+    static func peerAddress(of fd: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let got = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard got == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                    var ip = address.pointee.sin_addr
+                    return inet_ntop(AF_INET, &ip, &text, socklen_t(text.count)).map { _ in String(cString: text) }
+                }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+                    var ip = address.pointee.sin6_addr
+                    return inet_ntop(AF_INET6, &ip, &text, socklen_t(text.count)).map { _ in String(cString: text) }
+                }
+            }
+        default:
+            return nil
+        }
     }
 }
 
@@ -112,6 +174,8 @@ struct LoopState {
     let wakeReceiver: Socket
     let poller = Poller()
     var pending: [PendingQueue]
+    /// For sockets with an `admit` closure.
+    var gate = AdmissionGate()
     let endpoints: [[String]]
 
     init(context: Context, specs: [SocketSpec], mailbox: Mailbox) throws {

@@ -57,7 +57,7 @@ public final class ZAPHandler: Sendable {
 
     private struct Ending {
         var threadEnded = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private init(stopSender: sending Socket) {
@@ -141,7 +141,7 @@ public final class ZAPHandler: Sendable {
     public func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ended = ending.withLock { ending -> Bool in
-                if !ending.threadEnded { ending.waiter = continuation }
+                if !ending.threadEnded { ending.waiters.append(continuation) }
                 return ending.threadEnded
             }
             if ended {
@@ -159,11 +159,11 @@ public final class ZAPHandler: Sendable {
     }
 
     private func threadEnded() {
-        let waiter = ending.withLock { ending -> CheckedContinuation<Void, Never>? in
+        let waiters = ending.withLock { ending -> [CheckedContinuation<Void, Never>] in
             ending.threadEnded = true
-            defer { ending.waiter = nil }
-            return ending.waiter
+            defer { ending.waiters = [] }
+            return ending.waiters
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 }

@@ -75,7 +75,7 @@ struct CoordinatorAddressOptions: ParsableArguments {
     func security() throws -> ClientSecurity {
         let settings: Settings
         do { settings = try SettingsLoader.load(configPath: config) } catch { throw ValidationError(error.description) }
-        return try keys.security(settings, role: .client)
+        return try keys.security(settings, role: .client, endpoint: try endpoint())
     }
 
     func endpoint() throws -> String {

@@ -44,7 +44,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let context = try Context()
             checks += await Preflight.probe(
                 coordinator, timeout: .milliseconds(Int(timeout * 1000)), software: ShoalRelease.software,
-                context: context, security: try keys.security(settings, role: .client))
+                context: context, security: try keys.security(settings, role: .client, endpoint: nil))
         }
         if json {
             let encoder = JSONEncoder()

@@ -3,7 +3,7 @@
 @main
 enum Entry {
     static func main() async {
-        HeapTuning.configure(forSubcommand: CommandLine.arguments.dropFirst().first)
+        HeapTuning.configure(arguments: CommandLine.arguments)
         await Shoal.main()
     }
 }

@@ -34,18 +34,23 @@ struct PeerKeyOptions: ParsableArguments {
     @Option(name: .long, help: "The coordinator's public certificate (default KEYS/coordinator.key).")
     var coordinatorKey: String?
 
+    @Flag(name: .long, help: "Allow connecting to a non-loopback coordinator without CURVE (a network you trust).")
+    var insecure = false
+
     func apply(to settings: inout Settings) {
         directory.apply(to: &settings)
         if let key { settings.identityKey = key }
         if let coordinatorKey { settings.coordinatorKey = coordinatorKey }
+        if insecure { settings.insecure = true }
     }
 
-    /// The CURVE options for a process in `role`, or a `ValidationError` saying which key is missing.
-    func security(_ settings: Settings, role: PeerRole) throws -> ClientSecurity {
+    /// The CURVE options for a process in `role` connecting to `endpoint` (`nil`: no plaintext rule, for
+    /// `shoal doctor`), or a `ValidationError` saying which key is missing or why plaintext is refused.
+    func security(_ settings: Settings, role: PeerRole, endpoint: String?) throws -> ClientSecurity {
         var settings = settings
         apply(to: &settings)
         do {
-            return try ClientSecurity.resolve(settings, role: role)
+            return try ClientSecurity.resolve(settings, role: role, endpoint: endpoint)
         } catch {
             throw ValidationError("\(error)")
         }

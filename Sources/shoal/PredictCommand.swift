@@ -57,7 +57,7 @@ struct PredictCommand: AsyncParsableCommand {
         let settings: Settings
         do { settings = try SettingsLoader.load() } catch { throw ValidationError(error.description) }
         let client = try await CoordinatorClient(
-            endpoint: coordinator!, context: try Context(), security: try keys.security(settings, role: .client))
+            endpoint: coordinator!, context: try Context(), security: try keys.security(settings, role: .client, endpoint: coordinator))
         do {
             let accepted = try await client.submit(
                 jobFile: text, source: source, workingDirectory: FileManager.default.currentDirectoryPath,

@@ -40,7 +40,10 @@ struct UpCommand: AsyncParsableCommand {
         }
         arguments += cluster.keys.arguments
         workerArguments += cluster.keys.arguments
-        if cluster.insecure { arguments.append("--insecure") }
+        if cluster.insecure {
+            arguments.append("--insecure")
+            workerArguments.append("--insecure")
+        }
         let started = ContinuousClock.now
         try local.startCoordinator(arguments)
         try local.startWorkers(workers, slots: slots, extra: workerArguments)

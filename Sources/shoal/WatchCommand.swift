@@ -42,19 +42,32 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError("--events: \(error)")
         }
         // Watchers are clients: a client key subscribes.
-        let security = try keys.security(settings, role: .client)
+        let security = try keys.security(settings, role: .client, endpoint: endpoint)
         let topic = job.map { "job.\($0)" } ?? ""
         let context = try Context()
         let loop = try await SocketLoop.start(
             context: context,
             sockets: [SocketSpec(.sub, options: [.linger(milliseconds: 0), .subscribe(Array(topic.utf8))] + security.socketOptions,
-                                 connect: [endpoint])],
+                                 connect: [endpoint], monitorEvents: SocketEvent.handshakeFailures)],
             name: "shoal-watch")
         let interrupts = InterruptTrap {}
         defer { interrupts.cancel() }
         var lastSequence: UInt64?
         var outcome: JobState?
+        var refused = false
+        var lastFailure: String?
         for await inbound in loop.inbound {
+            if case .event(_, let event) = inbound, event.isHandshakeFailure {
+                // Refused by the allow-list: nothing will ever arrive. Other failures may pass (a restart): said once.
+                let reason = security.explain(event, role: .client)
+                if reason != lastFailure { FileHandle.standardError.write(Data("shoal watch: \(reason)\n".utf8)) }
+                lastFailure = reason
+                if case .handshakeFailedAuth = event {
+                    refused = true
+                    break
+                }
+                continue
+            }
             guard case .message(_, let frames) = inbound,
                   let (topic, event) = try? ShoalCodec.decodeEvent(frames) else { continue }
             if let last = lastSequence, event.sequence > last + 1 {
@@ -73,6 +86,7 @@ struct WatchCommand: AsyncParsableCommand {
             }
         }
         await loop.stop()
+        if refused { throw ExitCode(1) }
         if let outcome, outcome != .succeeded { throw ExitCode(1) }
     }
 

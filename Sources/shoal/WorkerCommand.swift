@@ -49,7 +49,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = Worker.Configuration(
             coordinator: coordinator ?? settings.workerEndpoint, slots: slots, id: id ?? Worker.defaultID(),
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), heartbeatInterval: settings.heartbeatInterval,
-            heartbeatTimeout: settings.heartbeatTimeout, security: try keys.security(settings, role: .worker))
+            heartbeatTimeout: settings.heartbeatTimeout,
+            security: try keys.security(settings, role: .worker, endpoint: coordinator ?? settings.workerEndpoint))
         let context = try Context()
         let worker = try await Worker.start(configuration, context: context, logger: logger)
         // A worker that was drained or dismissed returns from `run`: that ends the process normally.

@@ -5,8 +5,8 @@ import Testing
 
 /// A cluster across separate hosts — network namespaces made by the test, joined by a bridge — with CURVE on:
 /// the coordinator on one host, workers on two others, an intruder on a fourth, a client on a fifth. Runs the ETL
-/// example, cuts a worker's cable mid-job for longer than the heartbeat timeout (4 s here: long enough for a
-/// status poll from another namespace on a loaded machine), and checks the outputs.
+/// example, cuts a worker's cable mid-job for longer than the heartbeat timeout (6 s here: long enough to submit
+/// and see the lease from another namespace on a loaded machine), and checks the outputs.
 @Suite(
     .serialized,
     .enabled(if: NetworkNamespaces.available, "needs root and iproute2 (`ip netns`) to make network namespaces")
@@ -50,7 +50,7 @@ struct MultiHostTests {
                 on: "coordinator",
                 ["coordinator", "--state-dir", cluster.directory.path("state"), "--ready-file", ready,
                  "--worker-endpoint", "tcp://\(address):0", "--client-endpoint", "tcp://\(address):0",
-                 "--events-endpoint", "tcp://\(address):0", "--heartbeat-interval", "0.2", "--heartbeat-timeout", "4",
+                 "--events-endpoint", "tcp://\(address):0", "--heartbeat-interval", "0.2", "--heartbeat-timeout", "6",
                  "--keys-dir", keys, "--log-level", "debug"],
                 in: cluster.directory, label: "coordinator")
             coordinator = child
@@ -97,6 +97,8 @@ struct MultiHostTests {
                     last = status
                     if condition(status) { return status }
                 }
+                // Each poll starts a process in a namespace: a pause between them leaves the CPUs to the cluster.
+                try await Task.sleep(for: .milliseconds(100))
             }
             throw FixtureError("timed out waiting for \(what); last: \(String(describing: last?.jobs.first?.counts)); "
                                + "coordinator: \(coordinator?.stderr.suffix(2_000) ?? "")")

@@ -183,7 +183,7 @@ import ZeroMQ
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func doctorReportsTheCurveHandshakeAndWhyItFails() async throws {
+    func doctorAndWatchReportTheCurveHandshakeAndWhyItFails() async throws {
         let (cluster, keys) = try securedCluster()
         try await cluster.startCoordinator()
         func doctor(_ identity: String) async throws -> (Int32?, String) {
@@ -199,6 +199,13 @@ import ZeroMQ
         let (refused, refusedText) = try await doctor("rogue")
         #expect(refused == 1)
         #expect(refusedText.contains("CURVE handshake") && refusedText.contains("refused rogue"), "\(refusedText)")
+
+        // `shoal watch` with a key the coordinator refuses says so and ends, rather than waiting for nothing.
+        let watch = try ChildProcess(
+            try BuiltProducts.shoal, ["watch", "--events", cluster.eventsEndpoint] + Self.workerKeys(keys, "rogue"),
+            in: cluster.directory, name: "watch-rogue")
+        #expect(await watch.waitForExit(timeout: .seconds(60)) == 1)
+        #expect(watch.stderr.contains("refused rogue"), "\(watch.stderr)")
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -96,6 +96,27 @@ import ZeroMQ
         #expect(try ClientSecurity.resolve(settings { $0.curve = .off }, role: .client).socketOptions.isEmpty)
     }
 
+    @Test func workersAndClientsWillNotTalkPlaintextToANonLoopbackCoordinator() throws {
+        #expect { _ = try ClientSecurity.resolve(settings(), role: .worker, endpoint: "tcp://10.1.2.3:5570") } throws: {
+            "\($0)".contains("refusing to connect to tcp://10.1.2.3:5570 without CURVE") && "\($0)".contains("--insecure")
+        }
+        #expect(try !ClientSecurity.resolve(settings { $0.insecure = true }, role: .client, endpoint: "tcp://10.1.2.3:5571").isCurve)
+        #expect(try !ClientSecurity.resolve(settings(), role: .worker, endpoint: "tcp://127.0.0.1:5570").isCurve)
+        #expect(try !ClientSecurity.resolve(settings(), role: .client, endpoint: nil).isCurve, "doctor: no rule")
+        try makeKeys()
+        let curve = try ClientSecurity.resolve(
+            settings { $0.identityKey = "\(keys)/w1.key_secret" }, role: .worker, endpoint: "tcp://10.1.2.3:5570")
+        #expect(curve.isCurve, "with keys any address is fine")
+    }
+
+    @Test func anAllowListThatCannotBeReadIsAnErrorNotAnEmptyList() throws {
+        try makeKeys()
+        try FileManager.default.removeItem(atPath: "\(keys)/clients")
+        // A file where the directory should be: unreadable as a list even for root.
+        try "not a directory".write(toFile: "\(keys)/clients", atomically: true, encoding: .utf8)
+        #expect { _ = try KeyRing.load(directory: keys) } throws: { "\($0)".contains("clients") && "\($0)".contains("cannot be read") }
+    }
+
     @Test func clusterFileAndEnvironmentSetSecurity() throws {
         var settings = Settings()
         try SettingsLoader.apply(

@@ -68,7 +68,19 @@ public struct KeyRing: Sendable, Equatable {
         var allowed: [PeerRole: [CurveKey: String]] = [:]
         for role in PeerRole.allCases {
             let listDirectory = directory + "/" + role.allowListDirectory
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: listDirectory)) ?? []
+            // A missing list is an empty one; an unreadable one is an error (a reload must not revoke everyone
+            // because of a permission mistake).
+            var isDirectory: ObjCBool = false
+            let names: [String]
+            if FileManager.default.fileExists(atPath: listDirectory, isDirectory: &isDirectory) {
+                do {
+                    names = try FileManager.default.contentsOfDirectory(atPath: listDirectory)
+                } catch {
+                    throw CertificateError(path: listDirectory, "cannot be read: \(error.localizedDescription)")
+                }
+            } else {
+                names = []
+            }
             var keys: [CurveKey: String] = [:]
             for name in names.sorted() where name.hasSuffix(".key") {
                 let certificate = try CurveCertificate.read(path: listDirectory + "/" + name)
@@ -149,8 +161,11 @@ public struct ClientSecurity: Sendable {
     /// Resolves `settings.curve` for a process in `role`: the coordinator's public certificate from the keys
     /// directory (or `settings.coordinatorKey`), and this process's own secret certificate (`settings.identityKey`,
     /// else `KEYS/worker.key_secret` or `KEYS/client.key_secret`).
-    /// - Throws: `SecurityError` naming the file that is missing or wrong.
-    public static func resolve(_ settings: Settings, role: PeerRole) throws -> ClientSecurity {
+    /// - Parameter endpoint: where the process connects. Plaintext to a non-loopback address needs
+    ///   `settings.insecure`, as binding one does: a worker runs what it is sent, and a job file can hold secrets.
+    ///   `nil` skips the rule (`shoal doctor`, which only pings).
+    /// - Throws: `SecurityError` naming the file that is missing or wrong, or refusing plaintext.
+    public static func resolve(_ settings: Settings, role: PeerRole, endpoint: String? = nil) throws -> ClientSecurity {
         let serverPath = settings.coordinatorKey ?? KeyRing.coordinatorPublicPath(in: settings.keysDirectory)
         let useCurve: Bool
         switch settings.curve {
@@ -158,7 +173,16 @@ public struct ClientSecurity: Sendable {
         case .off: useCurve = false
         case .auto: useCurve = settings.coordinatorKey != nil || FileManager.default.fileExists(atPath: serverPath)
         }
-        guard useCurve else { return ClientSecurity(curve: nil) }
+        guard useCurve else {
+            if let endpoint, let parsed = try? Endpoint(endpoint), !parsed.isLoopback, !settings.insecure {
+                let risk = role == .worker ? "and have this worker run what it likes" : "and read the job files"
+                throw SecurityError(
+                    "refusing to connect to \(endpoint) without CURVE: on that network anyone could pose as the "
+                        + "coordinator \(risk). Give the keys (--keys-dir with the coordinator's coordinator.key, and --key with this "
+                        + "\(role.rawValue)'s own), or pass --insecure on a network you trust")
+            }
+            return ClientSecurity(curve: nil)
+        }
         let identityPath = settings.identityKey ?? settings.keysDirectory + "/" + role.defaultKeyName
         do {
             let server = try CurveCertificate.read(path: serverPath)
