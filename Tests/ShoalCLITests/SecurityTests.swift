@@ -208,6 +208,56 @@ import ZeroMQ
         #expect(watch.stderr.contains("refused rogue"), "\(watch.stderr)")
     }
 
+    /// `shoal up` hands its keys flags to the coordinator and to the workers it starts, which present
+    /// KEYS/worker.key_secret by default.
+    @Test(.timeLimit(.minutes(3)))
+    func shoalUpRunsALocalClusterWithCurve() async throws {
+        let directory = try TemporaryDirectory(prefix: "shoal-up-curve")
+        let keys = directory.path("keys")
+        for name in ["coordinator", "worker", "client"] { _ = try CurveCertificate.generate(name: name, directory: keys) }
+        for (role, name) in [("workers", "worker"), ("clients", "client")] {
+            try FileManager.default.createDirectory(atPath: "\(keys)/\(role)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "\(keys)/\(name).key", toPath: "\(keys)/\(role)/\(name).key")
+        }
+        let state = directory.path("state")
+        let up = try ChildProcess(
+            try BuiltProducts.shoal,
+            ["up", "--workers", "2", "--slots", "1", "--state-dir", state, "--worker-endpoint", "tcp://127.0.0.1:0",
+             "--client-endpoint", "tcp://127.0.0.1:0", "--events-endpoint", "tcp://127.0.0.1:0",
+             "--keys-dir", keys, "--curve", "on"],
+            in: directory, name: "up")
+        let ready = state + "/logs/coordinator.ready"
+        #expect(await waitUntil(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: ready) || !up.isRunning },
+                "\(up.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: ready), "no ready file: \(up.stderr)")
+        let endpoints = try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        let client = try await CoordinatorClient(
+            endpoint: try #require(endpoints["clients"]), context: try Context(),
+            security: try Self.security(keys: keys, identity: "client", role: .client))
+        var registered = 0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while registered < 2, ContinuousClock.now < deadline {
+            registered = (try? await client.status(timeout: .seconds(5)).workers.count) ?? 0
+            if registered < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(registered == 2, "the workers `shoal up` started did not register with CURVE on: \(up.stderr)")
+        let accepted = try await client.submit(
+            jobFile: "kind: noop\nname: up\ntasks: 20\n", source: "up.yaml", workingDirectory: directory.path)
+        var final: JobStatus?
+        while final == nil, ContinuousClock.now < deadline + .seconds(60) {
+            let job = try? await client.status(job: accepted.jobID, timeout: .seconds(5)).jobs.first
+            if job?.record.state.isTerminal == true { final = job } else { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(final?.record.state == .succeeded && final?.counts.succeeded == 20, "\(String(describing: final))")
+        #expect(try await client.status().coordinator.security?.mode == "curve")
+        await client.close()
+        up.signal(SIGTERM)
+        #expect(await up.waitForExit(timeout: .seconds(60)) != nil, "shoal up did not stop on SIGTERM")
+        // It stopped its coordinator too (its pid is in the ready file; a zombie would have been reaped by up).
+        let coordinatorPID = try #require(endpoints["pid"].flatMap { Int32($0) })
+        #expect(await waitUntil(timeout: .seconds(30)) { kill(coordinatorPID, 0) != 0 }, "the coordinator outlived shoal up")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aCoordinatorWillNotOpenANonLoopbackAddressInPlaintext() async throws {
         let directory = try TemporaryDirectory(prefix: "shoal-insecure")
