@@ -18,7 +18,7 @@ import Testing
     }
 
     static func randomFloat(_ random: inout SplitMix64) -> Double {
-        switch random.below(9) {
+        switch random.below(11) {
         case 0: return Double(random.below(100_000)) / 100  // prices
         case 1: return -Double(random.below(1_000_000)) / 1_000_000
         case 2: return random.unit() * 1_000  // full precision
@@ -27,6 +27,8 @@ import Testing
         case 5: return random.unit() * 1e20
         case 6: return random.choice([0.0, -0.0, .infinity, -.infinity, .nan, 1e15, 1e-4, 0.1, 0.3, 2.5e-5])
         case 7: return Double(random.below(1_000)) / 8  // binary fractions
+        case 8: return Double(random.below(2_000_000_000_000)) / 1_000  // around 1e9, where the fixed path splits
+        case 9: return Double(random.below(1 << 52)) / Double(random.choice([10, 100, 10_000, 1_000_000]))
         default: return (random.unit() - 0.5) * 20
         }
     }

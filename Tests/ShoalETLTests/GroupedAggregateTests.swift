@@ -132,6 +132,31 @@ import Testing
         #expect(result["total"]?.value(at: 0) == .null)
     }
 
+    /// The hot path's key bytes (borrowed buffers) are the documented encoding that partials carry.
+    @Test func fastKeyEncodingWritesTheSameBytesAsTheReferenceEncoding() {
+        var random = SplitMix64(seed: 21)
+        let count = 500
+        func validity() -> [Bool] { (0..<count).map { _ in random.below(6) != 0 } }
+        let keys = [
+            Column(.int((0..<count).map { _ in random.choice([0, -1, .min, .max, Int64(random.below(1_000))]) }), validity: validity()),
+            Column(.float((0..<count).map { _ in random.choice([0.0, -0.0, .nan, -.nan, .infinity, 1.5, random.unit()]) }), validity: validity()),
+            Column(.bool((0..<count).map { _ in random.below(2) == 0 }), validity: validity()),
+            Column(.string(StringColumn((0..<count).map { _ in random.choice(["", "US", "ünï", String(repeating: "x", count: 300)]) })), validity: validity()),
+        ]
+        ColumnView.with(keys) { views in
+            let width = GroupKeyEncoding.maxWidth(views, rows: count)
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: width, alignment: 8)
+            defer { scratch.deallocate() }
+            for row in 0..<count {
+                var reference: [UInt8] = []
+                for key in keys { GroupKeyEncoding.append(key, row, to: &reference) }
+                let n = GroupKeyEncoding.encode(views, row, to: scratch)
+                #expect(n <= width)
+                #expect(Array(UnsafeRawBufferPointer(start: scratch, count: n)) == reference, "row \(row)")
+            }
+        }
+    }
+
     @Test func intSumThatOverflowsReportsAFloatNotAWrappedInt() {
         let aggregate = GroupedAggregate(keyTypes: [], kinds: [.init(.sum, argumentType: .int)])
         let big = Column(.int([Int64.max, Int64.max]))

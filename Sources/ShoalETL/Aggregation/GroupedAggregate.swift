@@ -18,7 +18,6 @@ public final class GroupedAggregate {
     public let kinds: [ValueKind]
     var table = GroupKeyTable()
     let accumulators: [Accumulator]
-    private var scratch: [UInt8] = []
     private var groupIDs: [Int32] = []
 
     public init(keyTypes: [DataType], kinds: [ValueKind]) {
@@ -36,17 +35,31 @@ public final class GroupedAggregate {
     /// (nil where the function takes none).
     public func add(keys: [Column], arguments: [Column?], orders: [Column?], rows: Int) {
         precondition(keys.count == keyTypes.count && arguments.count == kinds.count && orders.count == kinds.count)
+        // The table and the id buffer leave the object for the loop: a class's stored properties are checked
+        // for exclusive access at run time, once per access, which would be once per row.
+        var table = GroupKeyTable()
+        swap(&table, &self.table)
+        var groupIDs: [Int32] = []
+        swap(&groupIDs, &self.groupIDs)
+        defer {
+            swap(&table, &self.table)
+            swap(&groupIDs, &self.groupIDs)
+        }
         groupIDs.removeAll(keepingCapacity: true)
         groupIDs.reserveCapacity(rows)
         if keys.isEmpty {
             // No group-by: one group, the whole input (it exists even for zero rows; see `result`).
-            let group = scratch.withUnsafeBytes { table.groupID(for: $0) }
+            let group = table.groupID(for: UnsafeRawBufferPointer(start: nil, count: 0))
             groupIDs.append(contentsOf: repeatElement(group, count: rows))
         } else {
-            for row in 0..<rows {
-                scratch.removeAll(keepingCapacity: true)
-                for key in keys { GroupKeyEncoding.append(key, row, to: &scratch) }
-                groupIDs.append(scratch.withUnsafeBytes { table.groupID(for: $0) })
+            ColumnView.with(keys) { views in
+                let width = GroupKeyEncoding.maxWidth(views, rows: rows)
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(width, 1), alignment: 8)
+                defer { scratch.deallocate() }
+                for row in 0..<rows {
+                    let n = GroupKeyEncoding.encode(views, row, to: scratch)
+                    groupIDs.append(table.groupID(for: UnsafeRawBufferPointer(start: scratch, count: n)))
+                }
             }
         }
         for accumulator in accumulators { accumulator.grow(to: table.count) }

@@ -6,22 +6,10 @@
 /// quarter of a shard's time on the clicks benchmark. Here each column's storage is borrowed once per batch, and
 /// floats with few decimals (prices, rates) take a fixed-point path that gives the same text as `description`.
 enum CSVBatchWriter {
-    /// One column, borrowed for the length of a batch.
-    struct View {
-        enum Values {
-            case int(UnsafeBufferPointer<Int64>)
-            case float(UnsafeBufferPointer<Double>)
-            case bool(UnsafeBufferPointer<Bool>)
-            case string(bytes: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int32>)
-        }
-        var values: Values
-        var validity: UnsafeBufferPointer<Bool>?
-    }
-
     /// Appends the rows of `columns` listed in `rows` (all when nil) as CSV lines.
     static func append(_ columns: [Column], count: Int, rows: [Int32]?, delimiter: UInt8, to out: inout [UInt8]) {
         guard count > 0 else { return }
-        withViews(columns, index: 0, views: []) { views in
+        ColumnView.with(columns) { views in
             let bound = upperBound(views, count: count, rows: rows)
             let chunk = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
                 let base = buffer.baseAddress!
@@ -53,32 +41,9 @@ enum CSVBatchWriter {
         }
     }
 
-    /// Borrows every column's storage, nesting one closure per buffer.
-    private static func withViews(_ columns: [Column], index: Int, views: [View], _ body: ([View]) -> Void) {
-        guard index < columns.count else { return body(views) }
-        let column = columns[index]
-        func next(_ values: View.Values, _ validity: UnsafeBufferPointer<Bool>?) {
-            withViews(columns, index: index + 1, views: views + [View(values: values, validity: validity)], body)
-        }
-        func withValidity(_ body: (UnsafeBufferPointer<Bool>?) -> Void) {
-            if let validity = column.validity { validity.withUnsafeBufferPointer { body($0) } } else { body(nil) }
-        }
-        withValidity { validity in
-            switch column.data {
-            case .int(let v): v.withUnsafeBufferPointer { next(.int($0), validity) }
-            case .float(let v): v.withUnsafeBufferPointer { next(.float($0), validity) }
-            case .bool(let v): v.withUnsafeBufferPointer { next(.bool($0), validity) }
-            case .string(let s):
-                s.bytes.withUnsafeBufferPointer { bytes in
-                    s.offsets.withUnsafeBufferPointer { next(.string(bytes: bytes, offsets: $0), validity) }
-                }
-            }
-        }
-    }
-
     /// Bytes the rows can take at most: 20 per int, 32 per float, 5 per bool, a string's bytes twice plus its
     /// quotes, and a delimiter or newline per field.
-    private static func upperBound(_ views: [View], count: Int, rows: [Int32]?) -> Int {
+    private static func upperBound(_ views: [ColumnView], count: Int, rows: [Int32]?) -> Int {
         var bound = count * views.count
         for view in views {
             switch view.values {
@@ -125,7 +90,7 @@ enum CSVBatchWriter {
     @inline(__always)
     static func writeFloat(_ v: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let magnitude = v.magnitude
-        if v.isFinite, v == v.rounded(.towardZero), magnitude < 1e15 {
+        if magnitude < 1e15, v == Double(Int64(v)) {
             let p = writeInt(Int64(v), to: out)
             out[p] = UInt8(ascii: ".")
             out[p + 1] = UInt8(ascii: "0")
@@ -134,29 +99,28 @@ enum CSVBatchWriter {
         // Fixed point with up to 6 decimals, where `description` prints plain digits too (1e-4 ≤ |v| < 1e15):
         // the fewest decimals k whose integer m = |v|·10^k reads back as |v| exactly (m / 10^k == |v|, both
         // exact doubles, so the division is the correctly rounded parse of the text) give the shortest text.
-        if magnitude >= 1e-4, magnitude < 1e15 {
+        if magnitude >= 1e-4, magnitude < 1e9 {
+            // Below 1e9 one test decides: |v|·10^6 is within 0.1 of an integer M, so when some k ≤ 6 fits, M is
+            // m·10^(6−k) and reads back as |v| too; stripping M's trailing zeros then finds the fewest
+            // decimals (a shorter text that read back would have shown as more zeros). Full-precision values
+            // (rates, means) fail this one test instead of six.
+            // (x + 0.5 truncated, not `rounded()`: a libm call on the baseline x86-64 target. Where it would
+            // round a tie the other way, the read-back test fails and `description` decides: never wrong.)
+            let scaled = Double(Int64(magnitude * 1e6 + 0.5))
+            if scaled / 1e6 == magnitude {
+                var m = UInt64(scaled)
+                var k = 6
+                while m % 10 == 0 {
+                    m /= 10
+                    k -= 1
+                }
+                return writeFixed(negative: v < 0, m, decimals: k, to: out)
+            }
+        } else if magnitude >= 1e9, magnitude < 1e15 {
             for k in 1...6 {
                 let scaled = (magnitude * powersOfTen[k]).rounded()
                 guard scaled < 9e15, scaled / powersOfTen[k] == magnitude else { continue }
-                var p = 0
-                if v < 0 {
-                    out[0] = UInt8(ascii: "-")
-                    p = 1
-                }
-                let divisor = UInt64(powersOfTen[k])
-                var m = UInt64(scaled)
-                p += writeInt(Int64(m / divisor), to: out + p)
-                m %= divisor
-                out[p] = UInt8(ascii: ".")
-                p += 1
-                // k digits of the fraction, zero-padded on the left.
-                var i = p + k
-                for _ in 0..<k {
-                    i -= 1
-                    out[i] = UInt8(ascii: "0") &+ UInt8(m % 10)
-                    m /= 10
-                }
-                return p + k
+                return writeFixed(negative: v < 0, UInt64(scaled), decimals: k, to: out)
             }
         }
         var text = v.description
@@ -164,6 +128,28 @@ enum CSVBatchWriter {
             out.update(from: utf8.baseAddress!, count: utf8.count)
             return utf8.count
         }
+    }
+
+    /// `m / 10^decimals` in fixed point, the fraction zero-padded on the left to `decimals` digits.
+    @inline(__always)
+    private static func writeFixed(negative: Bool, _ m: UInt64, decimals k: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var p = 0
+        if negative {
+            out[0] = UInt8(ascii: "-")
+            p = 1
+        }
+        let divisor = UInt64(powersOfTen[k])
+        var fraction = m % divisor
+        p += writeInt(Int64(m / divisor), to: out + p)
+        out[p] = UInt8(ascii: ".")
+        p += 1
+        var i = p + k
+        for _ in 0..<k {
+            i -= 1
+            out[i] = UInt8(ascii: "0") &+ UInt8(fraction % 10)
+            fraction /= 10
+        }
+        return p + k
     }
 
     @inline(__always)
