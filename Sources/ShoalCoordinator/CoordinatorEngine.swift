@@ -156,7 +156,19 @@ final class CoordinatorEngine {
 
     /// Carries out what the batch decided: commits first (which decide more), then one transaction for
     /// everything to persist, then the messages, in the order they were decided.
+    ///
+    /// When the batch writes shard files, what it decided before the commits (new leases, replies) is made
+    /// durable and sent first, in a transaction of its own: a worker whose result is being committed already
+    /// holds its next task, instead of idling through the commit's writes and fsyncs (on the ETL benchmark,
+    /// 8 MB and four fsyncs per shard: a tenth of a worker's time). Batches without files keep one transaction.
     func settle(now: ContinuousClock.Instant) throws {
+        if decided.contains(where: writesFiles) {
+            let early = decided
+            decided = early.filter { if case .commit = $0 { true } else { false } }
+            try store.apply(early)
+            flushOutbox()
+            for directive in early { send(directive, now: now) }
+        }
         var index = 0
         while index < decided.count {
             defer { index += 1 }
@@ -196,12 +208,9 @@ final class CoordinatorEngine {
             }
         }
         finishedSummaries.removeAll()
-        let replies = outbox
-        outbox.removeAll(keepingCapacity: true)
-        for (socket, frames) in replies { loop.send(frames, on: socket) }
+        flushOutbox()
         for directive in directives { send(directive, now: now) }
-        for (socket, frames) in outbox { loop.send(frames, on: socket) }
-        outbox.removeAll(keepingCapacity: true)
+        flushOutbox()
         // A stage that completed is durable now: plan the next one, and carry out what that decides.
         var staged = false
         for case .stageCompleted(let job, let stage) in directives {
@@ -212,6 +221,20 @@ final class CoordinatorEngine {
             decide(scheduler.dispatch(now: now))
             try settle(now: now)
         }
+    }
+
+    /// Sends the messages queued so far.
+    private func flushOutbox() {
+        let messages = outbox
+        outbox.removeAll(keepingCapacity: true)
+        for (socket, frames) in messages { loop.send(frames, on: socket) }
+    }
+
+    /// A commit that writes files into an output directory (and syncs them): slow enough to send first.
+    private func writesFiles(_ directive: SchedulerDirective) -> Bool {
+        guard case .commit(let commit) = directive else { return false }
+        return !commit.ephemeral && !commit.outputs.isEmpty
+            && records[commit.job]?.commitDirectory(stage: commit.stage) != nil
     }
 
     /// Asks the job's kind for the stage after `stage` (every task of which committed), stores its tasks and

@@ -130,6 +130,24 @@ import Testing
         return identical
     }
 
+    /// One worker with one slot: each attempt after the first was leased (and recorded) before the previous
+    /// attempt's shard files were committed — the coordinator sends the next task first, then writes and syncs.
+    static func expectNextTaskLeasedBeforeCommit(_ cluster: ClusterFixture, job: JobID, tasks: Int) async throws {
+        let client = try await cluster.client()
+        var attempts: [AttemptStatus] = []
+        for id in 1...TaskID(tasks) {
+            let detail = try #require(try await client.status(job: job, task: id).task, "task \(id)")
+            attempts += detail.attempts
+        }
+        await client.close()
+        #expect(attempts.count == tasks, "one attempt per task: \(attempts)")
+        let ordered = attempts.sorted { $0.startedAt < $1.startedAt }
+        for (previous, next) in zip(ordered, ordered.dropFirst()) {
+            let ended = try #require(previous.endedAt)
+            #expect(next.startedAt < ended, "task \(next.task) leased at \(next.startedAt), after task \(previous.task) ended at \(ended)")
+        }
+    }
+
     @Test func theExampleMatchesAReferenceWithOneTwoAndFourWorkers() async throws {
         let cluster = try ClusterFixture()
         let inputs = try await Self.generate(in: cluster.directory)
@@ -152,6 +170,7 @@ import Testing
             #expect(summary.contains("rows: \(2 * Self.rowsPerFile - reference.bad.count) read, \(reference.rowsOut) written, \(reference.bad.count) bad"), "\(summary)")
             #expect(summary.contains("price_per_sec (float)"))
             results.append(try Self.check(cluster, output: "out/w\(workers)", aggregate: "out/by-country-w\(workers).csv", reference: reference))
+            if workers == 1 { try await Self.expectNextTaskLeasedBeforeCommit(cluster, job: job, tasks: final.record.taskCount) }
         }
         #expect(results[0] == results[1], "1 and 2 workers write the same bytes")
         #expect(results[0] == results[2], "1 and 4 workers write the same bytes")
