@@ -325,11 +325,8 @@ final class DistinctAccumulator: Accumulator {
     func grow(to count: Int) { if sets.count < count { sets += .init(repeating: [], count: count - sets.count) } }
     func add(groups: [Int32], argument: Column?, order: Column?) {
         guard let argument else { return }
-        var scratch: [UInt8] = []
-        for (i, g) in groups.enumerated() where !argument.isNull(i) {
-            scratch.removeAll(keepingCapacity: true)
-            GroupKeyEncoding.append(argument, i, to: &scratch)
-            sets[Int(g)].insert(scratch.withUnsafeBytes { StableHash.hash($0) })
+        GroupKeyEncoding.forEachKey([argument], rows: groups.count) { i, key in
+            if !argument.isNull(i) { sets[Int(groups[i])].insert(StableHash.hash(key)) }
         }
     }
     func merge(_ other: Accumulator, mapping: [Int32]) {

@@ -59,24 +59,16 @@ struct GroupKeyTable {
 /// and its bytes. Equal keys give equal bytes, so the table compares bytes; the encoding also travels in
 /// partial aggregates.
 enum GroupKeyEncoding {
-    static func append(_ column: Column, _ row: Int, to out: inout [UInt8]) {
-        if column.isNull(row) {
-            out.append(0)
-            return
-        }
-        out.append(1)
-        switch column.data {
-        case .int(let v): withUnsafeBytes(of: v[row].littleEndian) { out.append(contentsOf: $0) }
-        case .float(let v):
-            var x = v[row]
-            if x == 0 { x = 0 }
-            if x.isNaN { x = .nan }
-            withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) }
-        case .bool(let v): out.append(v[row] ? 1 : 0)
-        case .string(let s):
-            let range = s.range(row)
-            withUnsafeBytes(of: UInt32(range.count).littleEndian) { out.append(contentsOf: $0) }
-            out.append(contentsOf: s.bytes[range])
+    /// Calls `body` with each of the first `rows` rows' encoded key over `columns` (one key column each), from
+    /// one scratch buffer reused row after row: the group-by's and `count_distinct`'s hot path.
+    @inline(__always)
+    static func forEachKey(_ columns: [Column], rows: Int, _ body: (_ row: Int, _ key: UnsafeRawBufferPointer) -> Void) {
+        ColumnView.with(columns) { views in
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(maxWidth(views, rows: rows), 1), alignment: 8)
+            defer { scratch.deallocate() }
+            for row in 0..<rows {
+                body(row, UnsafeRawBufferPointer(start: scratch, count: encode(views, row, to: scratch)))
+            }
         }
     }
 
@@ -96,8 +88,8 @@ enum GroupKeyEncoding {
         return width
     }
 
-    /// Writes row `row`'s key as `append` would, into `out` (`maxWidth` bytes at least); returns the length.
-    /// The group-by's hot path: borrowed buffers, no `Array` growth and no retain per row.
+    /// Writes row `row`'s key into `out` (`maxWidth` bytes at least); returns the length. Borrowed buffers: no
+    /// `Array` growth and no retain per row.
     @inline(__always)
     static func encode(_ views: [ColumnView], _ row: Int, to out: UnsafeMutableRawPointer) -> Int {
         var p = 0

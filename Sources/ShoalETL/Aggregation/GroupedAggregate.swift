@@ -52,15 +52,7 @@ public final class GroupedAggregate {
             let group = table.groupID(for: UnsafeRawBufferPointer(start: nil, count: 0))
             groupIDs.append(contentsOf: repeatElement(group, count: rows))
         } else {
-            ColumnView.with(keys) { views in
-                let width = GroupKeyEncoding.maxWidth(views, rows: rows)
-                let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(width, 1), alignment: 8)
-                defer { scratch.deallocate() }
-                for row in 0..<rows {
-                    let n = GroupKeyEncoding.encode(views, row, to: scratch)
-                    groupIDs.append(table.groupID(for: UnsafeRawBufferPointer(start: scratch, count: n)))
-                }
-            }
+            GroupKeyEncoding.forEachKey(keys, rows: rows) { _, key in groupIDs.append(table.groupID(for: key)) }
         }
         for accumulator in accumulators { accumulator.grow(to: table.count) }
         for (index, accumulator) in accumulators.enumerated() {
