@@ -5,7 +5,7 @@
 # ../shared/bench/peers/run_peers.sh WORKDIR b2.
 #   Shoal: `shoal up --workers N` (fresh state, free loopback ports), then `shoal submit --wait --overwrite` of the
 #     job; the time is finished_at − submitted_at of the job record (`shoal status JOB --json`): from the moment
-#     the coordinator has the job (planning — schema sample, quote-aware split — included) to both outputs
+#     the coordinator received the job (planning — schema sample, nominal shard cuts — included) to both outputs
 #     committed and the manifest written. Client start-up is left out, as the peers leave out their imports.
 #   Peers: each one's median of 3 runs as run_peers.sh prints it (timed from the start of parsing to both outputs
 #     written; imports and Dask's cluster start-up excluded).
@@ -156,8 +156,8 @@ $(for p in polars duckdb pandas dask; do peer_row $p; done)
 
 - MB/s per worker: $(awk -v b="$bytes" -v t="$t1" 'BEGIN{printf "%.0f", b/1e6/t}') with 1 worker, $(awk -v b="$bytes" -v t="$t2" 'BEGIN{printf "%.0f", b/1e6/t/2}') each with 2; scaling efficiency 1 → 2 workers: $(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.0f%%", 100*a/b/2}') (t1 / (2 · t2)).
 - Shoal with 2 workers against polars in the same run: $( [ -n "$polars_s" ] && awk -v s="$t2" -v p="$polars_s" 'BEGIN{printf "%.2f× polars'"'"' time (target: ≤ 1.00)", s/p}' || echo "peers not run")
-- As a user sees it, \`shoal submit --wait\` timed from outside (CLI start-up, the coordinator's planning before it
-  accepts the job — a pass over the file to cut shards and number lines — and the wait for the end included):
+- As a user sees it, \`shoal submit --wait\` timed from outside (CLI start-up, the round trips and the wait for the
+  end included):
   $(seconds "$(median "$work/shoal-client-1.txt")") s with 1 worker, $(seconds "$(median "$work/shoal-client-2.txt")") s with 2$( [ -n "$polars_s" ] && awk -v s="$(median "$work/shoal-client-2.txt")" -v p="$polars_s" 'BEGIN{printf ", %.2f× polars'"'"' time", s/p}').
 - Aggregates: $check.
 

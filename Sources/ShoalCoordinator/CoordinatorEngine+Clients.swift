@@ -54,6 +54,9 @@ extension CoordinatorEngine {
     /// and nothing is queued unless all of it is valid. The same file from the same directory submitted again
     /// while its job is unfinished resumes that job (unless `restart`).
     func accept(_ submit: SubmitJob, routing: Frame, now: ContinuousClock.Instant) throws {
+        // The job's clock starts when its submission arrives: planning it (reading its input's header and
+        // sample, cutting shards) and removing an earlier run's outputs are part of what the user waits for.
+        let received = Date().timeIntervalSince1970
         let reply = { (message: JobAccepted) in
             self.post([routing] + ShoalCodec.encode(message), on: Coordinator.Socket.clients)
         }
@@ -117,8 +120,8 @@ extension CoordinatorEngine {
             name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,
             timeoutMs: job.timeout?.milliseconds, hangTimeoutMs: job.hangTimeout.milliseconds,
             speculation: job.speculation, source: submit.sourceName, workingDirectory: submit.workingDirectory,
-            specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count, finishSpec: plan.finish,
-            moreStages: plan.moreStages)
+            specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count, submittedAt: received,
+            finishSpec: plan.finish, moreStages: plan.moreStages)
         let (stored, tasks) = try store.insertJob(record, tasks: plan.tasks)
         records[stored.id] = stored
         decide(scheduler.addJob(stored.descriptor, tasks: tasks, moreStages: plan.moreStages))

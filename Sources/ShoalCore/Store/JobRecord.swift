@@ -19,7 +19,7 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var specHash: String
     public var outputDirectory: String?
     public var taskCount: Int
-    /// Unix seconds.
+    /// Unix seconds, when the coordinator received the submission (before planning it).
     public var submittedAt: Double
     public var startedAt: Double?
     public var finishedAt: Double?

@@ -17,6 +17,7 @@ public final class CSVReader: RecordReader {
     public let path: String
     /// The file's columns, all of them, in file order.
     public let schema: Schema
+    /// The range read: the shard as given, or for an aligned shard its cuts moved to line starts.
     public let shard: FileShard
     public private(set) var counters = ReaderCounters()
     /// When set, `recordLines` holds the line where each row of the last batch starts (for errors about a
@@ -31,8 +32,11 @@ public final class CSVReader: RecordReader {
     private let onBadRow: (BadRow) throws -> Void
     /// The next unparsed byte in `input`.
     private var position = 0
-    /// The line where the next record starts.
-    private var line: Int
+    /// Lines from the shard's start to where the next record starts.
+    private var line = 0
+    /// The line number of the shard's first byte, once known (`FileShard.firstLine`, or counted when a bad row
+    /// needs it).
+    private var lineOrigin: Int?
     private var finished = false
     private var atStreamStart: Bool
     private var skipHeader: Bool
@@ -53,11 +57,13 @@ public final class CSVReader: RecordReader {
     ) throws {
         self.path = path
         self.schema = schema
-        self.shard = shard
         self.options = options
         self.onBadRow = onBadRow
         let columns = try Self.resolve(projection ?? schema.names, in: schema, path: path)
         let compression = try options.compression ?? InputCompression.detect(path: path)
+        var shard = shard
+        if shard.aligned && compression == .none { shard = try LineBoundary.align(shard, path: path) }
+        self.shard = shard
         let source: ByteSource
         switch compression {
         case .none:
@@ -79,7 +85,7 @@ public final class CSVReader: RecordReader {
         var wanted = [Bool](repeating: false, count: schema.fields.count)
         for c in columns { wanted[c.field] = true }
         scanner = CSVScanner(delimiter: options.delimiter, fieldCapacity: schema.fields.count, wanted: wanted)
-        line = shard.firstLine
+        lineOrigin = shard.firstLine > 0 ? shard.firstLine : nil
         atStreamStart = shard.start == 0
         skipHeader = shard.start == 0 && options.hasHeader
         if input.isMapped { skipByteOrderMark() }
@@ -153,7 +159,7 @@ public final class CSVReader: RecordReader {
             }
             builder.rows += 1
             counters.records += 1
-            if tracksLines { recordLines.append(recordLine) }
+            if tracksLines { recordLines.append(try absoluteLine(recordLine)) }
             if builder.stringsNearLimit { return }
         }
     }
@@ -296,7 +302,22 @@ public final class CSVReader: RecordReader {
     private func report(_ reason: String, start: Int, end: Int, line: Int) throws {
         counters.badRows += 1
         let raw = Array(UnsafeBufferPointer(start: input.base + start, count: min(end - start, BadRow.rawLimit)))
-        try onBadRow(BadRow(file: path, line: line, reason: reason, raw: raw))
+        try onBadRow(BadRow(file: path, line: try absoluteLine(line), reason: reason, raw: raw))
+    }
+
+    /// The line number of a line `relative` lines after the shard's start.
+    private func absoluteLine(_ relative: Int) throws -> Int {
+        if let lineOrigin { return lineOrigin + relative }
+        let origin = try LineBoundary.line(at: shard.start, path: path)
+        lineOrigin = origin
+        return origin + relative
+    }
+
+    /// Where the shard's records were: valid once `next()` returned nil.
+    public var extent: ShardExtent? {
+        ShardExtent(
+            path: path, start: Int64(shard.start), end: shard.end == .max ? Int64.max : Int64(shard.end),
+            stop: Int64(input.offset + position))
     }
 }
 

@@ -39,6 +39,31 @@ public enum CSVSplitter {
         }
         return cutter.finish(at: offset)
     }
+
+    /// Whether a quoted field holds a newline in the first `sampleBytes` of records after the header: a file
+    /// whose records span lines there likely has more of them, and is better cut exactly (`shards`) than at
+    /// nominal offsets (`FileShard.aligned`).
+    public static func quotedNewlines(path: String, dataStart: Int, sampleBytes: Int, options: CSVOptions) throws -> Bool {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: sampleBytes)
+        defer { chunk.deallocate() }
+        var n = 0
+        while n < sampleBytes {
+            let got = pread(fd, chunk + n, sampleBytes - n, off_t(dataStart + n))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw ReaderError.system(path, "cannot read at offset \(dataStart + n)", errno: errno)
+            }
+            if got == 0 { break }
+            n += got
+        }
+        guard n > 0, memchr(chunk, Int32(CSVScanner.quote), n) != nil else { return false }
+        var cutter = BoundaryCutter(
+            delimiter: options.delimiter, start: dataStart, firstLine: 1, targetSize: .max / 2, fileSize: .max)
+        cutter.consume(chunk, count: n, at: dataStart)
+        return cutter.quotedNewlines > 0
+    }
 }
 
 /// The splitter's state across chunks.
@@ -58,6 +83,8 @@ struct BoundaryCutter {
     var atFieldStart = true
     /// Newlines before the current position.
     var newlines: Int
+    /// Of those, the ones inside quoted fields.
+    var quotedNewlines = 0
     var shardStart: Int
     var shardLine: Int
     var target: Int
@@ -89,7 +116,9 @@ struct BoundaryCutter {
                 i = h + 1
             case .quoted:
                 let h = memchr(b + i, Int32(CSVScanner.quote), n - i).map { $0.assumingMemoryBound(to: UInt8.self) - b } ?? n
-                newlines += countNewlines(b + i, h - i)
+                let quoted = countNewlines(b + i, h - i)
+                newlines += quoted
+                quotedNewlines += quoted
                 if h == n { return }
                 state = .quoteInQuotes
                 i = h + 1

@@ -7,9 +7,13 @@ public protocol RecordReader: AnyObject {
     func next() throws -> ColumnBatch?
     /// Records, bytes and bad rows so far.
     var counters: ReaderCounters { get }
+    /// Where the shard's records were, once `next()` returned nil; nil for a reader that does not say.
+    var extent: ShardExtent? { get }
 }
 
 extension RecordReader {
+    public var extent: ShardExtent? { nil }
+
     /// Reads every remaining batch into one (tests, small files, schema samples).
     public func readAll() throws -> ColumnBatch {
         var batches: [ColumnBatch] = []

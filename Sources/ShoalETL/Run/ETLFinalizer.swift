@@ -47,19 +47,14 @@ public enum ETLFinalizer {
         let job = try JSONDecoder().decode(ETLJob.self, from: Data(spec))
         let directory = context.outputDirectory
         var summary = ETLJobSummary(job: job.name, jobID: context.jobID, specHash: context.specHash)
+        summary.shardsReread = try rereadMisalignedShards(job: job, directory: directory, shardCount: context.shardCount)
         var partial: GroupedAggregate? = nil
         var quarantine: [UInt8] = []
         var quarantined: Int64 = 0
         var manifestFiles: [[String: Any]] = []
         for shard in 0..<context.shardCount {
             let shardDirectory = directory + String(format: "/shard-%05d", shard)
-            let shardSummary: ShardSummary
-            do {
-                shardSummary = try JSONDecoder().decode(
-                    ShardSummary.self, from: Data(contentsOf: URL(fileURLWithPath: shardDirectory + "/shard.json")))
-            } catch {
-                throw Failure(description: "\(shardDirectory)/shard.json: \(error)")
-            }
+            let shardSummary = try Self.shardSummary(shardDirectory)
             summary.add(shardSummary)
             for file in shardSummary.files {
                 var entry: [String: Any] = [
@@ -115,6 +110,67 @@ public enum ETLFinalizer {
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
         try writeAtomically(Array(data), to: directory + "/_manifest.json")
         return summary
+    }
+
+    /// Shards cut at nominal offsets (`FileShard.aligned`) start at the first line start after their cut: a
+    /// record boundary unless a quoted field's newline sits there. Shard 0 of a file starts at its first record,
+    /// so if each shard's last record stops where the next shard started, every shard started on a boundary
+    /// (by induction down the file). Where one did not, the shard before it read from a boundary and stopped at
+    /// the true one: the misaligned shard is read again here, from there, and committed over its first output;
+    /// and so on down the file. Rare: the planner cuts exactly any file whose sample has quoted newlines.
+    /// Idempotent: a shard read again records where it started, so a second run finds it aligned.
+    /// - Returns: the shards read again.
+    static func rereadMisalignedShards(job: ETLJob, directory: String, shardCount: Int) throws -> Int {
+        var previous: ShardExtent? = nil
+        var reread = 0
+        for shard in 0..<shardCount {
+            let shardDirectory = directory + String(format: "/shard-%05d", shard)
+            guard var extent = try shardSummary(shardDirectory).extent else {
+                previous = nil
+                continue
+            }
+            if let previous, previous.path == extent.path, previous.stop != extent.start {
+                let input = InputShard(
+                    index: shard, path: extent.path, start: previous.stop, end: max(previous.stop, extent.end),
+                    firstLine: 0)
+                let result: ShardRunner.Result
+                do {
+                    result = try ShardRunner(spec: ETLTaskSpec(job: job, shard: input)).run()
+                } catch {
+                    throw Failure(description: "reading shard \(shard) again from offset \(previous.stop) (it began inside a quoted field): \(error)")
+                }
+                try replaceShard(shardDirectory, with: result.files)
+                extent = result.summary.extent ?? extent
+                reread += 1
+            }
+            previous = extent
+        }
+        return reread
+    }
+
+    static func shardSummary(_ shardDirectory: String) throws -> ShardSummary {
+        do {
+            return try JSONDecoder().decode(
+                ShardSummary.self, from: Data(contentsOf: URL(fileURLWithPath: shardDirectory + "/shard.json")))
+        } catch {
+            throw Failure(description: "\(shardDirectory)/shard.json: \(error)")
+        }
+    }
+
+    /// Writes a shard's files over its committed ones, `shard.json` last (it says which read the files are
+    /// from), and removes files the new read did not write (a quarantine it no longer has).
+    static func replaceShard(_ shardDirectory: String, with files: [(name: String, bytes: [UInt8])]) throws {
+        let names = Set(files.map(\.name))
+        for file in files where file.name != "shard.json" {
+            try writeAtomically(file.bytes, to: shardDirectory + "/" + file.name)
+        }
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: shardDirectory)) ?? []
+        where !names.contains(stale) && !stale.hasPrefix(".") {
+            try? FileManager.default.removeItem(atPath: shardDirectory + "/" + stale)
+        }
+        if let summary = files.first(where: { $0.name == "shard.json" }) {
+            try writeAtomically(summary.bytes, to: shardDirectory + "/shard.json")
+        }
     }
 
     public static func sha256(_ bytes: [UInt8]) -> String {

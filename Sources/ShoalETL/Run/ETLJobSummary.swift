@@ -21,6 +21,8 @@ public struct ETLJobSummary: Sendable {
     public var wallSeconds: Double = 0
     /// Sum of the shards' own run times: what the work cost, against `wallSeconds`.
     public var taskSeconds: Double = 0
+    /// Shards cut at nominal offsets that began inside a quoted field, read again by the finisher.
+    public var shardsReread = 0
 
     public init(job: String, jobID: UInt64, specHash: String) {
         self.job = job
@@ -52,6 +54,7 @@ public struct ETLJobSummary: Sendable {
             "shards": shards, "rows_in": rowsIn, "rows_out": rowsOut, "bytes_read": bytesRead,
             "bytes_written": bytesWritten, "bad_rows": badRows, "cast_failures": castFailures,
             "wall_seconds": wallSeconds, "task_seconds": taskSeconds, "aggregate_rows": aggregateRows,
+            "shards_reread": shardsReread,
         ]
         object["columns"] = columns.map { column -> [String: Any] in
             var entry: [String: Any] = ["name": column.name, "type": column.type.description, "count": column.count, "nulls": column.nulls]
@@ -84,6 +87,9 @@ public struct ETLJobSummary: Sendable {
                    mb, Double(bytesWritten) / 1e6, files, wallSeconds, rate, taskSeconds),
         ]
         for (reason, count) in badRows.sorted(by: { $0.key < $1.key }) { lines.append("  bad rows, \(reason): \(count)") }
+        if shardsReread > 0 {
+            lines.append("shards read again at the coordinator (cut inside a quoted field): \(shardsReread)")
+        }
         if let quarantinePath { lines.append("quarantine: \(quarantinePath)") }
         if let aggregatePath { lines.append("aggregate: \(aggregateRows) groups in \(aggregatePath)") }
         if !columns.isEmpty {

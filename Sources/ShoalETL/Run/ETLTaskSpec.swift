@@ -27,20 +27,42 @@ public struct ETLTaskSpec: Codable, Sendable, Equatable {
     }
 }
 
-/// A piece of input: the records of one file that start in `start..<end`, the first on line `firstLine`.
+/// A piece of input: the records of one file that start in `start..<end`, the first on line `firstLine` (0: not
+/// counted). `aligned`: the cuts are nominal offsets, which the reader moves to line starts (`FileShard`).
 public struct InputShard: Codable, Sendable, Equatable {
     public var index: Int
     public var path: String
     public var start: Int64
     public var end: Int64
     public var firstLine: Int
+    public var aligned: Bool
 
-    public init(index: Int, path: String, start: Int64, end: Int64, firstLine: Int) {
+    public init(index: Int, path: String, start: Int64, end: Int64, firstLine: Int, aligned: Bool = false) {
         self.index = index
         self.path = path
         self.start = start
         self.end = end
         self.firstLine = firstLine
+        self.aligned = aligned
+    }
+
+    private enum CodingKeys: String, CodingKey { case index, path, start, end, firstLine, aligned }
+
+    /// Specs stored before `aligned` existed read as exact shards.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decode(Int.self, forKey: .index)
+        path = try c.decode(String.self, forKey: .path)
+        start = try c.decode(Int64.self, forKey: .start)
+        end = try c.decode(Int64.self, forKey: .end)
+        firstLine = try c.decode(Int.self, forKey: .firstLine)
+        aligned = try c.decodeIfPresent(Bool.self, forKey: .aligned) ?? false
+    }
+
+    /// The reader's view of it.
+    public var fileShard: FileShard {
+        FileShard(
+            start: Int(start), end: end == Int64.max ? .max : Int(end), firstLine: firstLine, aligned: aligned)
     }
 
     /// For people: `clicks.csv[0..<67108864]`.

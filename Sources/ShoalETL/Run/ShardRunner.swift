@@ -123,6 +123,7 @@ public struct ShardRunner: Sendable {
             progress(summary.rowsIn + summary.badRowCount, reader.bytesRead)
         }
         summary.bytesRead = reader.bytesRead
+        summary.extent = reader.extent
 
         var files: [(name: String, bytes: [UInt8])] = []
         if collecting {

@@ -26,6 +26,8 @@ public struct ShardSummary: Codable, Sendable, Equatable {
     public var files: [OutputFile] = []
     public var columns: [ColumnStatistics] = []
     public var seconds: Double = 0
+    /// Where the shard's records were in its file (CSV): the finisher checks that consecutive shards fit.
+    public var extent: ShardExtent?
 
     public init(shard: Int, source: String) {
         self.shard = shard

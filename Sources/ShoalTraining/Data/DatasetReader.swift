@@ -92,8 +92,7 @@ public struct DatasetReader: Sendable {
         let columns = data.columns.filter { only?.contains($0) ?? true }
         let reader = try CSVReader(
             path: shard.path, schema: data.schema(for: input), projection: columns,
-            shard: FileShard(
-                start: Int(shard.start), end: shard.end == Int64.max ? .max : Int(shard.end), firstLine: shard.firstLine),
+            shard: shard.fileShard,
             options: ETLInputPlanning.csvOptions(input), strictColumns: Set(columns),
             onBadRow: { bad in
                 guard policy != .fail else { throw TrainingDataError("\(bad)") }

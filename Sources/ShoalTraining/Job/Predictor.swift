@@ -205,8 +205,7 @@ public struct PredictTask: Codable, Sendable, Equatable {
         let predictor = try Predictor(modelPath: job.model)
         let options = ETLInputPlanning.csvOptions(job.input)
         let (lines, summary) = try predictor.predict(
-            shard: FileShard(
-                start: Int(shard.start), end: shard.end == Int64.max ? .max : Int(shard.end), firstLine: shard.firstLine),
+            shard: shard.fileShard,
             path: shard.path, schema: Schema(job.schema), keep: job.keep, options: options,
             skipBadRows: job.input.onBadRow == .skip)
         return [("predictions.csv", lines), ("summary.json", Array(try JSONEncoder.sorted.encode(summary)))]

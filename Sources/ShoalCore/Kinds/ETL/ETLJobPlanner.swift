@@ -3,7 +3,7 @@ import ShoalETL
 
 /// Plans an `etl` job: reads the job file's `input`, `steps`, `output` and `aggregate` sections, checks every
 /// expression against the input's schema (so a typo is reported at submit time, with a caret under it), and
-/// splits the inputs into shards at record boundaries. docs/etl.md is the reference.
+/// splits the inputs into shards (`ETLInputPlanning.shards`). docs/etl.md is the reference.
 public struct ETLJobPlanner: JobPlanner {
     public let kind = "etl"
     public static let keys = ["input", "steps", "output", "aggregate"]
@@ -34,9 +34,14 @@ public struct ETLJobPlanner: JobPlanner {
         } catch {
             throw Self.locate(error, reader: reader)
         }
+        // Scaling steps need statistics of the whole input: a first pass collects them (stage 0), and the
+        // main pass (stage 1, `nextStage`) applies them. Its two passes read the same shards, so they are cut
+        // exactly; a one-pass job's are cut at nominal offsets, and the finisher reads again any shard that began
+        // inside a quoted field.
+        let staged = !pipeline.scalings.isEmpty
         let shards: [InputShard]
         do {
-            shards = try ETLInputPlanning.shards(of: input)
+            shards = try ETLInputPlanning.shards(of: input, aligned: !staged)
         } catch {
             throw reader.error("\(error)", key: "input")
         }
@@ -44,9 +49,6 @@ public struct ETLJobPlanner: JobPlanner {
         let etl = ETLJob(
             name: job.name, input: input, steps: steps, output: output, aggregate: aggregate,
             inputSchema: schema.fields, specHash: "")
-        // Scaling steps need statistics of the whole input: a first pass collects them (stage 0), and the
-        // main pass (stage 1, `nextStage`) applies them.
-        let staged = !pipeline.scalings.isEmpty
         let tasks = Self.tasks(etl, shards: shards, scaling: staged ? .collect : nil)
         return JobPlan(
             tasks: tasks, outputDirectory: ETLFinalizer.workDirectory(of: etl),

@@ -1,0 +1,111 @@
+import Foundation
+import ShoalCore
+import ShoalETL
+import ShoalTestSupport
+import Testing
+
+/// An ETL job whose input has quoted newlines only past the planner's sample: it is cut at nominal offsets, some
+/// shards begin inside a quoted field, and the finisher reads those again — the job's rows, aggregate and
+/// quarantine come out as from one exact read of the whole file.
+@Suite struct ETLAlignedShardJobTests {
+    let directory: TemporaryDirectory
+    let input: String
+    let dataStart = "id,kind,note,x\n".utf8.count
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        input = directory.path("mixed.csv")
+        var text = "id,kind,note,x\n"
+        var rng = DeterministicRandom(seed: 3)
+        // More than the planner's 1 MiB sample of single-line records, then records with many quoted newlines
+        // (most of their bytes), so that nominal cuts land inside quoted fields.
+        var id = 0
+        while text.utf8.count < (1 << 20) + 50_000 {
+            text += id % 997 == 0 ? "\(id),short\n" : "\(id),\(rng.next() % 3 == 0 ? "a" : "b"),plain,\(id % 10)\n"
+            id += 1
+        }
+        for _ in 0..<12_000 {
+            let lines = String(repeating: "\n", count: Int(rng.next() % 60))
+            text += id % 97 == 0
+                ? "\(id),b,\"open\n"  + ",\(id)\n"  // bad: the quote swallows the next record's start
+                : "\(id),\(rng.next() % 3 == 0 ? "a" : "b"),\"x\(lines)y, \"\"z\"\"\",\(id % 10)\n"
+            id += 1
+        }
+        try text.write(toFile: input, atomically: true, encoding: .utf8)
+    }
+
+    var yaml: String {
+        """
+        kind: etl
+        name: aligned
+        input: { paths: ["mixed.csv"], shard_size: 64KiB, on_bad_row: quarantine }
+        steps:
+          - filter: "x >= 0"
+        output: { path: out/rows }
+        aggregate: { group_by: [kind], values: { n: "count()", total: "sum(x)" }, output: out/agg.csv }
+        """
+    }
+
+    /// Runs each task and commits its files under `output/shard-NNNNN/`, as workers and the coordinator do.
+    func runAndCommit(_ specs: [ETLTaskSpec], into output: String) throws {
+        for spec in specs {
+            let result = try ShardRunner(spec: spec).run()
+            let shard = output + String(format: "/shard-%05d", spec.shard.index)
+            try FileManager.default.createDirectory(atPath: shard, withIntermediateDirectories: true)
+            for file in result.files { try Data(file.bytes).write(to: URL(fileURLWithPath: shard + "/" + file.name)) }
+        }
+    }
+
+    func record(_ output: String, tasks: Int, finish: [UInt8]) -> JobRecord {
+        JobRecord(
+            id: 1, name: "aligned", kind: "etl", priority: 0, maxAttempts: 3, timeoutMs: nil, hangTimeoutMs: 60_000,
+            speculation: false, source: "job.yaml", workingDirectory: directory.path, specHash: "h",
+            outputDirectory: output, taskCount: tasks, finishSpec: finish)
+    }
+
+    /// The data rows of the shards' part files, in shard order, without their headers.
+    func rows(_ output: String, shards: Int) throws -> [UInt8] {
+        var all: [UInt8] = []
+        for k in 0..<shards {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: output + String(format: "/shard-%05d/part-%05d.csv", k, k)))
+            all += bytes.drop(while: { $0 != 10 }).dropFirst()
+        }
+        return all
+    }
+
+    func contents(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
+
+    @Test func shardsThatBeganInsideAQuotedFieldAreReadAgainAndTheJobIsExact() throws {
+        let (_, plan) = try plan(yaml, workingDirectory: directory.path)
+        let specs = try plan.tasks.map { try ETLTaskSpec.decode($0.spec) }
+        #expect(specs.count > 15 && specs.allSatisfy(\.shard.aligned))
+        let output = try #require(plan.outputDirectory)
+        try runAndCommit(specs, into: output)
+        let summary = try #require(try ETLJobPlanner().finish(plan.finish!, job: record(output, tasks: specs.count, finish: plan.finish!)))
+        let reread = try #require(summary.split(separator: "\n").first { $0.hasPrefix("shards read again") })
+        #expect(Int(reread.split(separator: " ").last ?? "") ?? 0 >= 2, "\(summary)")
+        let aggregate = try contents(directory.path("out/agg.csv"))
+        let quarantine = try contents(output + "/_quarantine.jsonl")
+        let written = try rows(output, shards: specs.count)
+
+        // The reference: the whole file as one exact shard, finished alone.
+        let size = try contents(input).count
+        let whole = ETLTaskSpec(
+            job: specs[0].job, shard: InputShard(index: 0, path: input, start: Int64(dataStart), end: Int64(size), firstLine: 2))
+        let reference = directory.path("reference")
+        try runAndCommit([whole], into: reference)
+        let referenceSummary = try ETLFinalizer.finish(
+            spec: plan.finish!,
+            context: .init(jobID: 2, specHash: "h", outputDirectory: reference, shardCount: 1, wallSeconds: 1))
+        #expect(referenceSummary.shardsReread == 0)
+        #expect(written == (try rows(reference, shards: 1)))
+        #expect(quarantine == (try contents(reference + "/_quarantine.jsonl")))
+        #expect(aggregate == (try contents(directory.path("out/agg.csv"))))
+        #expect(referenceSummary.badRowCount > 40 && referenceSummary.rowsIn > 50_000)
+
+        // Finishing again (a coordinator restarted while finishing) finds every shard aligned.
+        let again = try #require(try ETLJobPlanner().finish(plan.finish!, job: record(output, tasks: specs.count, finish: plan.finish!)))
+        #expect(!again.contains("shards read again"), "\(again)")
+        #expect(try rows(output, shards: specs.count) == written)
+    }
+}
