@@ -15,22 +15,8 @@ import Testing
     init() throws {
         directory = try TemporaryDirectory()
         input = directory.path("mixed.csv")
-        var text = "id,kind,note,x\n"
-        var rng = DeterministicRandom(seed: 3)
-        // More than the planner's 1 MiB sample of single-line records, then records with many quoted newlines
-        // (most of their bytes), so that nominal cuts land inside quoted fields.
-        var id = 0
-        while text.utf8.count < (1 << 20) + 50_000 {
-            text += id % 997 == 0 ? "\(id),short\n" : "\(id),\(rng.next() % 3 == 0 ? "a" : "b"),plain,\(id % 10)\n"
-            id += 1
-        }
-        for _ in 0..<12_000 {
-            let lines = String(repeating: "\n", count: Int(rng.next() % 60))
-            text += id % 97 == 0
-                ? "\(id),b,\"open\n"  + ",\(id)\n"  // bad: the quote swallows the next record's start
-                : "\(id),\(rng.next() % 3 == 0 ? "a" : "b"),\"x\(lines)y, \"\"z\"\"\",\(id % 10)\n"
-            id += 1
-        }
+        // More than the planner's 1 MiB sample of single-line records, then records with many quoted newlines.
+        let text = quotedNewlineCSV(cleanBytes: (1 << 20) + 50_000, multilineRecords: 12_000)
         try text.write(toFile: input, atomically: true, encoding: .utf8)
     }
 
