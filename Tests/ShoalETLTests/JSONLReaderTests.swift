@@ -96,6 +96,27 @@ import Testing
             #expect(rowsRead == whole.rows, "target \(target)")
             #expect(bad == whole.bad, "target \(target)")
         }
+        // Cut at nominal offsets (the planner's way without reading the file): the same rows, lines and extents.
+        for target in [1, 50, 999, 1 << 20] {
+            let shards = try ETLInputPlanning.shards(
+                of: InputSpec(format: .jsonl, paths: [path], shardBytes: target), aligned: true)
+            #expect(shards.allSatisfy(\.aligned) && shards.dropFirst().allSatisfy { $0.firstLine == 0 })
+            var rowsRead: [[Value]] = []
+            var bad: [BadRow] = []
+            var extents: [ShardExtent] = []
+            for shard in shards {
+                var partBad: [BadRow] = []
+                let reader = try JSONLReader(
+                    path: path, schema: s, shard: shard.fileShard, options: JSONLOptions(batchSize: 100, bufferSize: 512),
+                    onBadRow: { partBad.append($0) })
+                while let batch = try reader.next() { rowsRead += rows(of: batch) }
+                bad += partBad
+                extents.append(try #require(reader.extent))
+            }
+            #expect(rowsRead == whole.rows, "aligned target \(target)")
+            #expect(bad == whole.bad, "aligned target \(target)")
+            for (a, b) in zip(extents, extents.dropFirst()) { #expect(a.stop == b.start) }
+        }
         let gz = Process()
         gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
         gz.arguments = ["-k", path]

@@ -34,9 +34,7 @@ public final class CSVReader: RecordReader {
     private var position = 0
     /// Lines from the shard's start to where the next record starts.
     private var line = 0
-    /// The line number of the shard's first byte, once known (`FileShard.firstLine`, or counted when a bad row
-    /// needs it).
-    private var lineOrigin: Int?
+    private var lineNumbers: LineBoundary.Numbers
     private var finished = false
     private var atStreamStart: Bool
     private var skipHeader: Bool
@@ -85,7 +83,7 @@ public final class CSVReader: RecordReader {
         var wanted = [Bool](repeating: false, count: schema.fields.count)
         for c in columns { wanted[c.field] = true }
         scanner = CSVScanner(delimiter: options.delimiter, fieldCapacity: schema.fields.count, wanted: wanted)
-        lineOrigin = shard.firstLine > 0 ? shard.firstLine : nil
+        lineNumbers = LineBoundary.Numbers(path: path, shard: shard)
         atStreamStart = shard.start == 0
         skipHeader = shard.start == 0 && options.hasHeader
         if input.isMapped { skipByteOrderMark() }
@@ -159,7 +157,7 @@ public final class CSVReader: RecordReader {
             }
             builder.rows += 1
             counters.records += 1
-            if tracksLines { recordLines.append(try absoluteLine(recordLine)) }
+            if tracksLines { recordLines.append(try lineNumbers.absolute(recordLine)) }
             if builder.stringsNearLimit { return }
         }
     }
@@ -302,15 +300,7 @@ public final class CSVReader: RecordReader {
     private func report(_ reason: String, start: Int, end: Int, line: Int) throws {
         counters.badRows += 1
         let raw = Array(UnsafeBufferPointer(start: input.base + start, count: min(end - start, BadRow.rawLimit)))
-        try onBadRow(BadRow(file: path, line: try absoluteLine(line), reason: reason, raw: raw))
-    }
-
-    /// The line number of a line `relative` lines after the shard's start.
-    private func absoluteLine(_ relative: Int) throws -> Int {
-        if let lineOrigin { return lineOrigin + relative }
-        let origin = try LineBoundary.line(at: shard.start, path: path)
-        lineOrigin = origin
-        return origin + relative
+        try onBadRow(BadRow(file: path, line: try lineNumbers.absolute(line), reason: reason, raw: raw))
     }
 
     /// Where the shard's records were: valid once `next()` returned nil.

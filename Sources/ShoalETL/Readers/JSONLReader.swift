@@ -47,7 +47,9 @@ public final class JSONLReader: RecordReader {
     /// Counts lines parsed: the stamp `storedRow` compares with.
     private var stamp = 0
     private var position = 0
-    private var line: Int
+    /// Lines from the shard's start to the next record.
+    private var line = 0
+    private var lineNumbers: LineBoundary.Numbers
     private var finished = false
     private var nextFieldGuess = 0
     private var scratch: [UInt8] = []
@@ -61,10 +63,13 @@ public final class JSONLReader: RecordReader {
     ) throws {
         self.path = path
         self.schema = schema
-        self.shard = shard
         self.onBadRow = onBadRow
         let columns = try CSVReader.resolve(projection ?? schema.names, in: schema, path: path)
         let compression = try options.compression ?? InputCompression.detect(path: path)
+        // A JSON line holds no raw newline: line starts are record boundaries, so aligned cuts are exact.
+        var shard = shard
+        if shard.aligned && compression == .none { shard = try LineBoundary.align(shard, path: path) }
+        self.shard = shard
         let source: ByteSource
         switch compression {
         case .none: source = try FileByteSource(path: path, start: shard.start, softEnd: shard.end)
@@ -82,7 +87,7 @@ public final class JSONLReader: RecordReader {
         self.sinkOfField = sinkOfField
         fieldNames = schema.fields.map { Array($0.name.utf8) }
         storedRow = [Int](repeating: -1, count: columns.count)
-        line = shard.firstLine
+        lineNumbers = LineBoundary.Numbers(path: path, shard: shard)
     }
 
     public func next() throws -> ColumnBatch? {
@@ -248,6 +253,13 @@ public final class JSONLReader: RecordReader {
     private func report(_ reason: String, start: Int, end: Int, line: Int) throws {
         counters.badRows += 1
         let raw = Array(UnsafeBufferPointer(start: input.base + start, count: min(end - start, BadRow.rawLimit)))
-        try onBadRow(BadRow(file: path, line: line, reason: reason, raw: raw))
+        try onBadRow(BadRow(file: path, line: try lineNumbers.absolute(line), reason: reason, raw: raw))
+    }
+
+    /// Where the shard's records were: valid once `next()` returned nil.
+    public var extent: ShardExtent? {
+        ShardExtent(
+            path: path, start: Int64(shard.start), end: shard.end == .max ? Int64.max : Int64(shard.end),
+            stop: Int64(input.offset + position))
     }
 }

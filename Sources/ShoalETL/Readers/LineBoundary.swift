@@ -51,6 +51,28 @@ enum LineBoundary {
         return newlines + 1
     }
 
+    /// A shard's line numbers: lines are counted from the shard's start, and the line number of the start itself
+    /// is counted from the file's start only when first asked for (a bad row to name).
+    struct Numbers {
+        let path: String
+        let start: Int
+        private var origin: Int?
+
+        init(path: String, shard: FileShard) {
+            self.path = path
+            start = shard.start
+            origin = shard.firstLine > 0 ? shard.firstLine : nil
+        }
+
+        /// The line number of the line `relative` lines after the shard's start.
+        mutating func absolute(_ relative: Int) throws -> Int {
+            if let origin { return origin + relative }
+            let counted = try LineBoundary.line(at: start, path: path)
+            origin = counted
+            return counted + relative
+        }
+    }
+
     private static func read(
         _ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int, at offset: Int, path: String
     ) throws -> Int {

@@ -50,10 +50,10 @@ public enum ETLInputPlanning {
     ///
     /// Cut exactly, at record boundaries, a file is read whole here first: only a scan from its start knows
     /// which newlines a quoted field holds (~60 ms for 340 MB, all of it before the first task can start).
-    /// With `aligned`, a plain CSV file whose first `sampleBytes` of records have no newline inside quotes is
-    /// cut at nominal offsets instead, without reading it: each worker moves its cuts to line starts itself
-    /// (`FileShard.aligned`), and the rare shard that thereby began inside a quoted field is read again when the
-    /// job finishes (`ETLFinalizer`). A job whose later stages reuse its shards (scaling statistics) wants
+    /// With `aligned`, a plain CSV file whose first `sampleBytes` of records have no newline inside quotes, and
+    /// any plain JSON Lines file, are cut at nominal offsets instead, without reading them: each worker moves its
+    /// cuts to line starts itself (`FileShard.aligned`), and the rare CSV shard that thereby began inside a
+    /// quoted field is read again when the job finishes (`ETLFinalizer`). A job whose later stages reuse its shards (scaling statistics) wants
     /// them exact.
     public static func shards(of input: InputSpec, aligned: Bool = false, sampleBytes: Int = 1 << 20) throws -> [InputShard] {
         var shards: [InputShard] = []
@@ -66,7 +66,11 @@ public enum ETLInputPlanning {
                     try aligned
                         ? alignedCSVShards(path: path, size: size, target: target, options: csvOptions(input), sampleBytes: sampleBytes)
                         : CSVSplitter.shards(path: path, targetSize: target, options: csvOptions(input))
-                case .jsonl: try JSONLSplitter.shards(path: path, targetSize: target)
+                case .jsonl:
+                    // A JSON line holds no raw newline: cut at nominal offsets, the lines are exact boundaries.
+                    try aligned && InputCompression.detect(path: path) == .none
+                        ? nominalShards(dataStart: 0, firstLine: 1, size: size, target: target)
+                        : JSONLSplitter.shards(path: path, targetSize: target)
                 }
             for piece in pieces {
                 shards.append(InputShard(
@@ -88,12 +92,19 @@ public enum ETLInputPlanning {
         if try CSVSplitter.quotedNewlines(path: path, dataStart: header.dataStart, sampleBytes: sampleBytes, options: options) {
             return try exact()
         }
-        let length = size - header.dataStart
+        return nominalShards(dataStart: header.dataStart, firstLine: header.dataFirstLine, size: size, target: target)
+    }
+
+    /// `[dataStart, size)` in equal aligned shards of at most about `target` bytes; only the first one's line is
+    /// known.
+    static func nominalShards(dataStart: Int, firstLine: Int, size: Int, target: Int) -> [FileShard] {
+        let length = size - dataStart
+        guard length > 0 else { return [] }
         let count = max(1, (length + target - 1) / target)
         return (0..<count).map { k in
             FileShard(
-                start: header.dataStart + length * k / count, end: header.dataStart + length * (k + 1) / count,
-                firstLine: k == 0 ? header.dataFirstLine : 0, aligned: true)
+                start: dataStart + length * k / count, end: dataStart + length * (k + 1) / count,
+                firstLine: k == 0 ? firstLine : 0, aligned: true)
         }
     }
 
