@@ -30,6 +30,15 @@ func openForReading(_ path: String) throws -> Int32 {
     }
 }
 
+/// `pread` of up to `count` bytes at `offset`, retried on EINTR; 0 at the end of the file.
+func readRetrying(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int, at offset: Int, path: String) throws -> Int {
+    while true {
+        let n = pread(fd, buffer, count, off_t(offset))
+        if n >= 0 { return n }
+        if errno != EINTR { throw ReaderError.system(path, "cannot read at offset \(offset)", errno: errno) }
+    }
+}
+
 func fileSize(_ fd: Int32, path: String) throws -> Int {
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw ReaderError.system(path, "cannot stat", errno: errno) }
@@ -56,13 +65,8 @@ final class FileByteSource: ByteSource {
 
     func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) throws -> Int {
         let want = position < softEnd ? min(capacity, softEnd - position) : min(capacity, Self.tailRead)
-        while true {
-            let n = pread(fd, buffer, want, off_t(position))
-            if n >= 0 {
-                position += n
-                return n
-            }
-            if errno != EINTR { throw ReaderError.system(path, "cannot read at offset \(position)", errno: errno) }
-        }
+        let n = try readRetrying(fd, buffer, want, at: position, path: path)
+        position += n
+        return n
     }
 }

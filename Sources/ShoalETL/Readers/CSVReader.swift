@@ -304,11 +304,7 @@ public final class CSVReader: RecordReader {
     }
 
     /// Where the shard's records were: valid once `next()` returned nil.
-    public var extent: ShardExtent? {
-        ShardExtent(
-            path: path, start: Int64(shard.start), end: shard.end == .max ? Int64.max : Int64(shard.end),
-            stop: Int64(input.offset + position))
-    }
+    public var extent: ShardExtent? { ShardExtent(path: path, shard: shard, stop: input.offset + position) }
 }
 
 /// A value for an error message: in quotes, cut after 80 bytes, invalid UTF-8 replaced.

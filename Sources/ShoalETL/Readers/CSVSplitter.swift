@@ -28,11 +28,7 @@ public enum CSVSplitter {
         defer { chunk.deallocate() }
         var offset = header.dataStart
         while offset < size {
-            let n = pread(fd, chunk, min(chunkSize, size - offset), off_t(offset))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ReaderError.system(path, "cannot read at offset \(offset)", errno: errno)
-            }
+            let n = try readRetrying(fd, chunk, min(chunkSize, size - offset), at: offset, path: path)
             if n == 0 { break }  // the file shrank while we read it: end the last shard where the data ends
             cutter.consume(chunk, count: n, at: offset)
             offset += n
@@ -50,11 +46,7 @@ public enum CSVSplitter {
         defer { chunk.deallocate() }
         var n = 0
         while n < sampleBytes {
-            let got = pread(fd, chunk + n, sampleBytes - n, off_t(dataStart + n))
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw ReaderError.system(path, "cannot read at offset \(dataStart + n)", errno: errno)
-            }
+            let got = try readRetrying(fd, chunk + n, sampleBytes - n, at: dataStart + n, path: path)
             if got == 0 { break }
             n += got
         }

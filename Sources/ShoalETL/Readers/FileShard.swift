@@ -52,4 +52,11 @@ public struct ShardExtent: Codable, Sendable, Hashable {
         self.end = end
         self.stop = stop
     }
+
+    /// A reader's: the (aligned) shard it read and where its records stopped.
+    init(path: String, shard: FileShard, stop: Int) {
+        self.init(
+            path: path, start: Int64(shard.start), end: shard.end == .max ? Int64.max : Int64(shard.end),
+            stop: Int64(stop))
+    }
 }

@@ -257,9 +257,5 @@ public final class JSONLReader: RecordReader {
     }
 
     /// Where the shard's records were: valid once `next()` returned nil.
-    public var extent: ShardExtent? {
-        ShardExtent(
-            path: path, start: Int64(shard.start), end: shard.end == .max ? Int64.max : Int64(shard.end),
-            stop: Int64(input.offset + position))
-    }
+    public var extent: ShardExtent? { ShardExtent(path: path, shard: shard, stop: input.offset + position) }
 }

@@ -23,7 +23,7 @@ enum LineBoundary {
         defer { buffer.deallocate() }
         var position = offset - 1
         while position < size {
-            let n = try read(fd, buffer, min(chunk, size - position), at: position, path: path)
+            let n = try readRetrying(fd, buffer, min(chunk, size - position), at: position, path: path)
             if n == 0 { break }
             if let hit = memchr(buffer, Int32(CSVScanner.newline), n) {
                 return position + (hit.assumingMemoryBound(to: UInt8.self) - buffer) + 1
@@ -43,7 +43,7 @@ enum LineBoundary {
         var newlines = 0
         var position = 0
         while position < offset {
-            let n = try read(fd, buffer, min(chunk, offset - position), at: position, path: path)
+            let n = try readRetrying(fd, buffer, min(chunk, offset - position), at: position, path: path)
             if n == 0 { break }
             newlines += countNewlines(buffer, n)
             position += n
@@ -70,16 +70,6 @@ enum LineBoundary {
             let counted = try LineBoundary.line(at: start, path: path)
             origin = counted
             return counted + relative
-        }
-    }
-
-    private static func read(
-        _ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int, at offset: Int, path: String
-    ) throws -> Int {
-        while true {
-            let n = pread(fd, buffer, count, off_t(offset))
-            if n >= 0 { return n }
-            if errno != EINTR { throw ReaderError.system(path, "cannot read at offset \(offset)", errno: errno) }
         }
     }
 }

@@ -47,14 +47,16 @@ public enum ETLFinalizer {
         let job = try JSONDecoder().decode(ETLJob.self, from: Data(spec))
         let directory = context.outputDirectory
         var summary = ETLJobSummary(job: job.name, jobID: context.jobID, specHash: context.specHash)
-        summary.shardsReread = try rereadMisalignedShards(job: job, directory: directory, shardCount: context.shardCount)
+        let (shardSummaries, reread) = try rereadMisalignedShards(
+            job: job, directory: directory, shardCount: context.shardCount)
+        summary.shardsReread = reread
         var partial: GroupedAggregate? = nil
         var quarantine: [UInt8] = []
         var quarantined: Int64 = 0
         var manifestFiles: [[String: Any]] = []
         for shard in 0..<context.shardCount {
             let shardDirectory = directory + String(format: "/shard-%05d", shard)
-            let shardSummary = try Self.shardSummary(shardDirectory)
+            let shardSummary = shardSummaries[shard]
             summary.add(shardSummary)
             for file in shardSummary.files {
                 var entry: [String: Any] = [
@@ -119,13 +121,18 @@ public enum ETLFinalizer {
     /// the true one: the misaligned shard is read again here, from there, and committed over its first output;
     /// and so on down the file. Rare: the planner cuts exactly any file whose sample has quoted newlines.
     /// Idempotent: a shard read again records where it started, so a second run finds it aligned.
-    /// - Returns: the shards read again.
-    static func rereadMisalignedShards(job: ETLJob, directory: String, shardCount: Int) throws -> Int {
+    /// - Returns: every shard's summary (of its final read), and how many shards were read again.
+    static func rereadMisalignedShards(
+        job: ETLJob, directory: String, shardCount: Int
+    ) throws -> (summaries: [ShardSummary], reread: Int) {
+        var summaries: [ShardSummary] = []
         var previous: ShardExtent? = nil
         var reread = 0
         for shard in 0..<shardCount {
             let shardDirectory = directory + String(format: "/shard-%05d", shard)
-            guard var extent = try shardSummary(shardDirectory).extent else {
+            var summary = try shardSummary(shardDirectory)
+            defer { summaries.append(summary) }
+            guard var extent = summary.extent else {
                 previous = nil
                 continue
             }
@@ -140,12 +147,13 @@ public enum ETLFinalizer {
                     throw Failure(description: "reading shard \(shard) again from offset \(previous.stop) (it began inside a quoted field): \(error)")
                 }
                 try replaceShard(shardDirectory, with: result.files)
+                summary = result.summary
                 extent = result.summary.extent ?? extent
                 reread += 1
             }
             previous = extent
         }
-        return reread
+        return (summaries, reread)
     }
 
     static func shardSummary(_ shardDirectory: String) throws -> ShardSummary {

@@ -53,9 +53,11 @@ public enum ETLInputPlanning {
     /// With `aligned`, a plain CSV file whose first `sampleBytes` of records have no newline inside quotes, and
     /// any plain JSON Lines file, are cut at nominal offsets instead, without reading them: each worker moves its
     /// cuts to line starts itself (`FileShard.aligned`), and the rare CSV shard that thereby began inside a
-    /// quoted field is read again when the job finishes (`ETLFinalizer`). A job whose later stages reuse its shards (scaling statistics) wants
-    /// them exact.
-    public static func shards(of input: InputSpec, aligned: Bool = false, sampleBytes: Int = 1 << 20) throws -> [InputShard] {
+    /// quoted field is read again when the job finishes (`ETLFinalizer`). A job whose later stages reuse its
+    /// shards (scaling statistics) wants them exact.
+    public static func shards(
+        of input: InputSpec, aligned: Bool = false, sampleBytes: Int = 1 << 20
+    ) throws -> [InputShard] {
         var shards: [InputShard] = []
         for path in input.paths {
             let size = fileSize(path)
