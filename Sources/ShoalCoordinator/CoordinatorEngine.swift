@@ -39,7 +39,7 @@ final class CoordinatorEngine {
     /// Summaries of jobs finished in the current batch, recorded by `settle`.
     var finishedSummaries: [(JobID, String)] = []
     /// Outputs of ephemeral tasks (`PlannedTask.ephemeral`), held for the kind's `nextStage`: job → stage → index.
-    var heldOutputs: [JobID: [Int: [Int: [String: [UInt8]]]]] = [:]
+    var heldOutputs: [JobID: [Int: [Int: [String: Frame]]]] = [:]
     var logger: Logger { coordinator.logger }
     var loop: SocketLoop { coordinator.loop }
     var store: StateStore { coordinator.store }
@@ -176,8 +176,8 @@ final class CoordinatorEngine {
             var more: [SchedulerDirective]
             if commit.ephemeral {
                 // Made again if lost: held in memory for the next stage's planning, no file, no sync.
-                var files: [String: [UInt8]] = [:]
-                for output in commit.outputs { files[output.name] = output.frame.bytes }
+                var files: [String: Frame] = [:]
+                for output in commit.outputs { files[output.name] = output.frame }
                 heldOutputs[commit.job, default: [:]][commit.stage, default: [:]][commit.index] = files
                 decided.append(contentsOf: scheduler.committed(commit.task, now: now))
                 continue

@@ -1,3 +1,5 @@
+import ZeroMQ
+
 /// A job kind as the coordinator sees it: reads the kind-specific part of a job file and plans the job into
 /// tasks. Kinds are plug-ins: ETL and training add planners (and worker-side `TaskExecutor`s) without
 /// touching the scheduler, which sees only opaque task specs.
@@ -35,10 +37,11 @@ public protocol JobPlanner: Sendable {
 public struct StageContext: Sendable, Equatable {
     /// Registered workers that run the job's kind (at least 1).
     public var workers: Int
-    /// The outputs of the stage's ephemeral tasks (`PlannedTask.ephemeral`), by task index: file name → bytes.
+    /// The outputs of the stage's ephemeral tasks (`PlannedTask.ephemeral`), by task index: file name → the
+    /// frame as it arrived (a step's gradient, tens of MiB, is read in place, never copied out).
     /// Empty when the stage had none, or when a restarted coordinator lost them.
-    public var outputs: [Int: [String: [UInt8]]]
-    public init(workers: Int, outputs: [Int: [String: [UInt8]]] = [:]) {
+    public var outputs: [Int: [String: Frame]]
+    public init(workers: Int, outputs: [Int: [String: Frame]] = [:]) {
         self.workers = max(1, workers)
         self.outputs = outputs
     }

@@ -49,3 +49,47 @@ import Testing
         }
     }
 }
+
+/// The step-path kernels: the finite check and the mean of gradients read in place.
+extension DenseKernelTests {
+    @Test func firstNonFiniteFindsTheFirstBadElementAtEveryPosition() {
+        for count in [0, 1, 7, 8, 9, 31, 40] {
+            let clean = (0..<count).map { Float($0) * 0.5 - 3 }
+            #expect(DenseKernels.firstNonFinite(clean) == nil, "\(count) finite values")
+            for bad in 0..<count {
+                for value in [Float.nan, .infinity, -.infinity] {
+                    var values = clean
+                    values[bad] = value
+                    if bad + 3 < count { values[bad + 3] = .nan }  // a later one does not hide the first
+                    #expect(DenseKernels.firstNonFinite(values) == bad, "\(value) at \(bad) of \(count)")
+                }
+            }
+        }
+        // The largest finite values and subnormals are finite.
+        #expect(DenseKernels.firstNonFinite([Float](repeating: .greatestFiniteMagnitude, count: 9) + [.leastNonzeroMagnitude]) == nil)
+    }
+
+    @Test func scaledSumAddsInOrderThenScalesFromUnalignedSources() {
+        var random = SplitMix64(seed: 7)
+        for count in [1, 8, 13, 4096 + 5, 9000] {
+            let sources = (0..<3).map { _ in (0..<count).map { _ in Float(random.unit() * 2 - 1) } }
+            // Each source one byte past a boundary, as values can sit in a received frame.
+            let raws = sources.map { values -> [UInt8] in [0] + values.withUnsafeBytes { Array($0) } }
+            let factor: Float = 1 / 3
+            var output = [Float](repeating: .nan, count: count)
+            raws[0].withUnsafeBytes { a in
+                raws[1].withUnsafeBytes { b in
+                    raws[2].withUnsafeBytes { c in
+                        output.withUnsafeMutableBufferPointer { out in
+                            DenseKernels.scaledSum(
+                                of: [a.baseAddress! + 1, b.baseAddress! + 1, c.baseAddress! + 1], count: count,
+                                factor: factor, into: out.baseAddress!)
+                        }
+                    }
+                }
+            }
+            let expected = (0..<count).map { i in (((0 + sources[0][i]) + sources[1][i]) + sources[2][i]) * factor }
+            #expect(output.map(\.bitPattern) == expected.map(\.bitPattern), "\(count) values")
+        }
+    }
+}

@@ -73,3 +73,19 @@ extension FixedPointVectorTests {
         #expect(throws: FixedPointError.self) { try a.add(b) }
     }
 }
+
+extension FixedPointVectorTests {
+    @Test func sumsReadInPlaceFromUnalignedBytesAddLikeVectors() throws {
+        var terms = FixedPointVector(count: 5)
+        try terms.add([1.5, -2.25, 0x1p-30, -0x1p40, 3])
+        // The sum's bytes one byte off a 16-byte boundary, as in a gradient file received whole.
+        let raw = [UInt8(0)] + terms.values.withUnsafeBytes { Array($0) }
+        var inPlace = FixedPointVector(count: 5), direct = FixedPointVector(count: 5)
+        try inPlace.add([1, 1, 1, 1, 1])
+        try direct.add([1, 1, 1, 1, 1])
+        try raw.withUnsafeBytes { try inPlace.add(littleEndian: UnsafeRawBufferPointer(rebasing: $0.dropFirst())) }
+        try direct.add(terms)
+        #expect(inPlace == direct)
+        #expect(inPlace.quotients(dividedBy: 1) == [2.5, -1.25, 1 + 0x1p-30, 1 - 0x1p40, 4])
+    }
+}

@@ -12,6 +12,29 @@ import Testing
         }
     }
 
+    /// The update runs vectorized over many parameters: each must move exactly as it would alone.
+    @Test(arguments: [
+        OptimizerSpec(kind: .sgd, learningRate: 0.1),
+        OptimizerSpec(kind: .sgd, learningRate: 0.1, weightDecay: 0.01),
+        OptimizerSpec(kind: .sgd, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01),
+        OptimizerSpec(kind: .sgd, learningRate: 0.1, momentum: 0.9, nesterov: true),
+        OptimizerSpec(kind: .adam, learningRate: 0.01, weightDecay: 0.01),
+        OptimizerSpec(kind: .adamw, learningRate: 0.01, weightDecay: 0.1),
+    ])
+    func manyParametersMoveAsEachWouldAlone(_ spec: OptimizerSpec) {
+        let count = 37
+        var random = SplitMix64(seed: 3)
+        let start = (0..<count).map { _ in Float(random.unit() * 2 - 1) }
+        let gradients = (0..<3).map { _ in (0..<count).map { _ in Float(random.unit() * 2 - 1) } }
+        var optimizer = Optimizer(spec: spec, parameterCount: count)
+        var together = start
+        for g in gradients { optimizer.update(&together, gradient: g, rate: spec.learningRate) }
+        for i in 0..<count {
+            let alone = steps(spec, from: start[i], gradients: gradients.map { $0[i] }, rate: spec.learningRate).last!
+            #expect(together[i].bitPattern == alone.bitPattern, "parameter \(i)")
+        }
+    }
+
     @Test func plainSGD() {
         // p ← p − lr·g: 1 − 0.1·0.5 = 0.95, then 0.95 − 0.1·(−1) = 1.05.
         let p = steps(OptimizerSpec(kind: .sgd, learningRate: 0.1), from: 1, gradients: [0.5, -1], rate: 0.1)

@@ -43,11 +43,25 @@ public struct FixedPointVector: Sendable, Equatable {
     /// Adds another sum element-wise.
     /// - Throws: `FixedPointError` when a sum leaves `Int128`'s range (a gradient of about 2^63: diverged).
     public mutating func add(_ other: FixedPointVector) throws(FixedPointError) {
-        precondition(other.values.count == values.count, "adding a vector of another length")
-        for i in values.indices {
-            let (sum, overflow) = values[i].addingReportingOverflow(other.values[i])
-            guard !overflow else { throw FixedPointError(index: i, value: Self.double(other.values[i])) }
-            values[i] = sum
+        let result = other.values.withUnsafeBytes { raw in
+            Result { () throws(FixedPointError) in try add(littleEndian: raw) }
+        }
+        try result.get()
+    }
+
+    /// Adds a sum given as little-endian `Int128`s at any alignment (a gradient file's values where they arrived).
+    /// - Throws: `FixedPointError` when a sum leaves `Int128`'s range (a gradient of about 2^63: diverged).
+    public mutating func add(littleEndian raw: UnsafeRawBufferPointer) throws(FixedPointError) {
+        precondition(raw.count == 16 * values.count, "adding a vector of another length")
+        try values.withUnsafeMutableBufferPointer { (sums) throws(FixedPointError) in
+            for i in 0..<sums.count {
+                let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
+                let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                let term = Int128(bitPattern: UInt128(high) << 64 | UInt128(low))
+                let (sum, overflow) = sums[i].addingReportingOverflow(term)
+                guard !overflow else { throw FixedPointError(index: i, value: Self.double(term)) }
+                sums[i] = sum
+            }
         }
     }
 

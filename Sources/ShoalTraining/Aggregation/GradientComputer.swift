@@ -46,8 +46,8 @@ public final class GradientComputer {
             guard let lossFixed = FixedPointVector.fixed(loss.lossSum) else {
                 throw DivergenceError(microBatch: batch.id, what: "the loss is \(loss.lossSum)")
             }
-            for i in sum.indices { sum[i] += scratch[i] }
-            if let bad = sum.firstIndex(where: { !$0.isFinite }) {
+            DenseKernels.add(scratch, into: &sum)
+            if let bad = DenseKernels.firstNonFinite(sum) {
                 throw DivergenceError(microBatch: batch.id, what: "gradient element \(bad) is \(sum[bad])")
             }
             metrics.add(StepMetrics(examples: batch.rows.count, lossSum: lossFixed, correct: loss.correct))

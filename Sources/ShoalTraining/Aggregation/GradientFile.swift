@@ -4,7 +4,9 @@ import Foundation
 /// `gradient.bin`): a small JSON header, then the gradient summed over the task's micro-batches.
 ///
 /// Layout: `"SHGR"`, u8 encoding (0: fixed point, 16-byte little-endian `Int128` per parameter, 2^−64 units;
-/// 1: `Float`, 4 bytes), u32 header length, the header, the values.
+/// 1: `Float`, 4 bytes), u32 header length, the header, zero bytes up to the next multiple of 16, the values.
+/// The padding puts the values on their natural alignment in a received frame, so the coordinator sums them
+/// where they arrived (`View`) instead of copying tens of MiB out first.
 public struct GradientFile: Sendable, Equatable {
     public enum Values: Sendable, Equatable {
         case fixedPoint(FixedPointVector)
@@ -55,35 +57,76 @@ public struct GradientFile: Sendable, Equatable {
         switch values {
         case .fixedPoint(let v):
             bytes.append(0)
-            bytes.reserveCapacity(9 + json.count + 16 * v.count)
+            bytes.reserveCapacity(Self.valuesOffset(headerLength: json.count) + 16 * v.count)
             ByteIO.append(UInt32(json.count), to: &bytes)
             bytes += json
+            bytes += repeatElement(0, count: Self.valuesOffset(headerLength: json.count) - bytes.count)
             ByteIO.append(contentsOf: v.values, to: &bytes)
         case .float(let v):
             bytes.append(1)
+            bytes.reserveCapacity(Self.valuesOffset(headerLength: json.count) + 4 * v.count)
             ByteIO.append(UInt32(json.count), to: &bytes)
             bytes += json
-            bytes.reserveCapacity(9 + json.count + 4 * v.count)
+            bytes += repeatElement(0, count: Self.valuesOffset(headerLength: json.count) - bytes.count)
             ByteIO.append(floats: v, to: &bytes)
         }
         return bytes
     }
 
+    /// Where the values start: after the 9 fixed bytes and the header, rounded up to a multiple of 16.
+    static func valuesOffset(headerLength: Int) -> Int { (9 + headerLength + 15) & ~15 }
+
     /// - Parameter parameterCount: the model's; a file with another count is refused.
     public static func decode(_ bytes: [UInt8], parameterCount: Int) throws -> GradientFile {
-        guard bytes.count >= 9, Array(bytes[0..<4]) == magic, bytes[4] <= 1 else {
-            throw TrainingDataError("not a gradient file (no SHGR header)")
+        let view = try View(bytes, parameterCount: parameterCount)
+        let values: Values = view.withValues { raw in
+            let slice = ArraySlice(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+            return view.isFixedPoint
+                ? .fixedPoint(FixedPointVector(values: ByteIO.int128s(slice, count: parameterCount)))
+                : .float(ByteIO.floats(slice))
         }
-        let length = Int(ByteIO.u32(bytes, at: 5))
-        let width = bytes[4] == 0 ? 16 : 4
-        guard 9 + length + width * parameterCount == bytes.count else {
-            throw TrainingDataError(
-                "a gradient file of \(bytes.count) bytes does not hold \(parameterCount) parameters after a \(length)-byte header")
+        return GradientFile(header: view.header, values: values)
+    }
+
+    /// A gradient file read where it lies (a frame as it arrived): the header decoded, the values left in place
+    /// for the sum to read.
+    public struct View {
+        public let header: Header
+        public let isFixedPoint: Bool
+        let bytes: any ContiguousBytes
+        let offset: Int
+        let length: Int
+
+        /// - Parameter parameterCount: the model's; a file with another count is refused.
+        public init(_ bytes: any ContiguousBytes, parameterCount: Int) throws {
+            let (header, encoding, offset, total) = try bytes.withUnsafeBytes { raw throws -> (Header, UInt8, Int, Int) in
+                guard raw.count >= 9, raw.prefix(4).elementsEqual(GradientFile.magic), raw[4] <= 1 else {
+                    throw TrainingDataError("not a gradient file (no SHGR header)")
+                }
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5, as: UInt32.self)))
+                let offset = GradientFile.valuesOffset(headerLength: length)
+                let width = raw[4] == 0 ? 16 : 4
+                guard offset + width * parameterCount == raw.count else {
+                    throw TrainingDataError(
+                        "a gradient file of \(raw.count) bytes does not hold \(parameterCount) parameters after a \(length)-byte header")
+                }
+                let header = try JSONDecoder().decode(Header.self, from: Data(raw[9..<(9 + length)]))
+                return (header, raw[4], offset, raw.count)
+            }
+            self.header = header
+            self.isFixedPoint = encoding == 0
+            self.bytes = bytes
+            self.offset = offset
+            self.length = total - offset
         }
-        let header = try JSONDecoder().decode(Header.self, from: Data(bytes[9..<(9 + length)]))
-        let start = 9 + length
-        if bytes[4] == 1 { return GradientFile(header: header, values: .float(ByteIO.floats(bytes[start...]))) }
-        let values = ByteIO.int128s(bytes[start...], count: parameterCount)
-        return GradientFile(header: header, values: .fixedPoint(FixedPointVector(values: values)))
+
+        public var metrics: StepMetrics {
+            StepMetrics(examples: header.examples, lossSum: Int128(header.lossSum) ?? 0, correct: header.correct)
+        }
+
+        /// Calls `body` with the values' bytes in place: little-endian `Int128`s or `Float`s.
+        public func withValues<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try bytes.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)])) }
+        }
     }
 }

@@ -320,14 +320,14 @@ public struct TrainingSession: Sendable {
     }
 
     /// `absorb` from the outputs the coordinator held in memory (`StageContext.outputs`), by task index.
-    public mutating func absorb(stage runtimeStage: Int, outputs: [Int: [String: [UInt8]]], now: Double) throws {
+    public mutating func absorb(stage runtimeStage: Int, outputs: [Int: TaskFiles], now: Double) throws {
         try absorb(
             stage: runtimeStage, files: outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
             from: "stage \(runtimeStage)", now: now)
     }
 
     /// The task files committed under `directory` (`shard-NNNNN/…`), by task index.
-    public static func stageFiles(in directory: String) -> [Int: [String: [UInt8]]] {
+    public static func stageFiles(in directory: String) -> [Int: TaskFiles] {
         Dictionary(uniqueKeysWithValues: committedFiles(in: directory).map { ($0.index, $0.files) })
     }
 
@@ -342,14 +342,17 @@ public struct TrainingSession: Sendable {
         try AtomicFile.write(Array(JSONEncoder.sorted.encode(setup)), to: Self.directory(job) + "/setup.json")
     }
 
-    mutating func absorb(stage runtimeStage: Int, files: [(index: Int, files: [String: [UInt8]])], from directory: String, now: Double) throws {
+    /// A task's output files by name: bytes read from disk, or a frame as it arrived (read in place).
+    public typealias TaskFiles = [String: any ContiguousBytes]
+
+    mutating func absorb(stage runtimeStage: Int, files: [(index: Int, files: TaskFiles)], from directory: String, now: Double) throws {
         guard !hasAbsorbed(stage: runtimeStage) else { return }
         let stage = runtimeStage + offset
         let started = ContinuousClock.now
         if stage <= totalSteps {
             let step = stage - 1
             let gradients = try files.compactMap { entry in
-                try entry.files["gradient.bin"].map { try GradientFile.decode($0, parameterCount: network.parameterCount) }
+                try entry.files["gradient.bin"].map { try GradientFile.View($0, parameterCount: network.parameterCount) }
             }
             let expected = Set(plan.step(step).microBatches)
             let covered = gradients.flatMap(\.header.microBatches)
@@ -360,33 +363,39 @@ public struct TrainingSession: Sendable {
                     description: "\(directory): the committed gradients do not cover step \(step + 1)'s micro-batches exactly")
             }
             var metrics = StepMetrics()
+            for g in gradients { metrics.add(g.metrics) }
+            guard gradients.allSatisfy({ $0.isFixedPoint == job.config.deterministic }) else {
+                throw TrainingDataError(
+                    job.config.deterministic ? "a float gradient in a deterministic job" : "a fixed-point gradient in a float job")
+            }
             var mean: [Float]
             if job.config.deterministic {
                 var sum = FixedPointVector(count: network.parameterCount)
                 for g in gradients {
-                    guard case .fixedPoint(let v) = g.values else { throw TrainingDataError("a float gradient in a deterministic job") }
-                    do { try sum.add(v) } catch {
+                    let added = g.withValues { raw in Result { () throws(FixedPointError) in try sum.add(littleEndian: raw) } }
+                    if case .failure(let error) = added {
                         throw TrainingDataError(
                             "training diverged at step \(step + 1): the gradient sum \(error) (try a smaller learning rate)")
                     }
-                    metrics.add(g.metrics)
                 }
                 mean = sum.quotients(dividedBy: max(metrics.examples, 1))
             } else {
-                mean = [Float](repeating: 0, count: network.parameterCount)
-                for g in gradients {
-                    guard case .float(let v) = g.values else { throw TrainingDataError("a fixed-point gradient in a float job") }
-                    DenseKernels.add(v, into: &mean)
-                    metrics.add(g.metrics)
+                // Summed where the frames arrived, in task order, and scaled in the same pass.
+                let count = network.parameterCount
+                let factor = 1 / Float(max(metrics.examples, 1))
+                mean = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    Self.withValues(of: gradients[...], pointers: []) { sources in
+                        DenseKernels.scaledSum(of: sources, count: count, factor: factor, into: buffer.baseAddress!)
+                    }
+                    initialized = count
                 }
-                DenseKernels.scale(&mean, by: 1 / Float(max(metrics.examples, 1)))
             }
             guard metrics.loss.isFinite else {
                 throw TrainingDataError(
                     "training diverged at step \(step + 1): the loss is \(metrics.loss) (try a smaller learning rate)")
             }
             var record = state.apply(meanGradient: mean, metrics: metrics, plan: plan, config: job.config)
-            if let bad = state.parameters.firstIndex(where: { !$0.isFinite }) {
+            if let bad = DenseKernels.firstNonFinite(state.parameters) {
                 throw TrainingDataError(
                     "training diverged at step \(step + 1): parameter \(bad) became \(state.parameters[bad])"
                         + " (try a smaller learning rate or standardized features)")
@@ -401,7 +410,7 @@ public struct TrainingSession: Sendable {
             var count = 0
             for entry in files {
                 guard let bytes = entry.files["evaluation.json"] else { continue }
-                let part = try JSONDecoder().decode(EvaluationMetrics.self, from: Data(bytes))
+                let part = try JSONDecoder().decode(EvaluationMetrics.self, from: bytes.withUnsafeBytes { Data($0) })
                 guard part.epoch == epoch else { continue }
                 merged.add(part)
                 count += 1
@@ -419,7 +428,19 @@ public struct TrainingSession: Sendable {
         }
     }
 
-    func communication(_ gradients: [GradientFile], aggregate: Duration, wall: Double?) -> StepCommunication {
+    /// Calls `body` with the start of each gradient's values, in order (each valid only inside `body`).
+    static func withValues<R>(
+        of gradients: ArraySlice<GradientFile.View>, pointers: [UnsafeRawPointer], _ body: ([UnsafeRawPointer]) -> R
+    ) -> R {
+        guard let first = gradients.first else { return body(pointers) }
+        return first.withValues { raw in
+            // No address only for a model without parameters, whose sum reads nothing.
+            guard let base = raw.baseAddress else { return body([]) }
+            return withValues(of: gradients.dropFirst(), pointers: pointers + [base], body)
+        }
+    }
+
+    func communication(_ gradients: [GradientFile.View], aggregate: Duration, wall: Double?) -> StepCommunication {
         let parameterBytes = network.parameterCount * 4
         let gradientBytes = network.parameterCount * (job.config.deterministic ? 16 : 4)
         let compute = Double(gradients.map(\.header.computeNanos).max() ?? 0) / 1e6
@@ -439,13 +460,13 @@ public struct TrainingSession: Sendable {
     }
 
     /// The files of each committed task under `directory` (`shard-NNNNN/…`), in task order.
-    static func committedFiles(in directory: String) -> [(index: Int, files: [String: [UInt8]])] {
+    static func committedFiles(in directory: String) -> [(index: Int, files: TaskFiles)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         // An unreadable file counts as missing: the stage's check (micro-batches covered exactly) says so.
-        return names.compactMap { name -> (Int, [String: [UInt8]])? in
+        return names.compactMap { name -> (Int, TaskFiles)? in
             guard name.hasPrefix("shard-"), let index = Int(name.dropFirst(6)) else { return nil }
             let shardDirectory = directory + "/" + name
-            var files: [String: [UInt8]] = [:]
+            var files: TaskFiles = [:]
             for file in (try? FileManager.default.contentsOfDirectory(atPath: shardDirectory)) ?? [] {
                 if let data = FileManager.default.contents(atPath: shardDirectory + "/" + file) { files[file] = Array(data) }
             }

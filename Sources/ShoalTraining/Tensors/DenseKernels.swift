@@ -66,6 +66,64 @@ public enum DenseKernels {
         }
     }
 
+    /// The index of the first element that is NaN or infinite, or `nil`: eight lanes at a time, on the bits
+    /// (a step's parameters and gradients, tens of MiB, are checked every step).
+    public static func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Int? {
+        guard let base = values.baseAddress else { return nil }
+        let n = values.count
+        let exponent = SIMD8<UInt32>(repeating: 0x7F80_0000)
+        var i = 0
+        while i + 8 <= n {
+            let bits = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<UInt32>.self)
+            if any(bits & exponent .== exponent) { break }
+            i += 8
+        }
+        while i < n {
+            if !base[i].isFinite { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    public static func firstNonFinite(_ values: [Float]) -> Int? {
+        values.withUnsafeBufferPointer { firstNonFinite($0) }
+    }
+
+    /// `output[i] = (0 + s₀[i] + s₁[i] + …) · factor` over `sources` (little-endian `Float`s at any alignment, added in
+    /// the order given), a block at a time so each block stays in cache: the mean of a step's float gradients,
+    /// read where they arrived, in one pass instead of a copy, an add per source and a scaling pass.
+    public static func scaledSum(
+        of sources: [UnsafeRawPointer], count n: Int, factor: Float, into output: UnsafeMutablePointer<Float>
+    ) {
+        let block = 4096
+        var start = 0
+        while start < n {
+            let end = min(start + block, n)
+            (output + start).update(repeating: 0, count: end - start)
+            for source in sources {
+                var i = start
+                while i + 8 <= end {
+                    store(load(output + i) + source.loadUnaligned(fromByteOffset: 4 * i, as: Vector.self), output + i)
+                    i += 8
+                }
+                while i < end {
+                    output[i] += source.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+                    i += 1
+                }
+            }
+            var i = start
+            while i + 8 <= end {
+                store(load(output + i) * factor, output + i)
+                i += 8
+            }
+            while i < end {
+                output[i] *= factor
+                i += 1
+            }
+            start = end
+        }
+    }
+
     /// `sum[i] += values[i]`, eight lanes at a time (a step's float gradients, tens of MiB).
     public static func add(_ values: [Float], into sum: inout [Float]) {
         precondition(values.count == sum.count, "adding \(values.count) values into \(sum.count)")

@@ -2,6 +2,10 @@ import Foundation
 import ShoalETL
 import ShoalTraining
 import Synchronization
+import ZeroMQ
+
+/// A received frame is read in place by the training session (its gradients).
+extension Frame: ContiguousBytes {}
 
 /// Plans a `train` job: reads its sections (docs/training.md), checks every column against the training
 /// file's schema at submit time, and runs it as stages — the statistics pass, then one stage per step (see
@@ -71,7 +75,7 @@ public struct TrainJobPlanner: JobPlanner {
             session = try Self.session(for: job, train: train, before: stage)
             // The stage's outputs: held in memory by this coordinator, or files (tasks reloaded after a restart
             // commit theirs, empty).
-            var outputs = cluster.outputs
+            var outputs: [Int: TrainingSession.TaskFiles] = cluster.outputs.mapValues { $0.mapValues { $0 } }
             for (index, files) in TrainingSession.stageFiles(in: job.commitDirectory(stage: stage)!) where outputs[index] == nil {
                 outputs[index] = files
             }
