@@ -296,7 +296,7 @@ final class CoordinatorEngine {
             for chunk in stride(from: 0, to: attempts.count, by: 1_000) {
                 let batch = TaskBatch(attempts[chunk..<min(chunk + 1_000, attempts.count)].map { start in
                     TaskAssignment(task: start.task, jobID: start.job, kind: start.kind, timeoutMs: start.timeoutMs,
-                                   spec: start.spec)
+                                   spec: start.spec, attachments: start.attachments)
                 })
                 sendToWorker(worker, batch)
             }

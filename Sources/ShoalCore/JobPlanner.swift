@@ -158,12 +158,17 @@ public struct PlannedTask: Sendable, Equatable {
     /// runs with an empty spec, and its executor must then succeed with no outputs (the kind plans the work
     /// again). A hint, kept in memory only: reloaded tasks commit files.
     public var ephemeral: Bool
+    /// Bulk bytes sent with the spec as frames of their own (TASK attachments): a training step's parameters,
+    /// one frame shared by every task of the step, never copied per task. Kept in memory only, like the rest of
+    /// an ephemeral task's spec: only an ephemeral task may have them (`StateStore.insertTasks` refuses others).
+    public var attachments: [Frame]
 
     public init(
         index: Int, label: String, spec: [UInt8], inputBytes: UInt64 = 0, affinity: Int? = nil, backups: Int = 0,
-        ephemeral: Bool = false
+        ephemeral: Bool = false, attachments: [Frame] = []
     ) {
         self.ephemeral = ephemeral
+        self.attachments = attachments
         self.affinity = affinity
         self.backups = backups
         self.index = index

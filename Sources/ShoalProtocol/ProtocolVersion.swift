@@ -1,9 +1,9 @@
 /// Versions of the Shoal wire protocol (docs/protocol.md, "Versions").
 public enum ProtocolVersion {
-    /// The version this build speaks and encodes with.
-    public static let current: UInt8 = 1
+    /// The version this build speaks and encodes with. 2 (2026-12): TASK assignments carry attachments.
+    public static let current: UInt8 = 2
     /// The oldest version this build still understands.
-    public static let minimum: UInt8 = 1
+    public static let minimum: UInt8 = 2
     /// Every version this build understands.
     public static var supported: ClosedRange<UInt8> { minimum...current }
 

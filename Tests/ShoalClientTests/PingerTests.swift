@@ -25,13 +25,14 @@ import ZeroMQ
     }
 
     @Test func aServerOfOtherVersionsRefusesWithItsRange() async throws {
-        try await withPingServer(versions: 2...3) { endpoint, context in
+        let newer = (ProtocolVersion.current + 1)...(ProtocolVersion.current + 2)
+        try await withPingServer(versions: newer) { endpoint, context in
             let pinger = try await Pinger(endpoint: endpoint, context: context)
             let outcome = await pinger.ping(nonce: 7, sender: "test", timeout: .seconds(30))
             await pinger.close()
             guard case .refused(let reply) = outcome else { Issue.record("expected a refusal, got \(outcome)"); return }
             #expect(reply.code == .unsupportedVersion)
-            #expect(reply.minVersion == 2 && reply.maxVersion == 3)
+            #expect(reply.minVersion == newer.lowerBound && reply.maxVersion == newer.upperBound)
         }
     }
 

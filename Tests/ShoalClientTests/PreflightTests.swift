@@ -1,5 +1,6 @@
 import Foundation
 import ShoalClient
+import ShoalProtocol
 import ShoalTestSupport
 import Testing
 import ZeroMQ
@@ -31,7 +32,7 @@ import ZeroMQ
             let checks = try await probe(endpoint, context: context)
             #expect(failure(checks) == nil, "\(checks)")
             #expect(checks.map(\.summary).contains { $0.hasPrefix("TCP connection to 127.0.0.1:") })
-            #expect(checks.map(\.summary).contains { $0.contains("is a Shoal ping-server (shoal test), protocol 1") })
+            #expect(checks.map(\.summary).contains { $0.contains("is a Shoal ping-server (shoal test), protocol \(ProtocolVersion.current)") })
         }
     }
 
@@ -65,11 +66,12 @@ import ZeroMQ
     }
 
     @Test func anotherProtocolVersionIsAVersionMismatch() async throws {
-        try await withPingServer(versions: 2...3) { endpoint, context in
+        let newer = (ProtocolVersion.current + 1)...(ProtocolVersion.current + 2)
+        try await withPingServer(versions: newer) { endpoint, context in
             let fail = try #require(failure(try await probe(endpoint, context: context)))
             #expect(fail.summary.hasPrefix("protocol version mismatch"), "\(fail)")
-            #expect(fail.summary.contains("speaks 2…3"))
-            #expect(fail.summary.contains("this shoal speaks 1…1"))
+            #expect(fail.summary.contains("speaks \(newer.lowerBound)…\(newer.upperBound)"))
+            #expect(fail.summary.contains("this shoal speaks \(ProtocolVersion.minimum)…\(ProtocolVersion.current)"))
         }
     }
 

@@ -35,3 +35,29 @@ extension StateStoreTests {
         #expect(reloaded.record.commitDirectory(stage: 1) == "/w/out")
     }
 }
+
+extension StateStoreTests {
+    /// Attachments (a step's parameters) live in memory only: the tasks hold the very frame planned, a reloaded
+    /// task has none, and a task that would be stored for a restart cannot have any.
+    @Test func attachmentsAreHeldInMemoryAndOnlyByEphemeralTasks() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        var staged = record(tasks: 1)
+        staged.moreStages = true
+        let (job, first) = try store.insertJob(staged, tasks: planned(1))
+        try store.apply(first.map { .taskChanged(task: $0.id, job: job.id, state: .succeeded, failures: 0) })
+        let parameters = Frame(floats: [1, 2, 3, 4])
+        var kept = planned(2).map { task -> PlannedTask in
+            var task = task
+            task.attachments = [parameters]
+            return task
+        }
+        #expect(throws: StageError.self) { try store.insertStage(1, of: job.id, tasks: kept, moreStages: true) }
+        for index in kept.indices { kept[index].ephemeral = true }
+        let stage = try store.insertStage(1, of: job.id, tasks: kept, moreStages: true)
+        #expect(stage.allSatisfy { $0.attachments == [parameters] })
+        let reloaded = try #require(try StateStore(directory: directory.path).loadUnfinished().first)
+        #expect(reloaded.tasks.filter { $0.stage == 1 }.count == 2)
+        #expect(reloaded.tasks.allSatisfy { $0.attachments.isEmpty })
+    }
+}

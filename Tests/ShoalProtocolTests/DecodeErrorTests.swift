@@ -24,7 +24,7 @@ struct DecodeErrorTests {
         #expect(decodeError([header(type), []]) == .unknownType(type))
     }
 
-    @Test("a version-dependent message in a version this build does not speak", arguments: [0, 2, 255] as [UInt8])
+    @Test("a version-dependent message in a version this build does not speak", arguments: [0, 1, 3, 255] as [UInt8])
     func wrongVersion(version: UInt8) {
         #expect(
             decodeError([header(0x10, version: version)] + Array(Golden.task.frames.dropFirst()))
@@ -102,7 +102,7 @@ struct DecodeErrorTests {
             return
         }
         let few = ProtocolLimits(maxPayloadFrames: 1)
-        #expect(decodeError(Golden.task.frames, limits: few) == .tooLarge(field: "TASK payload frames", size: 2, limit: 1))
+        #expect(decodeError(Golden.task.frames, limits: few) == .tooLarge(field: "TASK payload frames", size: 3, limit: 1))
     }
 
     @Test("payload frames missing or extra for what the body declares")
@@ -116,6 +116,15 @@ struct DecodeErrorTests {
         guard case .frameCount = decodeError(extra) else {
             Issue.record("a TASK with an extra frame decoded")
             return
+        }
+        // An attachment count the frames do not back, even one so large a sum of counts would overflow.
+        for count: UInt32 in [2, 0xFFFF_FFFF] {
+            var body = Golden.task.frames[1]
+            body.replaceSubrange((body.count - 4)..., with: le32(count))
+            guard case .frameCount = decodeError([Golden.task.frames[0], body] + Golden.task.frames.dropFirst(2)) else {
+                Issue.record("a TASK declaring \(count) attachments over 1 frame decoded")
+                return
+            }
         }
         let pingWithPayload = Golden.ping.frames + [[0x01]]
         guard case .frameCount = decodeError(pingWithPayload) else {

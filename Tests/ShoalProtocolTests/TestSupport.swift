@@ -29,7 +29,7 @@ func invalidValueField(_ error: ProtocolError?) -> String? {
 }
 
 /// A header frame: "SH", version, type.
-func header(_ type: UInt8, version: UInt8 = 1) -> [UInt8] { [0x53, 0x48, version, type] }
+func header(_ type: UInt8, version: UInt8 = ProtocolVersion.current) -> [UInt8] { [0x53, 0x48, version, type] }
 
 /// Little-endian bytes of a u32, for building malformed bodies by hand.
 func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }

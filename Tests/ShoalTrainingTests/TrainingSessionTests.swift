@@ -33,10 +33,14 @@ import Testing
             output: directory.path("out-\(deterministic)-\(UUID().uuidString.prefix(6))"))
     }
 
-    /// Runs `tasks` as workers would and commits their files under `stage`'s directory.
-    func run(_ tasks: [TrainingSession.StageTask], into stageDirectory: String, job: UInt64 = 1) throws {
+    /// Runs `tasks` as workers would and commits their files under `stage`'s directory. `parameters`: what the
+    /// coordinator attaches to the tasks that take them so (`StageTask.attachesParameters`).
+    func run(_ tasks: [TrainingSession.StageTask], parameters: [Float], into stageDirectory: String, job: UInt64 = 1) throws {
         for task in tasks {
-            let files = try runner.run(try TrainTaskSpec.decode(task.spec), job: job)
+            var spec = try TrainTaskSpec.decode(task.spec)
+            #expect(spec.parameters.isEmpty == task.attachesParameters, "parameters in the spec or attached, not both")
+            if task.attachesParameters { spec.parameters = parameters }
+            let files = try runner.run(spec, job: job)
             let shard = stageDirectory + String(format: "/shard-%05d", task.index)
             try FileManager.default.createDirectory(atPath: shard, withIntermediateDirectories: true)
             for file in files { try Data(file.bytes).write(to: URL(fileURLWithPath: shard + "/" + file.name)) }
@@ -58,7 +62,7 @@ import Testing
     func stages(_ session: inout TrainingSession, _ range: Range<Int>, groups: Int) throws {
         for stage in range {
             let tasks = try session.tasks(ofStage: stage, groups: groups, now: 0)
-            try run(tasks, into: stageDirectory(session.job, stage))
+            try run(tasks, parameters: session.state.parameters, into: stageDirectory(session.job, stage))
             try session.absorb(stage: stage, directory: stageDirectory(session.job, stage), now: 0)
         }
     }
@@ -126,7 +130,7 @@ import Testing
         let job = try job()
         var session = try started(job)
         let tasks = try session.tasks(ofStage: 1, groups: 2, now: 0)
-        try run(Array(tasks.dropLast()), into: stageDirectory(job, 1))
+        try run(Array(tasks.dropLast()), parameters: session.state.parameters, into: stageDirectory(job, 1))
         #expect {
             try session.absorb(stage: 1, directory: stageDirectory(job, 1), now: 0)
         } throws: { "\($0)".contains("do not cover step 1's micro-batches exactly") }

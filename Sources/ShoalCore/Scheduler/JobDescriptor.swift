@@ -52,13 +52,16 @@ public struct TaskDescriptor: Sendable {
     public var backups: Int
     /// `PlannedTask.ephemeral` (not stored either).
     public var ephemeral: Bool
+    /// `PlannedTask.attachments` (not stored either).
+    public var attachments: [Frame]
 
     public init(
         id: TaskID, index: Int, label: String, spec: Frame, state: TaskState = .queued, lastAttempt: UInt32 = 0,
         failures: Int = 0, inputBytes: UInt64 = 0, stage: Int = 0, affinity: Int? = nil, backups: Int = 0,
-        ephemeral: Bool = false
+        ephemeral: Bool = false, attachments: [Frame] = []
     ) {
         self.ephemeral = ephemeral
+        self.attachments = attachments
         self.affinity = affinity
         self.backups = backups
         self.stage = stage

@@ -118,7 +118,7 @@ extension Scheduler {
         let timeoutMs = job.descriptor.timeout.map { UInt32(clamping: $0.milliseconds) } ?? 0
         return AttemptStart(
             task: ref, job: job.id, kind: job.descriptor.kind, timeoutMs: timeoutMs, spec: task.spec,
-            speculative: speculative)
+            attachments: task.attachments, speculative: speculative)
     }
 }
 

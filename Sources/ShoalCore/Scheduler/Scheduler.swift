@@ -122,7 +122,10 @@ public struct Scheduler: Sendable {
     {
         guard var job = jobs[id], job.awaitingStage, !job.state.isTerminal else { return [] }
         // The stage that completed will not run again: its specs (a training step's parameters) can go.
-        for task in job.stageTasks { tasks[task]?.spec = Frame([UInt8]()) }
+        for task in job.stageTasks {
+            tasks[task]?.spec = Frame([UInt8]())
+            tasks[task]?.attachments = []
+        }
         job.stageTasks = descriptors.map(\.id)
         job.stage += 1
         job.moreStages = moreStages

@@ -34,10 +34,16 @@ public struct AttemptStart: Sendable, Equatable {
     public var kind: String
     public var timeoutMs: UInt32
     public var spec: Frame
+    /// `PlannedTask.attachments`.
+    public var attachments: [Frame]
     /// A speculative copy of a straggler, not a retry.
     public var speculative: Bool
 
-    public init(task: TaskRef, job: JobID, kind: String, timeoutMs: UInt32, spec: Frame, speculative: Bool) {
+    public init(
+        task: TaskRef, job: JobID, kind: String, timeoutMs: UInt32, spec: Frame, attachments: [Frame] = [],
+        speculative: Bool
+    ) {
+        self.attachments = attachments
         self.task = task
         self.job = job
         self.kind = kind

@@ -57,6 +57,8 @@ struct TaskEntry: Sendable {
     let label: String
     /// Emptied once the task's stage is done (`Scheduler.addStage`): it is not sent again.
     var spec: Frame
+    /// `PlannedTask.attachments`, emptied with the spec.
+    var attachments: [Frame]
     let inputBytes: UInt64
     let stage: Int
     let affinity: Int?
@@ -79,6 +81,7 @@ struct TaskEntry: Sendable {
         index = descriptor.index
         label = descriptor.label
         spec = descriptor.spec
+        attachments = descriptor.attachments
         state = descriptor.state
         lastAttempt = descriptor.lastAttempt
         failures = descriptor.failures

@@ -56,6 +56,11 @@ extension StateStore {
         // Tasks with the same spec as the one before share its frame: a million `noop` tasks hold one.
         var previous: (bytes: [UInt8], frame: Frame)?
         for task in planned {
+            guard task.attachments.isEmpty || task.ephemeral else {
+                throw StageError(
+                    description: "task \(task.index) (\(task.label)) has attachments but is not ephemeral:"
+                        + " a copy reloaded after a restart would run without them")
+            }
             let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
             previous = (task.spec, spec)
             // An ephemeral task's spec (a training step's parameters) is not stored: reloaded after a restart, the
@@ -66,7 +71,7 @@ extension StateStore {
             descriptors.append(TaskDescriptor(
                 id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,
                 inputBytes: task.inputBytes, stage: stage, affinity: task.affinity,
-                backups: task.backups, ephemeral: task.ephemeral))
+                backups: task.backups, ephemeral: task.ephemeral, attachments: task.attachments))
         }
         return descriptors
     }

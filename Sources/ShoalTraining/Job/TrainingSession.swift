@@ -45,6 +45,10 @@ public struct TrainingSession: Sendable {
         /// The task's output can be made again (a step's gradient, validation metrics): held in the coordinator's
         /// memory rather than committed (`PlannedTask.ephemeral`); all but the last stage's.
         public var ephemeral: Bool
+        /// The spec leaves the parameters out: they go with it as an attachment, one frame of the current
+        /// parameters (`state.parameters`) shared by every such task of the stage. Ephemeral tasks only (an
+        /// attachment is not stored); the last stage's tasks carry the parameters in their stored spec.
+        public var attachesParameters: Bool
     }
 
     public let job: TrainJob
@@ -256,23 +260,25 @@ public struct TrainingSession: Sendable {
                     StepPart(shard: setup.trainShards[$0.key], microBatches: $0.value)
                 }
                 let count = parts.reduce(0) { $0 + $1.microBatches.count }
+                let ephemeral = stage < planLastStage
                 let spec = try TrainTaskSpec.encode(
-                    context: context, task: .step(step: step, parts: parts), parameters: state.parameters)
+                    context: context, task: .step(step: step, parts: parts), parameters: ephemeral ? [] : state.parameters)
                 tasks.append(StageTask(
                     index: tasks.count,
                     label: "step \(step + 1): \(count) micro-batches of \(parts.count) shard(s) (group \(group) of \(groups))",
                     spec: spec, inputBytes: 0, affinity: group, backups: job.backupWorkers,
-                    ephemeral: stage < planLastStage))
+                    ephemeral: ephemeral, attachesParameters: ephemeral))
             }
         }
         if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {
+            let ephemeral = stage < planLastStage
             for shard in setup.validationShards {
                 let spec = try TrainTaskSpec.encode(
-                    context: context, task: .evaluate(epoch: epoch, shard: shard), parameters: state.parameters)
+                    context: context, task: .evaluate(epoch: epoch, shard: shard), parameters: ephemeral ? [] : state.parameters)
                 tasks.append(StageTask(
                     index: tasks.count, label: "validation after epoch \(epoch + 1): \(shard.label)",
                     spec: spec, inputBytes: 0, affinity: Self.validationAffinity + shard.index,
-                    backups: job.backupWorkers, ephemeral: stage < planLastStage))
+                    backups: job.backupWorkers, ephemeral: ephemeral, attachesParameters: ephemeral))
             }
         }
         return tasks

@@ -22,9 +22,20 @@ public struct TrainExecutor: TaskExecutor {
         guard !bytes.isEmpty else { return TaskResult(task: assignment.task, outcome: .succeeded) }
         let runner = self.runner
         let job = assignment.jobID
+        // A step's parameters come as an attachment (one frame for all the step's tasks) rather than in the spec.
+        let parameters = assignment.attachments.first
         let outcome: Result<[(name: String, bytes: [UInt8])], Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
-                continuation.resume(returning: Result { try runner.run(try TrainTaskSpec.decode(bytes, cache: .shared), job: job) })
+                continuation.resume(returning: Result {
+                    var spec = try TrainTaskSpec.decode(bytes, cache: .shared)
+                    if spec.parameters.isEmpty, let parameters {
+                        guard let floats = parameters.withUnsafeFloats({ Array($0) }) else {
+                            throw TrainingDataError("the parameters attached are \(parameters.count) bytes, not whole Floats")
+                        }
+                        spec.parameters = floats
+                    }
+                    return try runner.run(spec, job: job)
+                })
             }
             thread.name = "shoal-train-\(assignment.task.taskID)"
             thread.stackSize = 4 << 20

@@ -93,12 +93,16 @@ public struct TrainJobPlanner: JobPlanner {
             }
         }
         let tasks = try session.tasks(ofStage: stage + 1, groups: cluster.workers, now: now)
+        // One frame of the parameters for every task of the stage that takes them as an attachment: written once
+        // per step, sent to each worker without a further copy.
+        let parameters = tasks.contains(where: \.attachesParameters) ? Frame(floats: session.state.parameters) : nil
         Self.sessions.store(session, for: job)
         return StagePlan(
             tasks: tasks.map {
                 PlannedTask(
                     index: $0.index, label: $0.label, spec: $0.spec, inputBytes: $0.inputBytes, affinity: $0.affinity,
-                    backups: $0.backups, ephemeral: $0.ephemeral)
+                    backups: $0.backups, ephemeral: $0.ephemeral,
+                    attachments: $0.attachesParameters ? parameters.map { [$0] } ?? [] : [])
             },
             moreStages: stage + 1 < session.lastStage, progress: session.progress())
     }
