@@ -89,3 +89,40 @@ extension FixedPointVectorTests {
         #expect(inPlace.quotients(dividedBy: 1) == [2.5, -1.25, 1 + 0x1p-30, 1 - 0x1p40, 4])
     }
 }
+
+/// A gradient file as a worker writes it (into the frame it sends) and as the coordinator reads it in place.
+@Suite struct GradientFileTests {
+    func header(_ step: Int) -> GradientFile.Header {
+        GradientFile.Header(
+            step: step, shards: [0, 2], microBatches: [4, 5, 9], examples: 12, lossSum: "123456789012345678901",
+            correct: 7, computeNanos: 1, loadNanos: 2, worker: "h:1")
+    }
+
+    @Test func floatAndFixedPointFilesReadBackInPlaceWithAlignedValues() throws {
+        let floats: [Float] = [1.5, -2, 0x1p-40, 3e15, 0]
+        var fixed = FixedPointVector(count: 5)
+        try fixed.add(floats)
+        for (values, isFixed) in [(GradientFile.Values.float(floats), false), (.fixedPoint(fixed), true)] {
+            let file = try GradientFile(header: header(3), values: values).output(named: "gradient.bin")
+            #expect(file.name == "gradient.bin")
+            let bytes = file.bytes
+            #expect(bytes.count == file.count)
+            let view = try GradientFile.View(bytes, parameterCount: 5)
+            #expect(view.header == header(3) && view.isFixedPoint == isFixed)
+            #expect(view.metrics == StepMetrics(examples: 12, lossSum: 123456789012345678901, correct: 7))
+            view.withValues { raw in
+                // The values fill the rest of the file, from a multiple of 16 bytes on.
+                #expect(raw.count == 5 * (isFixed ? 16 : 4) && (bytes.count - raw.count) % 16 == 0)
+                if isFixed {
+                    var sum = FixedPointVector(count: 5)
+                    #expect(throws: Never.self) { try sum.add(littleEndian: raw) }
+                    #expect(sum == fixed)
+                } else {
+                    #expect((0..<5).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } == floats)
+                }
+            }
+            #expect(throws: TrainingDataError.self) { try GradientFile.View(bytes, parameterCount: 4) }
+            #expect(throws: TrainingDataError.self) { try GradientFile.View(Array(bytes.dropFirst()), parameterCount: 5) }
+        }
+    }
+}

@@ -17,7 +17,7 @@ public final class GradientComputer {
     /// The partial of `microBatches`, each given as its shard and rows.
     /// - Throws: `DivergenceError` when a gradient or loss is not finite (or beyond fixed point's range).
     public func partial(
-        parameters: [Float], microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
+        parameters: UnsafeBufferPointer<Float>, microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
     ) throws(DivergenceError) -> GradientPartial {
         var partial = GradientPartial(parameterCount: network.parameterCount)
         for batch in microBatches {
@@ -35,9 +35,18 @@ public final class GradientComputer {
         return partial
     }
 
+    public func partial(
+        parameters: [Float], microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
+    ) throws(DivergenceError) -> GradientPartial {
+        let result = parameters.withUnsafeBufferPointer { p in
+            Result { () throws(DivergenceError) in try partial(parameters: p, microBatches: microBatches) }
+        }
+        return try result.get()
+    }
+
     /// The `Float` sum of the micro-batches' gradients, added in the order given (`deterministic: false`).
     public func floatPartial(
-        parameters: [Float], microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
+        parameters: UnsafeBufferPointer<Float>, microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
     ) throws(DivergenceError) -> (gradient: [Float], metrics: StepMetrics) {
         var sum = [Float](repeating: 0, count: network.parameterCount)
         var metrics = StepMetrics()
@@ -56,19 +65,18 @@ public final class GradientComputer {
     }
 
     /// One micro-batch's loss, its gradient left in `scratch`.
-    private func compute(parameters: [Float], shard: DatasetShard, rows: Range<Int>) -> BatchLoss {
+    private func compute(parameters p: UnsafeBufferPointer<Float>, shard: DatasetShard, rows: Range<Int>) -> BatchLoss {
         let width = shard.features.columns
         precondition(width == network.inputs, "the shard's rows are \(width) wide; the model takes \(network.inputs)")
-        return parameters.withUnsafeBufferPointer { p in
-            shard.features.values.withUnsafeBufferPointer { x in
-                shard.labels.withUnsafeBufferPointer { y in
-                    scratch.withUnsafeMutableBufferPointer { g in
-                        g.update(repeating: 0)
-                        return network.lossAndGradient(
-                            parameters: p.baseAddress!, features: x.baseAddress! + rows.lowerBound * width,
-                            labels: y.baseAddress! + rows.lowerBound, rows: rows.count, gradient: g.baseAddress!,
-                            workspace: workspace)
-                    }
+        precondition(p.count == network.parameterCount, "\(p.count) parameters for a model of \(network.parameterCount)")
+        return shard.features.values.withUnsafeBufferPointer { x in
+            shard.labels.withUnsafeBufferPointer { y in
+                scratch.withUnsafeMutableBufferPointer { g in
+                    g.update(repeating: 0)
+                    return network.lossAndGradient(
+                        parameters: p.baseAddress!, features: x.baseAddress! + rows.lowerBound * width,
+                        labels: y.baseAddress! + rows.lowerBound, rows: rows.count, gradient: g.baseAddress!,
+                        workspace: workspace)
                 }
             }
         }

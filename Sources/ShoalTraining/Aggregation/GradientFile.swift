@@ -51,42 +51,41 @@ public struct GradientFile: Sendable, Equatable {
 
     static let magic: [UInt8] = Array("SHGR".utf8)
 
-    public func encoded() throws -> [UInt8] {
+    /// The file as a task output, written where the executor wants it (a frame) in one pass.
+    public func output(named name: String) throws -> TaskOutputFile {
         let json = try JSONEncoder.sorted.encode(header)
-        var bytes = Self.magic
+        let offset = Self.valuesOffset(headerLength: json.count)
+        let values = values
+        let width: Int
         switch values {
-        case .fixedPoint(let v):
-            bytes.append(0)
-            bytes.reserveCapacity(Self.valuesOffset(headerLength: json.count) + 16 * v.count)
-            ByteIO.append(UInt32(json.count), to: &bytes)
-            bytes += json
-            bytes += repeatElement(0, count: Self.valuesOffset(headerLength: json.count) - bytes.count)
-            ByteIO.append(contentsOf: v.values, to: &bytes)
-        case .float(let v):
-            bytes.append(1)
-            bytes.reserveCapacity(Self.valuesOffset(headerLength: json.count) + 4 * v.count)
-            ByteIO.append(UInt32(json.count), to: &bytes)
-            bytes += json
-            bytes += repeatElement(0, count: Self.valuesOffset(headerLength: json.count) - bytes.count)
-            ByteIO.append(floats: v, to: &bytes)
+        case .fixedPoint: width = 16
+        case .float: width = 4
         }
-        return bytes
+        return TaskOutputFile(name: name, count: offset + width * values.count) { buffer in
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            buffer.copyBytes(from: Self.magic)
+            buffer[4] = width == 16 ? 0 : 1
+            buffer.storeBytes(of: UInt32(json.count).littleEndian, toByteOffset: 5, as: UInt32.self)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[9..<(9 + json.count)]).copyBytes(from: json)
+            let target = UnsafeMutableRawBufferPointer(rebasing: buffer[offset...])
+            #if _endian(little)
+            switch values {
+            case .fixedPoint(let v): v.values.withUnsafeBytes { target.copyMemory(from: $0) }
+            case .float(let v): v.withUnsafeBytes { target.copyMemory(from: $0) }
+            }
+            #else
+            var bytes: [UInt8] = []
+            switch values {
+            case .fixedPoint(let v): ByteIO.append(contentsOf: v.values, to: &bytes)
+            case .float(let v): ByteIO.append(floats: v, to: &bytes)
+            }
+            target.copyBytes(from: bytes)
+            #endif
+        }
     }
 
     /// Where the values start: after the 9 fixed bytes and the header, rounded up to a multiple of 16.
     static func valuesOffset(headerLength: Int) -> Int { (9 + headerLength + 15) & ~15 }
-
-    /// - Parameter parameterCount: the model's; a file with another count is refused.
-    public static func decode(_ bytes: [UInt8], parameterCount: Int) throws -> GradientFile {
-        let view = try View(bytes, parameterCount: parameterCount)
-        let values: Values = view.withValues { raw in
-            let slice = ArraySlice(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
-            return view.isFixedPoint
-                ? .fixedPoint(FixedPointVector(values: ByteIO.int128s(slice, count: parameterCount)))
-                : .float(ByteIO.floats(slice))
-        }
-        return GradientFile(header: view.header, values: values)
-    }
 
     /// A gradient file read where it lies (a frame as it arrived): the header decoded, the values left in place
     /// for the sum to read.

@@ -211,22 +211,4 @@ enum ByteIO {
             initialized = count
         }
     }
-
-    /// `count` little-endian 128-bit integers.
-    static func int128s(_ bytes: ArraySlice<UInt8>, count: Int) -> [Int128] {
-        [Int128](unsafeUninitializedCapacity: count) { buffer, initialized in
-            bytes.withUnsafeBytes { raw in
-                #if _endian(little)
-                if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: 16 * count) }
-                #else
-                for i in 0..<count {
-                    let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
-                    let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
-                    buffer[i] = Int128(bitPattern: UInt128(high) << 64 | UInt128(low))
-                }
-                #endif
-            }
-            initialized = count
-        }
-    }
 }

@@ -1,6 +1,39 @@
 import Foundation
 import ShoalETL
 
+/// A file a training task returns: its name, its size, and how to write it — so that the executor writes a step's
+/// gradient (tens of MiB) straight into the frame it sends, instead of into an array that is then copied again.
+public struct TaskOutputFile: Sendable {
+    public let name: String
+    public let count: Int
+    private let writer: @Sendable (UnsafeMutableRawBufferPointer) -> Void
+
+    /// - Parameter writer: fills exactly `count` bytes.
+    public init(name: String, count: Int, writer: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Void) {
+        self.name = name
+        self.count = count
+        self.writer = writer
+    }
+
+    public init(name: String, bytes: [UInt8]) {
+        self.init(name: name, count: bytes.count) { $0.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count)) }
+    }
+
+    /// Writes the file into `buffer`, which holds exactly `count` bytes.
+    public func write(into buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count == count, "a \(count)-byte file written into \(buffer.count) bytes")
+        writer(buffer)
+    }
+
+    /// The file's bytes in an array of their own.
+    public var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            write(into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+}
+
 /// Runs one training task on a worker: the statistics pass over a shard, a step's gradient over the
 /// micro-batches of one shard, or validation metrics of a validation shard. Returns the files that the
 /// coordinator commits (`statistics.json`, `gradient.bin`, `evaluation.json`).
@@ -15,20 +48,29 @@ public struct TrainTaskRunner: Sendable {
     }
 
     /// - Parameter job: the id of the job (keys the dataset cache).
-    public func run(_ spec: TrainTaskSpec, job: UInt64) throws -> [(name: String, bytes: [UInt8])] {
+    /// - Parameter attached: the parameters, when they came apart from the spec (a step's attachment frame, read
+    ///   in place); otherwise the spec's own.
+    public func run(_ spec: TrainTaskSpec, job: UInt64, parameters attached: UnsafeBufferPointer<Float>? = nil) throws
+        -> [TaskOutputFile]
+    {
+        if let attached { return try run(spec, job: job, parameters: attached) }
+        return try spec.parameters.withUnsafeBufferPointer { try run(spec, job: job, parameters: $0) }
+    }
+
+    private func run(_ spec: TrainTaskSpec, job: UInt64, parameters: UnsafeBufferPointer<Float>) throws -> [TaskOutputFile] {
         let train = spec.header.job
         let reader = DatasetReader(data: train.data, model: train.config.model)
         switch spec.header.task {
         case .statistics(let shard):
             let statistics = try reader.statistics(of: shard)
-            return [("statistics.json", Array(try JSONEncoder.sorted.encode(statistics)))]
+            return [TaskOutputFile(name: "statistics.json", bytes: Array(try JSONEncoder.sorted.encode(statistics)))]
 
         case .step(let step, let parts):
             let encoding = try Self.encoding(spec)
             let network = Network(spec: train.config.model, inputs: encoding.width)
-            guard spec.parameters.count == network.parameterCount else {
+            guard parameters.count == network.parameterCount else {
                 throw TrainingDataError(
-                    "step \(step) carries \(spec.parameters.count) parameters; the model has \(network.parameterCount)")
+                    "step \(step) carries \(parameters.count) parameters; the model has \(network.parameterCount)")
             }
             var loadNanos: UInt64 = 0
             var batches: [(shard: DatasetShard, rows: Range<Int>, id: Int)] = []
@@ -52,11 +94,11 @@ public struct TrainTaskRunner: Sendable {
             let values: GradientFile.Values
             let metrics: StepMetrics
             if train.config.deterministic {
-                let partial = try computer.partial(parameters: spec.parameters, microBatches: batches)
+                let partial = try computer.partial(parameters: parameters, microBatches: batches)
                 values = .fixedPoint(partial.gradient)
                 metrics = partial.metrics
             } else {
-                let partial = try computer.floatPartial(parameters: spec.parameters, microBatches: batches)
+                let partial = try computer.floatPartial(parameters: parameters, microBatches: batches)
                 values = .float(partial.gradient)
                 metrics = partial.metrics
             }
@@ -70,7 +112,7 @@ public struct TrainTaskRunner: Sendable {
                         + UInt64(elapsed.components.attoseconds / 1_000_000_000),
                     loadNanos: loadNanos, worker: workerName),
                 values: values)
-            return [("gradient.bin", try file.encoded())]
+            return [try file.output(named: "gradient.bin")]
 
         case .evaluate(let epoch, let shard):
             let encoding = try Self.encoding(spec)
@@ -82,11 +124,11 @@ public struct TrainTaskRunner: Sendable {
             }
             let network = Network(spec: train.config.model, inputs: encoding.width)
             var metrics = try network.evaluate(
-                parameters: spec.parameters, shard: data,
+                parameters: parameters, shard: data,
                 workspace: NetworkWorkspace(network: network, capacity: train.config.microBatchSize))
             metrics.epoch = epoch
             metrics.shard = shard.index
-            return [("evaluation.json", Array(try JSONEncoder.sorted.encode(metrics)))]
+            return [TaskOutputFile(name: "evaluation.json", bytes: Array(try JSONEncoder.sorted.encode(metrics)))]
         }
     }
 

@@ -57,34 +57,43 @@ extension Network {
     public func evaluate(parameters: [Float], shard: DatasetShard, workspace: NetworkWorkspace) throws(DivergenceError)
         -> EvaluationMetrics
     {
+        let result = parameters.withUnsafeBufferPointer { p in
+            Result { () throws(DivergenceError) in try evaluate(parameters: p, shard: shard, workspace: workspace) }
+        }
+        return try result.get()
+    }
+
+    /// `evaluate` from parameters held elsewhere (an attached frame, read in place).
+    public func evaluate(parameters: UnsafeBufferPointer<Float>, shard: DatasetShard, workspace: NetworkWorkspace)
+        throws(DivergenceError) -> EvaluationMetrics
+    {
         var result = EvaluationMetrics(binary: spec.head == .logistic)
         let width = shard.features.columns
         var start = 0
         var diverged: DivergenceError?
-        parameters.withUnsafeBufferPointer { p in
-            shard.features.values.withUnsafeBufferPointer { x in
-                shard.labels.withUnsafeBufferPointer { y in
-                    while start < shard.rows && diverged == nil {
-                        let rows = min(workspace.capacity, shard.rows - start)
-                        let features = x.baseAddress! + start * width
-                        let labels = y.baseAddress! + start
-                        let loss = self.loss(
-                            parameters: p.baseAddress!, features: features, labels: labels, rows: rows,
-                            workspace: workspace)
-                        guard let lossSum = FixedPointVector.fixed(loss.lossSum) else {
-                            diverged = DivergenceError(microBatch: nil, what: "the validation loss is \(loss.lossSum)")
-                            break
-                        }
-                        result.metrics.add(StepMetrics(examples: rows, lossSum: lossSum, correct: loss.correct))
-                        if spec.head == .logistic {
-                            // The logits of the pass just made: no second forward pass for the scores.
-                            let logits = workspace.outputs[layerCount - 1]
-                            for i in 0..<rows {
-                                result.addScore(Float(Self.sigmoid(Double(logits[i]))), label: labels[i])
-                            }
-                        }
-                        start += rows
+        let p = parameters
+        shard.features.values.withUnsafeBufferPointer { x in
+            shard.labels.withUnsafeBufferPointer { y in
+                while start < shard.rows && diverged == nil {
+                    let rows = min(workspace.capacity, shard.rows - start)
+                    let features = x.baseAddress! + start * width
+                    let labels = y.baseAddress! + start
+                    let loss = self.loss(
+                        parameters: p.baseAddress!, features: features, labels: labels, rows: rows,
+                        workspace: workspace)
+                    guard let lossSum = FixedPointVector.fixed(loss.lossSum) else {
+                        diverged = DivergenceError(microBatch: nil, what: "the validation loss is \(loss.lossSum)")
+                        break
                     }
+                    result.metrics.add(StepMetrics(examples: rows, lossSum: lossSum, correct: loss.correct))
+                    if spec.head == .logistic {
+                        // The logits of the pass just made: no second forward pass for the scores.
+                        let logits = workspace.outputs[layerCount - 1]
+                        for i in 0..<rows {
+                            result.addScore(Float(Self.sigmoid(Double(logits[i]))), label: labels[i])
+                        }
+                    }
+                    start += rows
                 }
             }
         }
