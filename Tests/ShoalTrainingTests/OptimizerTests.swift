@@ -35,6 +35,38 @@ import Testing
         }
     }
 
+    /// The chunked update (the coordinator's: gradient made per chunk, chunks in parallel) gives the bits of the
+    /// whole-array one, and names the first parameter that stops being finite.
+    @Test(arguments: [
+        OptimizerSpec(kind: .sgd, learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01),
+        OptimizerSpec(kind: .adam, learningRate: 0.01),
+        OptimizerSpec(kind: .adamw, learningRate: 0.01, weightDecay: 0.1),
+    ])
+    func chunkedUpdatesMatchTheWholeArrayUpdate(_ spec: OptimizerSpec) {
+        let count = 37
+        var random = SplitMix64(seed: 5)
+        let start = (0..<count).map { _ in Float(random.unit() * 2 - 1) }
+        let gradients = (0..<3).map { _ in (0..<count).map { _ in Float(random.unit() * 2 - 1) } }
+        var whole = Optimizer(spec: spec, parameterCount: count), chunked = whole
+        var a = start, b = start
+        for g in gradients {
+            whole.update(&a, gradient: g, rate: spec.learningRate)
+            let bad = chunked.update(&b, rate: spec.learningRate, chunk: 5) { range, out in
+                for i in range { out[i - range.lowerBound] = g[i] }
+            }
+            #expect(bad == nil)
+        }
+        #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+        #expect(whole == chunked)
+        var gradient = gradients[0]
+        gradient[23] = .infinity
+        gradient[31] = .nan
+        let bad = chunked.update(&b, rate: spec.learningRate, chunk: 5) { range, out in
+            for i in range { out[i - range.lowerBound] = gradient[i] }
+        }
+        #expect(bad == 23)
+    }
+
     @Test func plainSGD() {
         // p ← p − lr·g: 1 − 0.1·0.5 = 0.95, then 0.95 − 0.1·(−1) = 1.05.
         let p = steps(OptimizerSpec(kind: .sgd, learningRate: 0.1), from: 1, gradients: [0.5, -1], rate: 0.1)

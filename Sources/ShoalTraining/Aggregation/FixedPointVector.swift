@@ -65,6 +65,28 @@ public struct FixedPointVector: Sendable, Equatable {
         }
     }
 
+    /// `Σ sources[k][i] / divisor` as `Float` for `i` in `range`, into `output[i − range.lowerBound]`: the mean of
+    /// fixed-point sums read where they lie (little-endian `Int128`s at any alignment), added in the order given —
+    /// the same bits as adding them into a vector and taking `quotients`, without the vector.
+    /// - Throws: `FixedPointError` when a sum leaves `Int128`'s range (a gradient of about 2^63: diverged).
+    public static func quotients(
+        ofSums sources: [UnsafeRawPointer], range: Range<Int>, dividedBy divisor: Int, into output: UnsafeMutablePointer<Float>
+    ) throws(FixedPointError) {
+        let scale = 0x1p-64 / Double(divisor)
+        for i in range {
+            var sum: Int128 = 0
+            for source in sources {
+                let low = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
+                let high = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                let term = Int128(bitPattern: UInt128(high) << 64 | UInt128(low))
+                let (next, overflow) = sum.addingReportingOverflow(term)
+                guard !overflow else { throw FixedPointError(index: i, value: double(term)) }
+                sum = next
+            }
+            output[i - range.lowerBound] = Float(Double(sum) * scale)
+        }
+    }
+
     /// Each sum divided by `divisor`, as `Float` (the mean gradient of a step's examples).
     public func quotients(dividedBy divisor: Int) -> [Float] {
         let scale = 0x1p-64 / Double(divisor)

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalETL
+import Synchronization
 
 /// The coordinator's side of a training job, between the cluster's stages.
 ///
@@ -374,34 +375,37 @@ public struct TrainingSession: Sendable {
                 throw TrainingDataError(
                     job.config.deterministic ? "a float gradient in a deterministic job" : "a fixed-point gradient in a float job")
             }
-            var mean: [Float]
-            if job.config.deterministic {
-                var sum = FixedPointVector(count: network.parameterCount)
-                for g in gradients {
-                    let added = g.withValues { raw in Result { () throws(FixedPointError) in try sum.add(littleEndian: raw) } }
-                    if case .failure(let error) = added {
-                        throw TrainingDataError(
-                            "training diverged at step \(step + 1): the gradient sum \(error) (try a smaller learning rate)")
-                    }
-                }
-                mean = sum.quotients(dividedBy: max(metrics.examples, 1))
-            } else {
-                // Summed where the frames arrived, in task order, and scaled in the same pass.
-                let count = network.parameterCount
-                let factor = 1 / Float(max(metrics.examples, 1))
-                mean = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    Self.withValues(of: gradients[...], pointers: []) { sources in
-                        DenseKernels.scaledSum(of: sources, count: count, factor: factor, into: buffer.baseAddress!)
-                    }
-                    initialized = count
-                }
-            }
             guard metrics.loss.isFinite else {
                 throw TrainingDataError(
                     "training diverged at step \(step + 1): the loss is \(metrics.loss) (try a smaller learning rate)")
             }
-            var record = state.apply(meanGradient: mean, metrics: metrics, plan: plan, config: job.config)
-            if let bad = DenseKernels.firstNonFinite(state.parameters) {
+            // The mean gradient is made chunk by chunk from the frames as they arrived, and each chunk goes
+            // through the optimizer while in cache, the chunks on every core (`Optimizer.update`).
+            let examples = max(metrics.examples, 1)
+            let deterministic = job.config.deterministic
+            let overflow = Mutex<FixedPointError?>(nil)
+            let (applied, nonFinite) = Self.withValues(of: gradients[...], pointers: []) { sources in
+                state.apply(metrics: metrics, plan: plan, config: job.config) { range, mean in
+                    guard deterministic else {
+                        DenseKernels.scaledSum(
+                            of: sources.map { $0 + 4 * range.lowerBound }, count: range.count,
+                            factor: 1 / Float(examples), into: mean)
+                        return
+                    }
+                    do throws(FixedPointError) {
+                        try FixedPointVector.quotients(ofSums: sources, range: range, dividedBy: examples, into: mean)
+                    } catch {
+                        overflow.withLock { if $0 == nil || error.index < $0!.index { $0 = error } }
+                        mean.update(repeating: 0, count: range.count)
+                    }
+                }
+            }
+            if let error = overflow.withLock({ $0 }) {
+                throw TrainingDataError(
+                    "training diverged at step \(step + 1): the gradient sum \(error) (try a smaller learning rate)")
+            }
+            var record = applied
+            if let bad = nonFinite {
                 throw TrainingDataError(
                     "training diverged at step \(step + 1): parameter \(bad) became \(state.parameters[bad])"
                         + " (try a smaller learning rate or standardized features)")

@@ -68,6 +68,21 @@ public struct TrainingState: Sendable, Equatable {
         step += 1
         return record
     }
+
+    /// Applies step `step`'s mean gradient given chunk by chunk (`Optimizer.update(_:rate:chunk:gradient:)`).
+    /// - Returns: the step's record, and the first parameter that is no longer finite, if any.
+    public mutating func apply(
+        metrics: StepMetrics, plan: MicroBatchPlan, config: TrainingConfig,
+        meanGradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+    ) -> (record: StepRecord, nonFinite: Int?) {
+        let rate = config.optimizer.schedule.rate(base: config.optimizer.learningRate, step: step, totalSteps: plan.totalSteps)
+        let nonFinite = optimizer.update(&parameters, rate: rate, gradient: meanGradient)
+        let record = StepRecord(
+            step: step, epoch: step / plan.stepsPerEpoch, examples: metrics.examples, loss: metrics.loss,
+            accuracy: metrics.accuracy, learningRate: rate, communication: nil)
+        step += 1
+        return (record, nonFinite)
+    }
 }
 
 /// One step's numbers, as the metrics history keeps them.
