@@ -115,6 +115,30 @@ import Testing
         #expect(resumed.state == before)
     }
 
+    /// Absorbing held outputs can write the new parameters where the coordinator sends them from (the frame of
+    /// the next step), as the update makes them: the same bits as the state's, for both kinds of gradient.
+    @Test(arguments: [true, false])
+    func absorbPublishesTheNewParameters(deterministic: Bool) throws {
+        let job = try job(deterministic: deterministic)
+        var session = try started(job)
+        for stage in 1...3 {
+            let tasks = try session.tasks(ofStage: stage, groups: 2, now: 0)
+            var outputs: [Int: TrainingSession.TaskFiles] = [:]
+            for task in tasks {
+                var spec = try TrainTaskSpec.decode(task.spec)
+                if task.attachesParameters { spec.parameters = session.state.parameters }
+                let files = try runner.run(spec, job: 1)
+                outputs[task.index] = Dictionary(uniqueKeysWithValues: files.map { ($0.name, $0.bytes as any ContiguousBytes) })
+            }
+            var published = [Float](repeating: .nan, count: session.network.parameterCount)
+            let before = session.state.parameters
+            let wrote = try published.withUnsafeMutableBytes { try session.absorb(stage: stage, outputs: outputs, now: 0, publish: $0) }
+            #expect(wrote, "stage \(stage)")
+            #expect(session.state.parameters != before, "stage \(stage) moved the parameters")
+            #expect(published.map(\.bitPattern) == session.state.parameters.map(\.bitPattern), "stage \(stage)")
+        }
+    }
+
     @Test func floatGradientsTrainToo() throws {
         let job = try job(deterministic: false)
         var session = try started(job)

@@ -327,10 +327,17 @@ public struct TrainingSession: Sendable {
     }
 
     /// `absorb` from the outputs the coordinator held in memory (`StageContext.outputs`), by task index.
-    public mutating func absorb(stage runtimeStage: Int, outputs: [Int: TaskFiles], now: Double) throws {
+    /// - Parameter publish: room for `network.parameterCount` little-endian `Float`s (the frame that will carry
+    ///   them to the workers): the step's new parameters are written there as the update makes them.
+    /// - Returns: whether `publish` now holds the parameters (the stage had a step to apply, on a little-endian
+    ///   host); if not, its bytes are undefined.
+    @discardableResult
+    public mutating func absorb(
+        stage runtimeStage: Int, outputs: [Int: TaskFiles], now: Double, publish: UnsafeMutableRawBufferPointer? = nil
+    ) throws -> Bool {
         try absorb(
             stage: runtimeStage, files: outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-            from: "stage \(runtimeStage)", now: now)
+            from: "stage \(runtimeStage)", now: now, publish: publish)
     }
 
     /// The task files committed under `directory` (`shard-NNNNN/…`), by task index.
@@ -352,8 +359,13 @@ public struct TrainingSession: Sendable {
     /// A task's output files by name: bytes read from disk, or a frame as it arrived (read in place).
     public typealias TaskFiles = [String: any ContiguousBytes]
 
-    mutating func absorb(stage runtimeStage: Int, files: [(index: Int, files: TaskFiles)], from directory: String, now: Double) throws {
-        guard !hasAbsorbed(stage: runtimeStage) else { return }
+    @discardableResult
+    mutating func absorb(
+        stage runtimeStage: Int, files: [(index: Int, files: TaskFiles)], from directory: String, now: Double,
+        publish: UnsafeMutableRawBufferPointer? = nil
+    ) throws -> Bool {
+        guard !hasAbsorbed(stage: runtimeStage) else { return false }
+        var published = false
         let stage = runtimeStage + offset
         let started = ContinuousClock.now
         if stage <= totalSteps {
@@ -384,8 +396,16 @@ public struct TrainingSession: Sendable {
             let examples = max(metrics.examples, 1)
             let deterministic = job.config.deterministic
             let overflow = Mutex<FixedPointError?>(nil)
+            var target: UnsafeMutablePointer<Float>?
+            #if _endian(little)
+            if let publish {
+                precondition(publish.count == 4 * network.parameterCount, "room for other parameters")
+                target = publish.bindMemory(to: Float.self).baseAddress
+            }
+            #endif
+            published = target != nil
             let (applied, nonFinite) = Self.withValues(of: gradients[...], pointers: []) { sources in
-                state.apply(metrics: metrics, plan: plan, config: job.config) { range, mean in
+                state.apply(metrics: metrics, plan: plan, config: job.config, publish: target) { range, mean in
                     guard deterministic else {
                         DenseKernels.scaledSum(
                             of: sources.map { $0 + 4 * range.lowerBound }, count: range.count,
@@ -436,6 +456,7 @@ public struct TrainingSession: Sendable {
         if state.step % job.checkpointEvery == 0 || stage == planLastStage {
             try writeCheckpoint()
         }
+        return published
     }
 
     /// Calls `body` with the start of each gradient's values, in order (each valid only inside `body`).

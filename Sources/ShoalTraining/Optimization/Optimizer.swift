@@ -55,9 +55,11 @@ public struct Optimizer: Sendable, Equatable, Codable {
     /// it is still in cache. The update is element-wise, so the bits do not depend on the chunking or the threads.
     /// This is the coordinator's whole step on millions of parameters: summing the workers' gradients where they
     /// arrived, the optimizer and the finite check, in one pass over memory instead of four, on every core.
+    /// - Parameter publish: where to copy the updated parameters too, each chunk while it is in cache (the frame
+    ///   that carries them to the workers), or nil.
     /// - Returns: the first parameter that is not finite after the update, if any.
     public mutating func update(
-        _ parameters: inout [Float], rate: Double, chunk: Int = 1 << 16,
+        _ parameters: inout [Float], rate: Double, chunk: Int = 1 << 16, publish: UnsafeMutablePointer<Float>? = nil,
         gradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
     ) -> Int? {
         let step = begin(rate: rate)
@@ -72,12 +74,13 @@ public struct Optimizer: Sendable, Equatable, Codable {
                 // pointers (and `gradient`, which writes only the slice it is given) across its threads safe.
                 nonisolated(unsafe) let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * room)
                 defer { scratch.deallocate() }
-                nonisolated(unsafe) let (p, m, v, bad, gradient) = (p, m, v, bad, gradient)
+                nonisolated(unsafe) let (p, m, v, bad, gradient, publish) = (p, m, v, bad, gradient, publish)
                 DispatchQueue.concurrentPerform(iterations: chunks) { index in
                     let range = (index * chunk)..<min(n, (index + 1) * chunk)
                     let g = scratch + index * room
                     gradient(range, g)
                     step.apply(parameters: p, gradient: g - range.lowerBound, first: m, second: v, range: range)
+                    publish?.advanced(by: range.lowerBound).update(from: p + range.lowerBound, count: range.count)
                     bad[index] = DenseKernels.firstNonFinite(UnsafeBufferPointer(start: p + range.lowerBound, count: range.count))
                         .map { range.lowerBound + $0 }
                 }

@@ -71,12 +71,13 @@ public struct TrainingState: Sendable, Equatable {
 
     /// Applies step `step`'s mean gradient given chunk by chunk (`Optimizer.update(_:rate:chunk:gradient:)`).
     /// - Returns: the step's record, and the first parameter that is no longer finite, if any.
+    /// - Parameter publish: where to copy the new parameters too (`Optimizer.update`), or nil.
     public mutating func apply(
-        metrics: StepMetrics, plan: MicroBatchPlan, config: TrainingConfig,
+        metrics: StepMetrics, plan: MicroBatchPlan, config: TrainingConfig, publish: UnsafeMutablePointer<Float>? = nil,
         meanGradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
     ) -> (record: StepRecord, nonFinite: Int?) {
         let rate = config.optimizer.schedule.rate(base: config.optimizer.learningRate, step: step, totalSteps: plan.totalSteps)
-        let nonFinite = optimizer.update(&parameters, rate: rate, gradient: meanGradient)
+        let nonFinite = optimizer.update(&parameters, rate: rate, publish: publish, gradient: meanGradient)
         let record = StepRecord(
             step: step, epoch: step / plan.stepsPerEpoch, examples: metrics.examples, loss: metrics.loss,
             accuracy: metrics.accuracy, learningRate: rate, communication: nil)

@@ -50,6 +50,8 @@ public struct TrainJobPlanner: JobPlanner {
         let train = try JSONDecoder().decode(TrainJob.self, from: Data(spec))
         let now = Date().timeIntervalSince1970
         var session: TrainingSession
+        // The parameters after this stage, written by the update itself (`TrainingSession.absorb(…publish:)`).
+        var parameterFrame: Frame?
         if stage == 0 {
             let shards = try ETLInputPlanning.shards(of: train.data.train)
             if let restored = try? TrainingSession.restore(owner: Self.owner(job), job: train) {
@@ -84,7 +86,13 @@ public struct TrainJobPlanner: JobPlanner {
             } else {
                 do {
                     guard session.isNext(stage: stage) else { throw IncompleteStageError(description: "not next") }
-                    try session.absorb(stage: stage, outputs: outputs, now: now)
+                    // The new parameters go straight into the frame that will carry them to the workers, chunk by
+                    // chunk as the update makes them, rather than copied there afterwards.
+                    var published = false
+                    let frame = try Frame(unsafeUninitializedCapacity: 4 * session.network.parameterCount) { room in
+                        published = try session.absorb(stage: stage, outputs: outputs, now: now, publish: room)
+                    }
+                    if published { parameterFrame = frame }
                 } catch is IncompleteStageError {
                     // The stage's gradients (and perhaps earlier ones since the checkpoint) were held by a
                     // coordinator that died: plan on from the state the checkpoint gives; those steps run again.
@@ -95,7 +103,8 @@ public struct TrainJobPlanner: JobPlanner {
         let tasks = try session.tasks(ofStage: stage + 1, groups: cluster.workers, now: now)
         // One frame of the parameters for every task of the stage that takes them as an attachment: written once
         // per step, sent to each worker without a further copy.
-        let parameters = tasks.contains(where: \.attachesParameters) ? Frame(floats: session.state.parameters) : nil
+        let parameters = tasks.contains(where: \.attachesParameters)
+            ? parameterFrame ?? Frame(floats: session.state.parameters) : nil
         Self.sessions.store(session, for: job)
         return StagePlan(
             tasks: tasks.map {
