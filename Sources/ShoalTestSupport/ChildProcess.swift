@@ -18,7 +18,11 @@ public final class ChildProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        if let environment { process.environment = environment }
+        // A test process that crashes cannot stop its children: they end by themselves once it is gone (the
+        // shoal binary's ParentWatch).
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        environment["SHOAL_EXIT_WITH_PARENT"] = "1"
+        process.environment = environment
         stdoutURL = directory.url.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).stdout")
         stderrURL = directory.url.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).stderr")
         for url in [stdoutURL, stderrURL] where !FileManager.default.createFile(atPath: url.path, contents: nil) {

@@ -4,6 +4,7 @@
 enum Entry {
     static func main() async {
         HeapTuning.configure(arguments: CommandLine.arguments)
+        ParentWatch.startIfRequested()
         await Shoal.main()
     }
 }

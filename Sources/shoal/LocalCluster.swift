@@ -70,6 +70,10 @@ final class LocalCluster {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
+        // The coordinator and workers end with this `shoal up`, even one killed with SIGKILL (`ParentWatch`).
+        var environment = ProcessInfo.processInfo.environment
+        environment[ParentWatch.variable] = "1"
+        process.environment = environment
         let path = logPath(log)
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
             throw ValidationError("cannot create \(path)")

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Makes a child process end when the process that started it is gone, however that one ended.
+///
+/// `shoal up` and the tests start coordinators and workers as children. Their parent stops them on the way out,
+/// but a parent killed with SIGKILL, or a test process that crashed, cannot: its children were reparented and ran on,
+/// holding ports and CPU. With `SHOAL_EXIT_WITH_PARENT=1` in its environment (which `shoal up` sets for its
+/// children, and the test support for every process it starts) a process checks its parent every half second and,
+/// once reparented, sends itself SIGTERM — the graceful path: a worker drains, a coordinator stops — then exits
+/// outright if that has not ended it within `grace`. Polling `getppid()` rather than `PR_SET_PDEATHSIG`, which fires
+/// when the parent *thread* that spawned the child ends, and Foundation spawns from whichever thread asks.
+enum ParentWatch {
+    static let variable = "SHOAL_EXIT_WITH_PARENT"
+
+    /// Starts the watch when the environment asks for it.
+    static func startIfRequested(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        guard environment[variable] == "1" else { return }
+        let parent = getppid()
+        let thread = Thread {
+            while getppid() == parent { usleep(500_000) }
+            kill(getpid(), SIGTERM)
+            usleep(useconds_t(grace * 1_000_000))
+            _exit(1)
+        }
+        thread.name = "shoal-parent-watch"
+        thread.start()
+    }
+
+    /// How long SIGTERM has to end the process before it exits outright.
+    static let grace: Double = 15
+}
