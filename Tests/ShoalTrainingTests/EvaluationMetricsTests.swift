@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ShoalTraining
 
@@ -35,5 +36,33 @@ import Testing
         var m = EvaluationMetrics(binary: true)
         m.addScore(0.3, label: 1)
         #expect(m.auc == nil)
+    }
+}
+
+extension EvaluationMetricsTests {
+    /// As a validation task sends them (`evaluation.json`): the histograms packed, everything back as it was.
+    @Test func metricsSurviveTheirJSONWithPackedHistograms() throws {
+        var metrics = EvaluationMetrics(binary: true)
+        metrics.metrics = StepMetrics(examples: 3, lossSum: -12_345_678_901_234_567_890, correct: 2)
+        metrics.addScore(0.1, label: 0)
+        metrics.addScore(0.9, label: 1)
+        metrics.addScore(0.99999, label: 1)
+        metrics.positives[7] = Int(Int32.max) + 5
+        metrics.epoch = 2
+        metrics.shard = 4
+        let json = try JSONEncoder().encode(metrics)
+        #expect(try JSONDecoder().decode(EvaluationMetrics.self, from: json) == metrics)
+        let regression = EvaluationMetrics(binary: false)
+        #expect(try JSONDecoder().decode(EvaluationMetrics.self, from: try JSONEncoder().encode(regression)) == regression)
+        // A histogram that is not base64 of whole Int64s, or of the wrong length, is refused.
+        var object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        object["positives"] = "not base64!"
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(EvaluationMetrics.self, from: try JSONSerialization.data(withJSONObject: object))
+        }
+        object["positives"] = Data([1, 2, 3, 4, 5, 6, 7, 8]).base64EncodedString()
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(EvaluationMetrics.self, from: try JSONSerialization.data(withJSONObject: object))
+        }
     }
 }

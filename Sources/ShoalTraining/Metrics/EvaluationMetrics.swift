@@ -1,3 +1,5 @@
+import Foundation
+
 /// Validation metrics of some shards, mergeable exactly: examples, summed loss (fixed point), correct
 /// predictions and, for a binary model, score histograms from which the AUC follows.
 ///
@@ -48,6 +50,53 @@ public struct EvaluationMetrics: Codable, Sendable, Equatable {
         }
         let pairs = Double(p) * Double(n)
         return (area / pairs, tied / (2 * pairs))
+    }
+}
+
+extension EvaluationMetrics {
+    enum CodingKeys: String, CodingKey {
+        case metrics, positives, negatives, epoch, shard
+    }
+
+    /// The two histograms travel as base64 of little-endian `Int64`s rather than JSON arrays: 2 × 16,384 numbers per
+    /// validation shard per epoch, which as JSON took the coordinator tens of milliseconds to decode each.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(metrics, forKey: .metrics)
+        try container.encode(Self.packed(positives), forKey: .positives)
+        try container.encode(Self.packed(negatives), forKey: .negatives)
+        try container.encodeIfPresent(epoch, forKey: .epoch)
+        try container.encodeIfPresent(shard, forKey: .shard)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metrics = try container.decode(StepMetrics.self, forKey: .metrics)
+        positives = try Self.unpacked(container.decode(String.self, forKey: .positives), key: .positives, in: container)
+        negatives = try Self.unpacked(container.decode(String.self, forKey: .negatives), key: .negatives, in: container)
+        guard positives.count == negatives.count, positives.isEmpty || positives.count == Self.aucBins else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .positives, in: container,
+                debugDescription: "histograms of \(positives.count) and \(negatives.count) bins, not \(Self.aucBins)")
+        }
+        epoch = try container.decodeIfPresent(Int.self, forKey: .epoch)
+        shard = try container.decodeIfPresent(Int.self, forKey: .shard)
+    }
+
+    static func packed(_ counts: [Int]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 * counts.count)
+        for count in counts { withUnsafeBytes(of: Int64(count).littleEndian) { bytes += $0 } }
+        return Data(bytes).base64EncodedString()
+    }
+
+    static func unpacked(_ text: String, key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>) throws -> [Int] {
+        guard let data = Data(base64Encoded: text), data.count % 8 == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not base64 of Int64s")
+        }
+        return data.withUnsafeBytes { raw in
+            (0..<(raw.count / 8)).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+        }
     }
 }
 
