@@ -47,12 +47,12 @@ public struct TrainJobPlanner: JobPlanner {
 
     /// Plans the stage after `stage`; a step's micro-batches are split into one task per worker (by shard).
     public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord, cluster: StageContext) throws -> StagePlan {
-        let train = try JSONDecoder().decode(TrainJob.self, from: Data(spec))
         let now = Date().timeIntervalSince1970
         var session: TrainingSession
         // The parameters after this stage, written by the update itself (`TrainingSession.absorb(…publish:)`).
         var parameterFrame: Frame?
         if stage == 0 {
+            let train = try Self.decode(spec)
             let shards = try ETLInputPlanning.shards(of: train.data.train)
             if let restored = try? TrainingSession.restore(owner: Self.owner(job), job: train) {
                 session = restored
@@ -74,7 +74,7 @@ public struct TrainJobPlanner: JobPlanner {
                     owner: Self.owner(job), job: train, trainShards: shards, statistics: statistics, specHash: job.specHash)
             }
         } else {
-            session = try Self.session(for: job, train: train, before: stage)
+            session = try Self.session(for: job, spec: spec, before: stage)
             // The stage's outputs: held in memory by this coordinator, or files (tasks reloaded after a restart
             // commit theirs, empty).
             var outputs: [Int: TrainingSession.TaskFiles] = cluster.outputs.mapValues { $0.mapValues { $0 } }
@@ -117,8 +117,7 @@ public struct TrainJobPlanner: JobPlanner {
     }
 
     public func finish(_ spec: [UInt8], job: JobRecord) throws -> String? {
-        let train = try JSONDecoder().decode(TrainJob.self, from: Data(spec))
-        var session = try Self.session(for: job, train: train, before: job.stage)
+        var session = try Self.session(for: job, spec: spec, before: job.stage)
         try session.absorb(stage: job.stage, directory: job.commitDirectory(stage: job.stage)!, now: Date().timeIntervalSince1970)
         let summary = try session.writeOutputs(wallSeconds: Date().timeIntervalSince1970 - job.submittedAt)
         Self.sessions.remove(job)
@@ -130,15 +129,19 @@ public struct TrainJobPlanner: JobPlanner {
 
     /// The job's session as it stood before `stage` was absorbed (or after: absorbing again is a no-op): from
     /// memory, or restored from its checkpoint and replayed (a restarted coordinator).
-    static func session(for job: JobRecord, train: TrainJob, before stage: Int) throws -> TrainingSession {
+    /// - Parameter spec: the job's finish spec (its `TrainJob`), decoded only when the session is not held: a
+    ///   step's planning does not parse the whole job description again.
+    static func session(for job: JobRecord, spec: [UInt8], before stage: Int) throws -> TrainingSession {
         // Taken out of the table, not copied: the caller mutates it (parameters, optimizer moments: tens of MiB
         // each), and a copy left in the table would make every step copy them all (copy-on-write). `nextStage`
         // stores it back.
         if let held = sessions.take(for: job), held.state.step >= min(stage - 1 + held.offset, held.totalSteps) {
             return held
         }
-        return try TrainingSession.resumed(owner: owner(job), job: train, before: stage) { job.commitDirectory(stage: $0)! }
+        return try TrainingSession.resumed(owner: owner(job), job: decode(spec), before: stage) { job.commitDirectory(stage: $0)! }
     }
+
+    static func decode(_ spec: [UInt8]) throws -> TrainJob { try JSONDecoder().decode(TrainJob.self, from: Data(spec)) }
 
     /// Who a training directory belongs to: the job's id, submission time and spec hash. Ids repeat across state
     /// directories (every `shoal run` starts at job 1), so the id alone would let a new run take an old run's
