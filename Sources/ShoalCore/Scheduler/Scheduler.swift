@@ -69,6 +69,8 @@ public struct Scheduler: Sendable {
         job.stage = stage
         job.moreStages = moreStages
         job.stageTasks = descriptors.filter { $0.stage == stage }.map(\.id)
+        // Room for all of them at once: grown one rehash at a time, a million-task job moved every entry ~20 times.
+        tasks.reserveCapacity(tasks.count + descriptors.count)
         for descriptor in descriptors {
             if descriptor.affinity != nil { job.hasAffinity = true }
             var task = TaskEntry(descriptor, job: job.id)
