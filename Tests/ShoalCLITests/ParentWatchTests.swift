@@ -12,15 +12,14 @@ import Testing
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func aWorkerWhoseParentIsKilledEndsByItself() async throws {
-        let directory = try TemporaryDirectory()
+    /// A shell starts a worker with `SHOAL_EXIT_WITH_PARENT` set to `watch`, writes its PID, then dies of SIGKILL:
+    /// the worker is orphaned, with no coordinator to tell it anything. Returns the worker's PID once its parent is
+    /// gone; the worker keeps `directory` (its output files) until the caller's test ends.
+    static func orphanedWorker(watch: String, in directory: TemporaryDirectory) async throws -> (pid: Int32, ChildProcess) {
         let shoal = try BuiltProducts.shoal.path
         let pidFile = directory.path("worker.pid")
-        // A shell starts a worker (with the watch asked for, as `shoal up` does), writes its PID, then dies of
-        // SIGKILL: the worker is orphaned, with no coordinator to tell it anything.
         let script = """
-            SHOAL_EXIT_WITH_PARENT=1 '\(shoal)' worker --coordinator tcp://127.0.0.1:9 --slots 1 &
+            SHOAL_EXIT_WITH_PARENT=\(watch) '\(shoal)' worker --coordinator tcp://127.0.0.1:9 --slots 1 &
             echo $! > '\(pidFile)'
             sleep 1
             kill -9 $$
@@ -30,7 +29,13 @@ import Testing
         // output files, has closed them too.
         #expect(await waitUntil(timeout: .seconds(20), every: .milliseconds(50)) { Self.ended(shell.pid) })
         let line = try #require(await waitForLine(inFile: pidFile, timeout: .seconds(10)))
-        let pid = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+        return (try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines))), shell)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aWorkerWhoseParentIsKilledEndsByItself() async throws {
+        let directory = try TemporaryDirectory()
+        let (pid, _) = try await Self.orphanedWorker(watch: "1", in: directory)
         #expect(await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) { Self.ended(pid) },
                 "worker \(pid) outlived its parent")
         if !Self.ended(pid) { kill(pid, SIGKILL) }
@@ -41,20 +46,7 @@ import Testing
         // The control: the same orphan without SHOAL_EXIT_WITH_PARENT is still running after the watch's period,
         // so the test above measures the watch, not a worker that exits anyway.
         let directory = try TemporaryDirectory()
-        let shoal = try BuiltProducts.shoal.path
-        let pidFile = directory.path("worker.pid")
-        let script = """
-            SHOAL_EXIT_WITH_PARENT= '\(shoal)' worker --coordinator tcp://127.0.0.1:9 --slots 1 &
-            echo $! > '\(pidFile)'
-            sleep 1
-            kill -9 $$
-            """
-        let shell = try ChildProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: directory, name: "shell")
-        // Watched through /proc: Foundation reports the shell's exit only once the orphan, which inherited its
-        // output files, has closed them too.
-        #expect(await waitUntil(timeout: .seconds(20), every: .milliseconds(50)) { Self.ended(shell.pid) })
-        let line = try #require(await waitForLine(inFile: pidFile, timeout: .seconds(10)))
-        let pid = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let (pid, _) = try await Self.orphanedWorker(watch: "", in: directory)
         // Three of the watch's periods; then end it ourselves (by PID: we started it).
         try await Task.sleep(for: .milliseconds(1500))
         #expect(!Self.ended(pid), "the worker ended without the watch")

@@ -12,6 +12,14 @@ import Testing
         }
     }
 
+    /// 37 random parameters in [−1, 1) and three gradients for them, from `seed`.
+    func randomRun(seed: UInt64) -> (start: [Float], gradients: [[Float]]) {
+        var random = SplitMix64(seed: seed)
+        func values() -> [Float] { (0..<37).map { _ in Float(random.unit() * 2 - 1) } }
+        let start = values()
+        return (start, (0..<3).map { _ in values() })
+    }
+
     /// The update runs vectorized over many parameters: each must move exactly as it would alone.
     @Test(arguments: [
         OptimizerSpec(kind: .sgd, learningRate: 0.1),
@@ -22,10 +30,8 @@ import Testing
         OptimizerSpec(kind: .adamw, learningRate: 0.01, weightDecay: 0.1),
     ])
     func manyParametersMoveAsEachWouldAlone(_ spec: OptimizerSpec) {
-        let count = 37
-        var random = SplitMix64(seed: 3)
-        let start = (0..<count).map { _ in Float(random.unit() * 2 - 1) }
-        let gradients = (0..<3).map { _ in (0..<count).map { _ in Float(random.unit() * 2 - 1) } }
+        let (start, gradients) = randomRun(seed: 3)
+        let count = start.count
         var optimizer = Optimizer(spec: spec, parameterCount: count)
         var together = start
         for g in gradients { optimizer.update(&together, gradient: g, rate: spec.learningRate) }
@@ -43,10 +49,8 @@ import Testing
         OptimizerSpec(kind: .adamw, learningRate: 0.01, weightDecay: 0.1),
     ])
     func chunkedUpdatesMatchTheWholeArrayUpdate(_ spec: OptimizerSpec) {
-        let count = 37
-        var random = SplitMix64(seed: 5)
-        let start = (0..<count).map { _ in Float(random.unit() * 2 - 1) }
-        let gradients = (0..<3).map { _ in (0..<count).map { _ in Float(random.unit() * 2 - 1) } }
+        let (start, gradients) = randomRun(seed: 5)
+        let count = start.count
         var whole = Optimizer(spec: spec, parameterCount: count), chunked = whole
         var a = start, b = start
         for g in gradients {

@@ -98,66 +98,48 @@ public enum DenseKernels {
         let block = 4096
         var start = 0
         while start < n {
-            let end = min(start + block, n)
-            (output + start).update(repeating: 0, count: end - start)
-            for source in sources {
-                var i = start
-                while i + 8 <= end {
-                    store(load(output + i) + source.loadUnaligned(fromByteOffset: 4 * i, as: Vector.self), output + i)
-                    i += 8
-                }
-                while i < end {
-                    output[i] += source.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
-                    i += 1
-                }
-            }
-            var i = start
-            while i + 8 <= end {
-                store(load(output + i) * factor, output + i)
-                i += 8
-            }
-            while i < end {
-                output[i] *= factor
-                i += 1
-            }
-            start = end
+            let count = min(block, n - start)
+            (output + start).update(repeating: 0, count: count)
+            for source in sources { add(source + 4 * start, into: output + start, count: count) }
+            scale(output + start, count: count, by: factor)
+            start += count
         }
     }
 
     /// `sum[i] += values[i]`, eight lanes at a time (a step's float gradients, tens of MiB).
     public static func add(_ values: [Float], into sum: inout [Float]) {
         precondition(values.count == sum.count, "adding \(values.count) values into \(sum.count)")
-        let n = sum.count
-        values.withUnsafeBufferPointer { v in
+        values.withUnsafeBytes { v in
             sum.withUnsafeMutableBufferPointer { s in
                 guard let a = v.baseAddress, let b = s.baseAddress else { return }
-                var i = 0
-                while i + 8 <= n {
-                    store(load(b + i) + load(a + i), b + i)
-                    i += 8
-                }
-                while i < n {
-                    b[i] += a[i]
-                    i += 1
-                }
+                add(a, into: b, count: s.count)
             }
         }
     }
 
-    /// `values[i] *= factor`.
-    public static func scale(_ values: inout [Float], by factor: Float) {
-        let n = values.count
-        values.withUnsafeMutableBufferPointer { s in
-            guard let b = s.baseAddress else { return }
-            var i = 0
-            while i + 8 <= n {
-                store(load(b + i) * factor, b + i)
-                i += 8
-            }
-            while i < n {
-                b[i] *= factor
-                i += 1
-            }
+    /// `sum[i] += values[i]` for `count` `Float`s, `values` at any alignment.
+    static func add(_ values: UnsafeRawPointer, into sum: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            store(load(sum + i) + values.loadUnaligned(fromByteOffset: 4 * i, as: Vector.self), sum + i)
+            i += 8
+        }
+        while i < n {
+            sum[i] += values.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+            i += 1
+        }
+    }
+
+    /// `values[i] *= factor` for `count` `Float`s.
+    static func scale(_ values: UnsafeMutablePointer<Float>, count n: Int, by factor: Float) {
+        var i = 0
+        while i + 8 <= n {
+            store(load(values + i) * factor, values + i)
+            i += 8
+        }
+        while i < n {
+            values[i] *= factor
+            i += 1
         }
     }
 
