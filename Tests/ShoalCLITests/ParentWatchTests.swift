@@ -14,7 +14,9 @@ import Testing
 
     /// A shell starts a worker with `SHOAL_EXIT_WITH_PARENT` set to `watch`, writes its PID, then dies of SIGKILL:
     /// the worker is orphaned, with no coordinator to tell it anything. Returns the worker's PID once its parent is
-    /// gone; the worker keeps `directory` (its output files) until the caller's test ends.
+    /// gone, with the shell's `ChildProcess`, which the caller must keep until the worker has ended: released
+    /// earlier, its deinit waits for the shell's exit, which Foundation reports only once the orphan (holding the
+    /// shell's output files) has ended too.
     static func orphanedWorker(watch: String, in directory: TemporaryDirectory) async throws -> (pid: Int32, ChildProcess) {
         let shoal = try BuiltProducts.shoal.path
         let pidFile = directory.path("worker.pid")
@@ -35,10 +37,11 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func aWorkerWhoseParentIsKilledEndsByItself() async throws {
         let directory = try TemporaryDirectory()
-        let (pid, _) = try await Self.orphanedWorker(watch: "1", in: directory)
+        let (pid, shell) = try await Self.orphanedWorker(watch: "1", in: directory)
         #expect(await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) { Self.ended(pid) },
                 "worker \(pid) outlived its parent")
         if !Self.ended(pid) { kill(pid, SIGKILL) }
+        withExtendedLifetime(shell) {}
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -46,10 +49,11 @@ import Testing
         // The control: the same orphan without SHOAL_EXIT_WITH_PARENT is still running after the watch's period,
         // so the test above measures the watch, not a worker that exits anyway.
         let directory = try TemporaryDirectory()
-        let (pid, _) = try await Self.orphanedWorker(watch: "", in: directory)
+        let (pid, shell) = try await Self.orphanedWorker(watch: "", in: directory)
         // Three of the watch's periods; then end it ourselves (by PID: we started it).
         try await Task.sleep(for: .milliseconds(1500))
         #expect(!Self.ended(pid), "the worker ended without the watch")
         kill(pid, SIGKILL)
+        withExtendedLifetime(shell) {}
     }
 }
