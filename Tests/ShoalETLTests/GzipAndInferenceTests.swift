@@ -4,15 +4,6 @@ import Testing
 @testable import ShoalETL
 
 @Suite struct GzipInputTests {
-    func gzip(_ path: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-k", "-f", path]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
-    }
-
     @Test func gzipReadsLikeThePlainFile() throws {
         let scratch = try Scratch()
         var text = "a,b,c\n"

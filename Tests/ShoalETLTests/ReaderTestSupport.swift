@@ -67,6 +67,16 @@ func readCSVSharded(_ path: String, schema: Schema, targetSize: Int, options: CS
     return (all, shards)
 }
 
+/// Writes `path.gz` beside `path` with /bin/gzip (kept: `-k`).
+func gzip(_ path: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-k", "-f", path]
+    try process.run()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0)
+}
+
 func schema(_ fields: (String, DataType)...) -> Schema { Schema(fields.map { Field($0.0, $0.1) }) }
 
 extension Value {

@@ -39,9 +39,14 @@ struct CSVScanner {
     /// Per field: its span is wanted. For a field that is not, the index of the next wanted field, or
     /// `Int.max` when none follows (the scan then only counts delimiters up to the record's end).
     let skipTo: UnsafeMutablePointer<Int>
-    private let delimiterWord: UInt64
-    private static let newlineWord: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
-    private static let quoteWord: UInt64 = 0x2222_2222_2222_2222
+    /// The wanted fields in order (`wantedCount` of them), for `scanUnquoted` (CSVScanner+Blocks.swift).
+    let wantedFields: UnsafeMutablePointer<Int>
+    let wantedCount: Int
+    /// The block `scanUnquoted` classified last.
+    let block: UnsafeMutablePointer<CSVBlock>
+    let delimiterWord: UInt64
+    static let newlineWord: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+    static let quoteWord: UInt64 = 0x2222_2222_2222_2222
 
     static let quote = UInt8(ascii: "\"")
     static let newline = UInt8(ascii: "\n")
@@ -57,6 +62,8 @@ struct CSVScanner {
         flags = .allocate(capacity: max(fieldCapacity, 1))
         flags.initialize(repeating: 0, count: max(fieldCapacity, 1))
         skipTo = .allocate(capacity: max(fieldCapacity, 1))
+        block = .allocate(capacity: 1)
+        block.initialize(to: CSVBlock())
         let wanted = wanted ?? [Bool](repeating: true, count: fieldCapacity)
         precondition(wanted.count == fieldCapacity)
         var next = Int.max
@@ -64,6 +71,10 @@ struct CSVScanner {
             skipTo[f] = wanted[f] ? f : next
             if wanted[f] { next = f }
         }
+        let wantedList = wanted.indices.filter { wanted[$0] }
+        wantedCount = wantedList.count
+        wantedFields = .allocate(capacity: max(wantedList.count, 1))
+        wantedFields.initialize(from: wantedList, count: wantedList.count)
         delimiterWord = UInt64(delimiter) &* 0x0101_0101_0101_0101
     }
 
@@ -73,6 +84,8 @@ struct CSVScanner {
         ends.deallocate()
         flags.deallocate()
         skipTo.deallocate()
+        block.deallocate()
+        wantedFields.deallocate()
     }
 
     /// Scans the record starting at `p`; `final` says no bytes follow `end`.
