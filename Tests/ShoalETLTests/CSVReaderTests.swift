@@ -45,6 +45,20 @@ import Testing
         #expect(try CSVHeader.read(path: noHeader, options: options).names == ["column_1", "column_2", "column_3"])
     }
 
+    @Test func aHeaderLongerThanTheFirstReadIsReadWhole() throws {
+        let scratch = try Scratch()
+        let names = (0..<10_000).map { "a_rather_long_column_name_\($0)" }
+        let text = names.joined(separator: ",") + "\n" + (0..<10_000).map(String.init).joined(separator: ",") + "\n"
+        #expect(text.utf8.count > 4 * CSVHeader.firstRead)
+        let path = try scratch.write("wide.csv", text)
+        let header = try CSVHeader.read(path: path)
+        #expect(header.names == names)
+        #expect(header.dataFirstLine == 2 && header.dataStart == names.joined(separator: ",").utf8.count + 1)
+        let wide = Schema(names.map { Field($0, .int) })
+        let result = try readCSV(path, schema: wide, projection: [names[0], names[9_999]])
+        #expect(result.rows == [[.int(0), .int(9_999)]])
+    }
+
     @Test func emptyFileAndHeaderOnly() throws {
         let scratch = try Scratch()
         let empty = try scratch.write("empty.csv", "")

@@ -16,6 +16,10 @@ public struct CSVHeader: Sendable, Equatable {
         self.dataFirstLine = dataFirstLine
     }
 
+    /// The first read: a header is a line, and 64 KiB covers any usual one (the buffer grows for longer ones).
+    /// A megabyte here was a millisecond or two of every job's planning.
+    static let firstRead = 64 << 10
+
     /// Reads the header (or, without one, counts the first record's fields).
     ///
     /// For a gzip file, `dataStart` is an offset in the decompressed stream.
@@ -24,8 +28,8 @@ public struct CSVHeader: Sendable, Equatable {
         let compression = try options.compression ?? InputCompression.detect(path: path)
         let source: ByteSource =
             compression == .gzip
-            ? try GzipByteSource(path: path) : try FileByteSource(path: path, start: 0, softEnd: 1 << 20)
-        let input = InputBuffer(source: source, capacity: 1 << 20, startOffset: 0)
+            ? try GzipByteSource(path: path) : try FileByteSource(path: path, start: 0, softEnd: Self.firstRead)
+        let input = InputBuffer(source: source, capacity: Self.firstRead, startOffset: 0)
         try input.refill(keepingFrom: 0)
         var start = 0
         if input.end >= 3 && input.base[0] == 0xEF && input.base[1] == 0xBB && input.base[2] == 0xBF { start = 3 }
