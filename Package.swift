@@ -124,7 +124,7 @@ let package = Package(
             name: "ShoalCLITests",
             dependencies: [
                 "shoal", "ShoalClient", "ShoalCoordinator", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport",
-                "ShoalTraining", "ShoalETL",
+                "ShoalTraining", "ShoalETL", "ShoalWorker",
                 // The docker/ manifests are read with Yams and their command lines parsed with the CLI's own parser.
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -116,6 +116,11 @@ extension CoordinatorEngine {
                 "\(submit.sourceName): \(first) exists (an earlier run's output?); remove it, or submit again with "
                     + "--overwrite to replace it", socket: Coordinator.Socket.clients)
         }
+        if let output = plan.outputDirectory, let probe = plan.outputProbe {
+            // Workers that find it write their outputs into the staging area themselves; if it cannot be made,
+            // they find nothing and send them.
+            OutputCommitter.placeProbe(probe, in: output)
+        }
         let record = JobRecord(
             name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,
             timeoutMs: job.timeout?.milliseconds, hangTimeoutMs: job.hangTimeout.milliseconds,

@@ -34,19 +34,24 @@ public struct OutputCommitter: Sendable {
     ) throws -> Outcome {
         guard let outputDirectory else { return .nothingToCommit }
         let final = Self.shardPath(outputDirectory, index: index)
-        if access(final, F_OK) == 0 { return .alreadyCommitted(path: final) }
-        let staging = (outputDirectory as NSString).appendingPathComponent(".shoal-tmp")
-        let temporary = (staging as NSString)
-            .appendingPathComponent("task-\(attempt.taskID)-attempt-\(attempt.attempt)")
+        let temporary = OutputPaths.attempt(outputDirectory, taskID: attempt.taskID, attempt: attempt.attempt)
         let files = FileManager.default
+        // Files the worker wrote into `temporary` itself (`StagedOutputs`); the other outputs are written here.
+        let stagedIndex = outputs.firstIndex { $0.name == StagedOutputs.name }
+        if access(final, F_OK) == 0 {
+            if stagedIndex != nil { try? files.removeItem(atPath: temporary) }
+            return .alreadyCommitted(path: final)
+        }
         // POSIX calls on the common path (a training step commits hundreds of times a second; FileManager's
         // existence checks and errors cost a millisecond here); FileManager for the rare cases.
-        if access(temporary, F_OK) == 0 { try? files.removeItem(atPath: temporary) }
+        if stagedIndex == nil && access(temporary, F_OK) == 0 { try? files.removeItem(atPath: temporary) }
         do {
-            if mkdir(temporary, 0o755) != 0 {
+            if let stagedIndex {
+                try Self.checkStaged(outputs[stagedIndex].frame, in: temporary)
+            } else if mkdir(temporary, 0o755) != 0 {
                 try files.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             }
-            for output in outputs {
+            for output in outputs where output.name != StagedOutputs.name {
                 let path = try Self.safePath(output.name, in: temporary)
                 if output.name.contains("/") {
                     try files.createDirectory(
@@ -69,6 +74,32 @@ public struct OutputCommitter: Sendable {
         }
         if durable { Self.syncDirectory(outputDirectory) }
         return .committed(path: final)
+    }
+
+    /// Checks that a worker's staged files are in `temporary` as its list says: each one there, of its size.
+    static func checkStaged(_ list: Frame, in temporary: String) throws {
+        let staged: StagedOutputs
+        do { staged = try StagedOutputs(list.bytes) } catch {
+            throw CommitError(path: temporary, reason: "the staged outputs' list does not parse: \(error)")
+        }
+        for file in staged.files {
+            let path = try safePath(file.name, in: temporary)
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                throw CommitError(path: path, reason: "a staged output is missing (\(String(cString: strerror(errno))))")
+            }
+            guard Int(info.st_size) == file.bytes else {
+                throw CommitError(path: path, reason: "a staged output holds \(info.st_size) bytes, not \(file.bytes)")
+            }
+        }
+    }
+
+    /// Creates the probe file `name` in `outputDirectory`'s staging area (`JobPlan.outputProbe`); best effort.
+    public static func placeProbe(_ name: String, in outputDirectory: String) {
+        let staging = OutputPaths.staging(outputDirectory)
+        try? FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let descriptor = open((staging as NSString).appendingPathComponent(name), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor >= 0 { close(descriptor) }
     }
 
     /// What an earlier run left in `outputDirectory`: its `shard-NNNNN` directories, `_SUCCESS` and an ETL job's

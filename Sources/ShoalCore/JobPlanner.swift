@@ -102,11 +102,15 @@ public struct JobPlan: Sendable, Equatable {
     /// job's checkpoints): only a finished run's outputs (`_SUCCESS`) make a submission refused without
     /// `--restart`, which still removes everything and starts over.
     public var resumable: Bool
+    /// A file the coordinator creates in the output directory's staging area (`OutputPaths.staging`) when it
+    /// accepts the job, named in the tasks' specs: workers that find it write their outputs there themselves.
+    public var outputProbe: String?
 
     public init(
         tasks: [PlannedTask], outputDirectory: String?, exclusiveOutputs: [String] = [], finish: [UInt8]? = nil,
-        moreStages: Bool = false, resumable: Bool = false
+        moreStages: Bool = false, resumable: Bool = false, outputProbe: String? = nil
     ) {
+        self.outputProbe = outputProbe
         self.resumable = resumable
         self.moreStages = moreStages
         self.tasks = tasks

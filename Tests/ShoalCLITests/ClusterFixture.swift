@@ -55,14 +55,16 @@ final class ClusterFixture {
 
     /// Starts a worker named `name` and, unless told not to, waits until the coordinator lists it.
     @discardableResult
-    func startWorker(_ name: String, slots: Int = 2, extra: [String] = [], waitForRegistration: Bool = true)
-        async throws -> ChildProcess
-    {
+    func startWorker(
+        _ name: String, slots: Int = 2, extra: [String] = [], environment: [String: String] = [:],
+        waitForRegistration: Bool = true
+    ) async throws -> ChildProcess {
         let child = try ChildProcess(
             try BuiltProducts.shoal,
             ["worker", "--coordinator", workerEndpoint, "--id", name, "--slots", "\(slots)", "--log-level", "debug"]
                 + extra,
-            in: directory, name: name)
+            in: directory,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, name: name)
         workers[name] = child
         if waitForRegistration {
             try await waitFor("worker \(name) registered") { status in status.workers.contains { $0.id == name } }

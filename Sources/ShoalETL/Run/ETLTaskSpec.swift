@@ -7,11 +7,15 @@ public struct ETLTaskSpec: Codable, Sendable, Equatable {
     /// For a job with `standardize` / `min_max` steps: `.collect` on the statistics pass (the task commits
     /// `statistics.json` only), the merged statistics on the main pass. nil for other jobs.
     public var scaling: ScalingPass?
+    /// Where a worker that shares the coordinator's view of the output directory writes the shard's files itself
+    /// (docs/etl.md, "Outputs"); nil: they travel in the RESULT.
+    public var staging: OutputStaging?
 
-    public init(job: ETLJob, shard: InputShard, scaling: ScalingPass? = nil) {
+    public init(job: ETLJob, shard: InputShard, scaling: ScalingPass? = nil, staging: OutputStaging? = nil) {
         self.job = job
         self.shard = shard
         self.scaling = scaling
+        self.staging = staging
     }
 
     /// Whether this is a statistics pass's task.
@@ -67,4 +71,17 @@ public struct InputShard: Codable, Sendable, Equatable {
 
     /// For people: `clicks.csv[0..<67108864]`.
     public var label: String { "\((path as NSString).lastPathComponent)[\(start)..<\(end)]" }
+}
+
+/// The output directory a shard commits into, and the name of the probe file the coordinator put in its staging
+/// area (`.shoal-tmp/`) when it accepted the job: a worker that finds the probe sees the same directory as the
+/// coordinator (the same host, or a shared filesystem), and may write its files there itself.
+public struct OutputStaging: Codable, Sendable, Equatable {
+    public var directory: String
+    public var probe: String
+
+    public init(directory: String, probe: String) {
+        self.directory = directory
+        self.probe = probe
+    }
 }

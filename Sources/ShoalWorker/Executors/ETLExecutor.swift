@@ -7,8 +7,12 @@ import ZeroMQ
 
 /// Runs `etl` tasks: one shard of an ETL job through `ShardRunner`, on a thread of its own — the work is
 /// seconds of CPU, which must not occupy Swift's cooperative pool, where the worker's own engine (heartbeats,
-/// results) runs. Returns the shard's files (rows, partial aggregate, quarantine, summary) as the RESULT's
-/// outputs, which the coordinator commits as `shard-NNNNN/`.
+/// results) runs. The shard's files (rows, partial aggregate, quarantine, summary) become the RESULT's outputs,
+/// which the coordinator commits as `shard-NNNNN/` — or, when this worker sees the job's output directory as
+/// the coordinator does (its probe file is there: same host or a shared filesystem), the worker writes them into
+/// the attempt's staging directory itself and sends only their list (`StagedOutputs`), so that the shard's bytes
+/// are neither sent nor copied again by the coordinator. `SHOAL_STAGE_OUTPUTS=0` in the worker's environment
+/// always sends them.
 public struct ETLExecutor: TaskExecutor {
     public let kind = "etl"
     public var usesScratchDirectory: Bool { false }
@@ -18,10 +22,11 @@ public struct ETLExecutor: TaskExecutor {
     public func run(_ assignment: TaskAssignment, context: TaskContext) async -> TaskResult {
         let cancelled = CancelFlag()
         let bytes = assignment.spec.bytes
-        let outcome: Result<ShardRunner.Result, ShardRunner.Failure> = await withTaskCancellationHandler {
+        let task = assignment.task
+        let outcome: Result<Produced, ShardRunner.Failure> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let thread = Thread {
-                    continuation.resume(returning: Self.runShard(bytes, context: context, cancelled: cancelled))
+                    continuation.resume(returning: Self.runShard(bytes, task: task, context: context, cancelled: cancelled))
                 }
                 thread.name = "shoal-etl-\(assignment.task.taskID)"
                 thread.stackSize = 4 << 20
@@ -31,18 +36,31 @@ public struct ETLExecutor: TaskExecutor {
             cancelled.set()
         }
         switch outcome {
-        case .success(let result):
-            let summary = result.summary
-            return TaskResult(
-                task: assignment.task, outcome: .succeeded, counters: Self.counters(summary),
-                outputs: result.files.map { NamedFrame(name: $0.name, frame: Frame($0.bytes)) })
+        case .success(let produced):
+            var counters = Self.counters(produced.result.summary)
+            let outputs: [NamedFrame]
+            if let staged = produced.staged {
+                counters.append(Counter(name: "bytes_staged", value: Int64(staged.files.reduce(0) { $0 + $1.bytes })))
+                outputs = [NamedFrame(name: StagedOutputs.name, frame: Frame(staged.bytes))]
+            } else {
+                outputs = produced.result.files.map { NamedFrame(name: $0.name, frame: Frame($0.bytes)) }
+            }
+            return TaskResult(task: assignment.task, outcome: .succeeded, counters: counters, outputs: outputs)
         case .failure(let failure):
             if cancelled.isSet { return TaskResult(task: assignment.task, outcome: .cancelled, error: "cancelled") }
             return TaskResult(task: assignment.task, outcome: .failed, error: failure.description)
         }
     }
 
-    static func runShard(_ bytes: [UInt8], context: TaskContext, cancelled: CancelFlag) -> Result<ShardRunner.Result, ShardRunner.Failure> {
+    /// A shard's result, and the list of its files if they were written into the staging directory.
+    struct Produced: Sendable {
+        var result: ShardRunner.Result
+        var staged: StagedOutputs?
+    }
+
+    static func runShard(
+        _ bytes: [UInt8], task: TaskRef, context: TaskContext, cancelled: CancelFlag
+    ) -> Result<Produced, ShardRunner.Failure> {
         do {
             let spec: ETLTaskSpec
             do { spec = try ETLTaskSpec.decode(bytes) } catch {
@@ -52,12 +70,67 @@ public struct ETLExecutor: TaskExecutor {
             let result = try runner.run(
                 progress: { records, bytes in context.report(records: UInt64(records), bytes: UInt64(bytes)) },
                 isCancelled: { cancelled.isSet })
-            return .success(result)
+            let staged = spec.staging.flatMap { stage(result.files, task: task, in: $0) }
+            return .success(Produced(result: result, staged: staged))
         } catch let failure as ShardRunner.Failure {
             return .failure(failure)
         } catch {
             return .failure(ShardRunner.Failure(description: "\(error)"))
         }
+    }
+
+    /// Writes `files` into the attempt's staging directory under `staging.directory` when its probe is there,
+    /// each synced to disk; returns their list, or nil to send them (no probe, staging switched off, or a write
+    /// failed — what was written is removed).
+    static func stage(_ files: [(name: String, bytes: [UInt8])], task: TaskRef, in staging: OutputStaging) -> StagedOutputs? {
+        guard ProcessInfo.processInfo.environment["SHOAL_STAGE_OUTPUTS"] != "0" else { return nil }
+        let probe = (OutputPaths.staging(staging.directory) as NSString).appendingPathComponent(staging.probe)
+        guard access(probe, F_OK) == 0 else { return nil }
+        let directory = OutputPaths.attempt(staging.directory, taskID: task.taskID, attempt: task.attempt)
+        do {
+            if access(directory, F_OK) == 0 { try FileManager.default.removeItem(atPath: directory) }
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for file in files {
+                let parts = file.name.split(separator: "/", omittingEmptySubsequences: false)
+                guard !file.name.hasPrefix("/"), !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+                    throw StagingError()
+                }
+                let path = (directory as NSString).appendingPathComponent(file.name)
+                if parts.count > 1 {
+                    try FileManager.default.createDirectory(
+                        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                }
+                try writeSynced(file.bytes, to: path)
+            }
+            let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw StagingError() }
+            defer { close(descriptor) }
+            guard fsync(descriptor) == 0 else { throw StagingError() }
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            return nil
+        }
+        return StagedOutputs(files: files.map { ($0.name, $0.bytes.count) })
+    }
+
+    private struct StagingError: Error {}
+
+    private static func writeSynced(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StagingError() }
+        defer { close(descriptor) }
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw StagingError()
+                }
+                offset += written
+            }
+        }
+        guard fsync(descriptor) == 0 else { throw StagingError() }
     }
 
     /// The shard's totals as counters, which the coordinator sums per job for `shoal status`.

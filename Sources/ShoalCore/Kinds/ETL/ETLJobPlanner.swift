@@ -49,18 +49,22 @@ public struct ETLJobPlanner: JobPlanner {
         let etl = ETLJob(
             name: job.name, input: input, steps: steps, output: output, aggregate: aggregate,
             inputSchema: schema.fields, specHash: "")
-        let tasks = Self.tasks(etl, shards: shards, scaling: staged ? .collect : nil)
+        // A one-pass job's shards commit into the output directory itself: workers that see it write there.
+        let directory = ETLFinalizer.workDirectory(of: etl)
+        let staging = staged ? nil : OutputStaging(directory: directory, probe: "probe-\(UUID().uuidString)")
+        let tasks = Self.tasks(etl, shards: shards, scaling: staged ? .collect : nil, staging: staging)
         return JobPlan(
-            tasks: tasks, outputDirectory: ETLFinalizer.workDirectory(of: etl),
-            exclusiveOutputs: [aggregate?.output].compactMap { $0 },
-            finish: ETLFinalizer.finishSpec(etl), moreStages: staged)
+            tasks: tasks, outputDirectory: directory, exclusiveOutputs: [aggregate?.output].compactMap { $0 },
+            finish: ETLFinalizer.finishSpec(etl), moreStages: staged, outputProbe: staging?.probe)
     }
 
-    static func tasks(_ etl: ETLJob, shards: [InputShard], scaling: ScalingPass?) -> [PlannedTask] {
+    static func tasks(
+        _ etl: ETLJob, shards: [InputShard], scaling: ScalingPass?, staging: OutputStaging? = nil
+    ) -> [PlannedTask] {
         shards.map { shard in
             PlannedTask(
                 index: shard.index, label: (scaling == .collect ? "statistics of " : "") + shard.label,
-                spec: ETLTaskSpec(job: etl, shard: shard, scaling: scaling).jsonBytes(),
+                spec: ETLTaskSpec(job: etl, shard: shard, scaling: scaling, staging: staging).jsonBytes(),
                 inputBytes: UInt64(shard.end - shard.start))
         }
     }
