@@ -147,30 +147,17 @@ public struct OutputCommitter: Sendable {
 
     /// Writes `frame` to `path`, and with `durable` syncs it to disk before returning.
     static func write(_ frame: Frame, to path: String, durable: Bool) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw CommitError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        try frame.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw CommitError(path: path, reason: String(cString: strerror(errno)))
-                }
-                offset += written
+        do {
+            try frame.withUnsafeBytes { buffer in
+                try SyncedFile.write(buffer, to: path, sync: durable)
             }
-        }
-        guard !durable || fsync(descriptor) == 0 else {
-            throw CommitError(path: path, reason: String(cString: strerror(errno)))
+        } catch let error as SyncedFileError {
+            throw CommitError(path: error.path, reason: error.reason)
         }
     }
 
     static func syncDirectory(_ path: String) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
+        _ = SyncedFile.syncDirectory(path)
     }
 }
 

@@ -17,6 +17,13 @@ import ZeroMQ
         ("part-00000.csv", Array("a,b\n1,2\n".utf8)), ("aggregate.bin", [0, 1, 2, 255]), ("shard.json", Array("{}".utf8)),
     ]
 
+    /// A fresh output directory with its probe placed, as the coordinator leaves it at submit.
+    private func probedOutput(in directory: TemporaryDirectory) -> OutputStaging {
+        let staging = OutputStaging(directory: directory.path("out"), probe: "probe-\(UUID().uuidString)")
+        OutputCommitter.placeProbe(staging.probe, in: staging.directory)
+        return staging
+    }
+
     @Test func theListRoundTripsAndRefusesWhatIsNotOne() throws {
         let list = StagedOutputs(files: [("part-00000.csv", 12), ("sub dir/a b.csv", 0)])
         #expect(try StagedOutputs(list.bytes) == list)
@@ -48,9 +55,8 @@ import ZeroMQ
 
     @Test func stagedFilesAreCommittedOnceWithTheFramesBesideThem() throws {
         let directory = try TemporaryDirectory()
-        let output = directory.path("out")
-        let staging = OutputStaging(directory: output, probe: "probe-x")
-        OutputCommitter.placeProbe(staging.probe, in: output)
+        let staging = probedOutput(in: directory)
+        let output = staging.directory
         let first = TaskRef(taskID: 4, attempt: 1)
         let list = try #require(ETLExecutor.stage(files, task: first, in: staging))
         let outputs = [
@@ -77,9 +83,8 @@ import ZeroMQ
 
     @Test func aStagedFileMissingOrOfAnotherSizeFailsTheCommitNamingIt() throws {
         let directory = try TemporaryDirectory()
-        let output = directory.path("out")
-        let staging = OutputStaging(directory: output, probe: "probe-y")
-        OutputCommitter.placeProbe(staging.probe, in: output)
+        let staging = probedOutput(in: directory)
+        let output = staging.directory
         let task = TaskRef(taskID: 9, attempt: 1)
         let list = try #require(ETLExecutor.stage(files, task: task, in: staging))
         let attempt = OutputPaths.attempt(output, taskID: 9, attempt: 1)

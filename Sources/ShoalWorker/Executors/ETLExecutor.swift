@@ -100,12 +100,11 @@ public struct ETLExecutor: TaskExecutor {
                     try FileManager.default.createDirectory(
                         atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 }
-                try writeSynced(file.bytes, to: path)
+                try file.bytes.withUnsafeBytes { buffer in
+                    try SyncedFile.write(buffer, to: path, sync: true)
+                }
             }
-            let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw StagingError() }
-            defer { close(descriptor) }
-            guard fsync(descriptor) == 0 else { throw StagingError() }
+            guard SyncedFile.syncDirectory(directory) else { throw StagingError() }
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             return nil
@@ -114,24 +113,6 @@ public struct ETLExecutor: TaskExecutor {
     }
 
     private struct StagingError: Error {}
-
-    private static func writeSynced(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw StagingError() }
-        defer { close(descriptor) }
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw StagingError()
-                }
-                offset += written
-            }
-        }
-        guard fsync(descriptor) == 0 else { throw StagingError() }
-    }
 
     /// The shard's totals as counters, which the coordinator sums per job for `shoal status`.
     static func counters(_ summary: ShardSummary) -> [Counter] {
