@@ -132,7 +132,7 @@ public struct OutputCommitter: Sendable {
         let path = (outputDirectory as NSString).appendingPathComponent("_SUCCESS")
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         try summary.write(to: URL(fileURLWithPath: path), options: .atomic)
-        try? FileManager.default.removeItem(atPath: (outputDirectory as NSString).appendingPathComponent(".shoal-tmp"))
+        try? FileManager.default.removeItem(atPath: OutputPaths.staging(outputDirectory))
     }
 
     /// An output name as a path inside `directory`; names that would escape it are refused.
