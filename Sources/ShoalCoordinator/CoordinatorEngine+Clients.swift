@@ -119,7 +119,7 @@ extension CoordinatorEngine {
         if let output = plan.outputDirectory, let probe = plan.outputProbe {
             // Workers that find it write their outputs into the staging area themselves; if it cannot be made,
             // they find nothing and send them.
-            OutputCommitter.placeProbe(probe, in: output)
+            OutputPaths.placeProbe(probe, in: output)
         }
         let record = JobRecord(
             name: job.name, kind: job.kind, priority: job.priority, maxAttempts: job.maxAttempts,

@@ -94,14 +94,6 @@ public struct OutputCommitter: Sendable {
         }
     }
 
-    /// Creates the probe file `name` in `outputDirectory`'s staging area (`JobPlan.outputProbe`); best effort.
-    public static func placeProbe(_ name: String, in outputDirectory: String) {
-        let staging = OutputPaths.staging(outputDirectory)
-        try? FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        let descriptor = open((staging as NSString).appendingPathComponent(name), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        if descriptor >= 0 { close(descriptor) }
-    }
-
     /// What an earlier run left in `outputDirectory`: its `shard-NNNNN` directories, `_SUCCESS` and an ETL job's
     /// `_manifest.json` and `_quarantine.jsonl`, sorted.
     /// A new job must not mix its shards with those (a shard found in place counts as committed).

@@ -11,6 +11,15 @@ public enum OutputPaths {
         (directory as NSString).appendingPathComponent(".shoal-tmp")
     }
 
+    /// Creates the probe file `name` in `directory`'s staging area (`OutputStaging`, `JobPlan.outputProbe`): best
+    /// effort — where it cannot be made, workers find nothing and send their outputs.
+    public static func placeProbe(_ name: String, in directory: String) {
+        let area = staging(directory)
+        try? FileManager.default.createDirectory(atPath: area, withIntermediateDirectories: true)
+        let descriptor = open((area as NSString).appendingPathComponent(name), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
     /// Where attempt `attempt` of task `taskID` is assembled before the commit renames it to `shard(…)`.
     public static func attempt(_ directory: String, taskID: UInt64, attempt: UInt32) -> String {
         (staging(directory) as NSString).appendingPathComponent("task-\(taskID)-attempt-\(attempt)")

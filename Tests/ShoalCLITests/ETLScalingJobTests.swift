@@ -67,6 +67,7 @@ import Testing
         let first = try await cluster.waitForEnd(of: one)
         #expect(first.record.state == .succeeded, "\(first)")
         #expect(first.record.stage == 1 && first.record.taskCount > 8, "a statistics pass, then the main pass")
+        #expect(first.counters["bytes_staged"] ?? 0 > 0, "the main pass's workers wrote its files in place: \(first.counters)")
         let reference = try Self.check(cluster, output: "out/one", kept: kept)
         let status = try ChildProcess(
             try BuiltProducts.shoal, ["status", "\(one)", "--coordinator", cluster.clientEndpoint], in: cluster.directory,

@@ -20,7 +20,7 @@ import ZeroMQ
     /// A fresh output directory with its probe placed, as the coordinator leaves it at submit.
     private func probedOutput(in directory: TemporaryDirectory) -> OutputStaging {
         let staging = OutputStaging(directory: directory.path("out"), probe: "probe-\(UUID().uuidString)")
-        OutputCommitter.placeProbe(staging.probe, in: staging.directory)
+        OutputPaths.placeProbe(staging.probe, in: staging.directory)
         return staging
     }
 
@@ -40,7 +40,7 @@ import ZeroMQ
         // No probe (another host, or a container with its own view of the path): nothing written, send them.
         #expect(ETLExecutor.stage(files, task: task, in: staging) == nil)
         #expect(!FileManager.default.fileExists(atPath: OutputPaths.attempt(output, taskID: 7, attempt: 2)))
-        OutputCommitter.placeProbe(staging.probe, in: output)
+        OutputPaths.placeProbe(staging.probe, in: output)
         let list = try #require(ETLExecutor.stage(files, task: task, in: staging))
         #expect(list == StagedOutputs(files: files.map { ($0.name, $0.bytes.count) }))
         for file in files {

@@ -105,7 +105,7 @@ public struct ETLJobPlanner: JobPlanner {
 extension ETLJobPlanner {
     /// After the statistics pass (stage 0): merges its shards' statistics in shard order, writes them as
     /// `_statistics.json`, and plans the main pass over the same shards with the merged statistics in every
-    /// task's spec.
+    /// task's spec (and a staging probe in the output directory).
     public func nextStage(after stage: Int, spec: [UInt8], job: JobRecord) throws -> StagePlan {
         guard stage == 0, let directory = job.outputDirectory else {
             throw StageError(description: "an etl job has two stages: statistics, then the main pass")
@@ -119,7 +119,11 @@ extension ETLJobPlanner {
         try ETLFinalizer.writeAtomically(
             ScalingStatistics.report(statistics, scalings: pipeline.scalings),
             to: (directory as NSString).appendingPathComponent(ScalingStatistics.reportName))
-        return StagePlan(tasks: Self.tasks(etl, shards: shards, scaling: .apply(statistics)))
+        // The main pass commits into the output directory itself: workers that see it write there (as a one-pass
+        // job's do; its probe is placed here, where the pass is planned).
+        let staging = OutputStaging(directory: directory, probe: "probe-\(UUID().uuidString)")
+        OutputPaths.placeProbe(staging.probe, in: directory)
+        return StagePlan(tasks: Self.tasks(etl, shards: shards, scaling: .apply(statistics), staging: staging))
     }
 
     /// Merges the shards' partial aggregates, writes the aggregate, quarantine and manifest.
