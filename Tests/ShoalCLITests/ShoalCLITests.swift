@@ -79,20 +79,24 @@ import ZeroMQ
 
         server.signal(SIGTERM)
         #expect(await server.waitForExit(timeout: .seconds(60)) == 0)
-        let refused = try await run(["doctor", "--coordinator", endpoint], in: directory)
+        // Not the stopped server's port: a test running meanwhile may have been given it.
+        let closed = try RefusingTCPPort()
+        let refused = try await run(["doctor", "--coordinator", closed.endpoint], in: directory)
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("[FAIL] connection refused"), "\(refused.stdout)")
+        withExtendedLifetime(closed) {}  // bound until doctor has run
     }
 
     @Test func pingToNothingFailsWithAHint() async throws {
         let directory = try TemporaryDirectory()
-        let (server, endpoint) = try await startPingServer(in: directory)
-        server.signal(SIGTERM)
-        #expect(await server.waitForExit(timeout: .seconds(60)) == 0)
+        // A port nothing listens on, and that no test running meanwhile can be given.
+        let nothing = try RefusingTCPPort()
+        let endpoint = nothing.endpoint
         let result = try await run(["ping", endpoint, "--count", "1", "--timeout", "0.5"], in: directory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("no answer within 0.5 s"), "\(result.stderr)")
         #expect(result.stderr.contains("shoal doctor --coordinator \(endpoint)"))
+        withExtendedLifetime(nothing) {}  // bound until ping has run
     }
 
     @Test func listeningOnAPortInUseNamesTheEndpoint() async throws {

@@ -117,26 +117,12 @@ final class RawTCPListener {
     let port: UInt16
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, named == 0, listen(fd, 8) == 0 else {
+        (descriptor, port) = try RefusingTCPPort.boundLoopbackSocket()
+        guard listen(descriptor, 8) == 0 else {
             let code = POSIXErrorCode(rawValue: errno) ?? .EADDRINUSE
-            close(fd)
+            close(descriptor)
             throw POSIXError(code)
         }
-        descriptor = fd
-        port = UInt16(bigEndian: address.sin_port)
     }
 
     deinit { close(descriptor) }
