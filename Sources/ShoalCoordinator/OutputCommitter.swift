@@ -72,7 +72,7 @@ public struct OutputCommitter: Sendable {
             if code == ENOTEMPTY || code == EEXIST { return .alreadyCommitted(path: final) }
             throw CommitError(path: final, reason: String(cString: strerror(code)))
         }
-        if durable { Self.syncDirectory(outputDirectory) }
+        if durable { _ = SyncedFile.syncDirectory(outputDirectory) }
         return .committed(path: final)
     }
 
@@ -116,7 +116,7 @@ public struct OutputCommitter: Sendable {
                 throw CommitError(path: path, reason: "cannot remove an earlier run's output: \(error)")
             }
         }
-        Self.syncDirectory(outputDirectory)
+        _ = SyncedFile.syncDirectory(outputDirectory)
     }
 
     /// Marks a finished job's output directory with `_SUCCESS` (Hadoop's convention), holding `summary`.
@@ -129,12 +129,10 @@ public struct OutputCommitter: Sendable {
 
     /// An output name as a path inside `directory`; names that would escape it are refused.
     static func safePath(_ name: String, in directory: String) throws -> String {
-        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-        guard !name.isEmpty, !name.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty })
-        else {
+        guard let path = OutputPaths.output(name, in: directory) else {
             throw CommitError(path: name, reason: "an output name must be a relative path without '.' or '..' parts")
         }
-        return (directory as NSString).appendingPathComponent(name)
+        return path
     }
 
     /// Writes `frame` to `path`, and with `durable` syncs it to disk before returning.
@@ -148,9 +146,6 @@ public struct OutputCommitter: Sendable {
         }
     }
 
-    static func syncDirectory(_ path: String) {
-        _ = SyncedFile.syncDirectory(path)
-    }
 }
 
 /// Committing a shard failed.

@@ -11,6 +11,15 @@ public enum OutputPaths {
         (directory as NSString).appendingPathComponent(".shoal-tmp")
     }
 
+    /// An output's name as a path inside `directory`, or nil for a name that would leave it (empty, absolute,
+    /// or with empty, `.` or `..` parts). The one rule for names from a RESULT, sent or staged.
+    public static func output(_ name: String, in directory: String) -> String? {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.isEmpty, !name.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty })
+        else { return nil }
+        return (directory as NSString).appendingPathComponent(name)
+    }
+
     /// Creates the probe file `name` in `directory`'s staging area (`OutputStaging`, `JobPlan.outputProbe`): best
     /// effort — where it cannot be made, workers find nothing and send their outputs.
     public static func placeProbe(_ name: String, in directory: String) {

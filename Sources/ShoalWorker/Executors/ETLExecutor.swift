@@ -91,12 +91,8 @@ public struct ETLExecutor: TaskExecutor {
             if access(directory, F_OK) == 0 { try FileManager.default.removeItem(atPath: directory) }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for file in files {
-                let parts = file.name.split(separator: "/", omittingEmptySubsequences: false)
-                guard !file.name.hasPrefix("/"), !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
-                    throw StagingError()
-                }
-                let path = (directory as NSString).appendingPathComponent(file.name)
-                if parts.count > 1 {
+                guard let path = OutputPaths.output(file.name, in: directory) else { throw StagingError() }
+                if file.name.contains("/") {
                     try FileManager.default.createDirectory(
                         atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 }
