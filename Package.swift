@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "shoal-bench",
             dependencies: [
-                "ZeroMQ", "ShoalETL", "ShoalTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ZeroMQ", "ShoalCore", "ShoalProtocol", "ShoalETL", "ShoalTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/shoal-bench"
         ),

@@ -14,15 +14,23 @@ extension StateStore {
         let time = now.timeIntervalSince1970
         try database.write { db in
             var startedJobs: Set<JobID> = []
+            // Consecutive task changes to one state go in by many per statement (most batches: "succeeded, 0
+            // failures" for every task); a task changed twice flushes first, so its later change lands last.
+            var taskStates: (state: TaskState, failures: Int, ids: Set<TaskID>, writer: RowBatchWriter)?
+            // Likewise attempts that ended alike (all but the task id equal: a batch of no-op successes).
+            var endings: (ending: Ending, tasks: Set<TaskID>, writer: RowBatchWriter)?
             for directive in directives {
                 switch directive {
                 case .start(let worker, let attempts):
-                    let insertAttempt = try RowWriter("""
-                        INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative, started_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """, in: db)
+                    // An attempt row that ended earlier in this batch is written before it could be started again.
+                    try endings?.writer.flush()
+                    endings = nil
+                    var insertAttempts = RowBatchWriter(
+                        prefix: "INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative, started_at)"
+                            + " VALUES ",
+                        row: "(?, ?, ?, ?, ?, ?)", in: db)
                     for attempt in attempts {
-                        try insertAttempt.run(
+                        try insertAttempts.add(
                             .id(attempt.task.taskID), .int(attempt.task.attempt), .id(attempt.job), .text(worker),
                             .bool(attempt.speculative), .real(time))
                         if startedJobs.insert(attempt.job).inserted {
@@ -31,15 +39,27 @@ extension StateStore {
                                 arguments: [time, attempt.job])
                         }
                     }
+                    try insertAttempts.flush()
                 case .attemptEnded(let record):
-                    try RowWriter("""
-                        UPDATE attempts SET ended_at = ?, ending = ?, error = ?, exit_status = ?, signal = ?,
-                            log_tail = ?, runtime_ms = ?
-                        WHERE task_id = ? AND attempt = ?
-                        """, in: db).run(
-                            .real(time), .text(record.ending.rawValue), .text(record.error), .int(record.exitStatus),
-                            .int(record.signal), .text(record.logTail), .integer(record.runtime.milliseconds),
-                            .id(record.task.taskID), .int(record.task.attempt))
+                    let ending = Ending(record)
+                    if endings?.ending != ending || endings?.tasks.contains(record.task.taskID) == true {
+                        try endings?.writer.flush()
+                        endings = (ending, [], RowBatchWriter(
+                            prefix: """
+                                UPDATE attempts SET ended_at = ?1, ending = ?2, error = ?3, exit_status = ?4, signal = ?5,
+                                    log_tail = ?6, runtime_ms = ?7
+                                WHERE attempt = ?8 AND task_id IN (
+                                """,
+                            row: "?", suffix: ")",
+                            leading: [
+                                .real(time), .text(ending.ending.rawValue), .nonEmpty(ending.error), .int(ending.exitStatus),
+                                .int(ending.signal), .nonEmpty(ending.logTail), .integer(ending.runtimeMs),
+                                .int(ending.attempt),
+                            ],
+                            in: db))
+                    }
+                    endings?.tasks.insert(record.task.taskID)
+                    try endings?.writer.add(.id(record.task.taskID))
                     if !record.counters.isEmpty {
                         let add = try db.cachedStatement(sql: """
                             INSERT INTO counters (job_id, name, value) VALUES (?, ?, ?)
@@ -50,8 +70,17 @@ extension StateStore {
                         }
                     }
                 case .taskChanged(let task, _, let state, let failures):
-                    try RowWriter("UPDATE tasks SET state = ?, failures = ? WHERE id = ?", in: db)
-                        .run(.text(state.rawValue), .int(failures), .id(task))
+                    if taskStates?.state != state || taskStates?.failures != failures || taskStates?.ids.contains(task) == true {
+                        try taskStates?.writer.flush()
+            try endings?.writer.flush()
+                        // The state is an enum's raw value and the count an integer: literals, one cached statement
+                        // per pair.
+                        taskStates = (state, failures, [], RowBatchWriter(
+                            prefix: "UPDATE tasks SET state = '\(state.rawValue)', failures = \(failures) WHERE id IN (",
+                            row: "?", suffix: ")", in: db))
+                    }
+                    taskStates?.ids.insert(task)
+                    try taskStates?.writer.add(.id(task))
                 case .jobChanged(let job, let state, let error):
                     try db.cachedStatement(sql: """
                         UPDATE jobs SET state = ?, error = ?,
@@ -62,6 +91,29 @@ extension StateStore {
                     break
                 }
             }
+            try taskStates?.writer.flush()
+            try endings?.writer.flush()
+        }
+    }
+
+    /// How an attempt ended, but for its task: what attempts written by one statement share.
+    struct Ending: Equatable {
+        var attempt: UInt32
+        var ending: AttemptEnding
+        var error: String
+        var exitStatus: Int32
+        var signal: Int32
+        var logTail: String
+        var runtimeMs: Int64
+
+        init(_ record: AttemptRecord) {
+            attempt = record.task.attempt
+            ending = record.ending
+            error = record.error
+            exitStatus = record.exitStatus
+            signal = record.signal
+            logTail = record.logTail
+            runtimeMs = record.runtime.milliseconds
         }
     }
 

@@ -48,14 +48,17 @@ extension StateStore {
     }
 
     static func insertTasks(_ planned: [PlannedTask], job: JobID, stage: Int, db: Database) throws -> [TaskDescriptor] {
-        let insert = try RowWriter("""
-            INSERT INTO tasks (job_id, stage, idx, label, spec, input_bytes, state) VALUES (?, ?, ?, ?, ?, ?, 'queued')
-            """, in: db)
+        // Ids are given here, in planning order after the highest so far (tasks are never deleted, so none is
+        // used twice), which lets the rows go in by many at a time.
+        let firstID = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM tasks") ?? 0) + 1
+        var insert = RowBatchWriter(
+            prefix: "INSERT INTO tasks (id, job_id, stage, idx, label, spec, input_bytes, state) VALUES ",
+            row: "(?, ?, ?, ?, ?, ?, ?, 'queued')", in: db)
         var descriptors: [TaskDescriptor] = []
         descriptors.reserveCapacity(planned.count)
         // Tasks with the same spec as the one before share its frame: a million `noop` tasks hold one.
         var previous: (bytes: [UInt8], frame: Frame)?
-        for task in planned {
+        for (offset, task) in planned.enumerated() {
             guard task.attachments.isEmpty || task.ephemeral else {
                 throw StageError(
                     description: "task \(task.index) (\(task.label)) has attachments but is not ephemeral:"
@@ -63,16 +66,18 @@ extension StateStore {
             }
             let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
             previous = (task.spec, spec)
+            let id = firstID + Int64(offset)
             // An ephemeral task's spec (a training step's parameters) is not stored: reloaded after a restart, the
             // task runs with an empty spec, which its kind takes for "planned again" (`PlannedTask.ephemeral`).
-            try insert.run(
-                .id(job), .int(stage), .int(task.index), .text(task.label), .blob(task.ephemeral ? [] : task.spec),
-                .integer(Int64(clamping: task.inputBytes)))
+            try insert.add(
+                .integer(id), .id(job), .int(stage), .int(task.index), .text(task.label),
+                .blob(task.ephemeral ? [] : task.spec), .integer(Int64(clamping: task.inputBytes)))
             descriptors.append(TaskDescriptor(
-                id: TaskID(db.lastInsertedRowID), index: task.index, label: task.label, spec: spec,
+                id: TaskID(id), index: task.index, label: task.label, spec: spec,
                 inputBytes: task.inputBytes, stage: stage, affinity: task.affinity,
                 backups: task.backups, ephemeral: task.ephemeral, attachments: task.attachments))
         }
+        try insert.flush()
         return descriptors
     }
 

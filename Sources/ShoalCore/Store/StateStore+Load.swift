@@ -62,8 +62,14 @@ extension StateStore {
                         failures: row["failures"], inputBytes: UInt64(max(0, row["input_bytes"] as Int64)),
                         stage: row["stage"]))
                 }
+                // Through the job's tasks (its range of the tasks' unique index, then a primary-key seek each):
+                // running attempts have no index of their own, which would cost every attempt a B-tree more.
                 let leases = try Row.fetchAll(
-                    db, sql: "SELECT task_id, attempt, worker, started_at FROM attempts WHERE job_id = ? AND ending IS NULL",
+                    db, sql: """
+                        SELECT a.task_id, a.attempt, a.worker, a.started_at
+                        FROM tasks t JOIN attempts a ON a.task_id = t.id
+                        WHERE t.job_id = ? AND a.ending IS NULL
+                        """,
                     arguments: [record.id]
                 ).map { row in
                     ReloadedLease(
