@@ -72,7 +72,6 @@ extension StateStore {
                 case .taskChanged(let task, _, let state, let failures):
                     if taskStates?.state != state || taskStates?.failures != failures || taskStates?.ids.contains(task) == true {
                         try taskStates?.writer.flush()
-            try endings?.writer.flush()
                         // The state is an enum's raw value and the count an integer: literals, one cached statement
                         // per pair.
                         taskStates = (state, failures, [], RowBatchWriter(
