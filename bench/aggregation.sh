@@ -7,7 +7,9 @@
 #     parameters to each worker and brings each worker's gradient back; the coordinator sums and applies SGD.
 #     t = step wall − compute − load (metrics.csv), the median over the steps after the first; algbw = S / t with S
 #     the vector's bytes, busbw = algbw × 2(n − 1)/n (nccl-tests). Workers reach the coordinator over tcp loopback
-#     (as from another host) or over ipc:// (a Unix socket: workers on the coordinator's host).
+#     with shared memory off (as from another host: every byte through the socket), or over ipc:// with shared
+#     memory on (workers on the coordinator's host: parameters and gradients in /dev/shm segments, only their
+#     names through the Unix socket).
 #   OpenMPI: `../shared/bench/peers/run_peers.sh WORKDIR b3` (Allreduce SUM of float32, median of 10 after 2
 #     warm-ups), both its shared-memory default and forced over TCP.
 # Targets: over tcp, no slower than OpenMPI forced over TCP; co-located (ipc), within 1.5× of OpenMPI's
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --no-peers) run_peers=0; shift ;;
     --no-docs) write_docs=0; shift ;;
     --no-wait) wait_quiet=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "aggregation.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -71,7 +73,10 @@ measure() {
   local dir=$work/run-$1-$2-$3-$4 line
   quiet_before "round $1 ($2, $3 workers, $4 MiB)"
   worker_endpoint_override=
-  [ "$2" = ipc ] && worker_endpoint_override=ipc://$dir/workers.ipc
+  # tcp stands for workers on other hosts: no shared memory. ipc is workers on the coordinator's host, which
+  # pass parameters and gradients through shared memory (/dev/shm) and use the socket for the small messages.
+  cluster_args=(--no-shared-memory)
+  [ "$2" = ipc ] && worker_endpoint_override=ipc://$dir/workers.ipc && cluster_args=()
   start_cluster "$dir" 1 "$3"
   find_children "$dir"
   wait_workers
@@ -160,8 +165,10 @@ $table
 
 Shoal's t is a training step's time outside computation: the coordinator sends the parameters to each worker
 (one task each), each worker sends its Float32 gradient back, and the coordinator sums them and applies the
-optimizer — a parameter server, through one process. OpenMPI's Allreduce is a ring or a tree between the ranks
-themselves. 4 workers (or ranks) on 2 cores are oversubscribed.
+optimizer — a parameter server, through one process. tcp rows: loopback with shared memory off, as workers on
+other hosts see it. ipc rows: workers on the coordinator's host, the parameters and gradients in shared-memory
+segments (the socket carries their names). OpenMPI's Allreduce is a ring or a tree between the ranks themselves.
+4 workers (or ranks) on 2 cores are oversubscribed.
 EOF
 )
 printf '%s\n' "$section"

@@ -200,7 +200,12 @@ extension CoordinatorEngine {
             if let state = scheduler.state(ofTask: taskID) { found.state = state }
             detail = found
         }
-        return ClusterStatus(coordinator: summary, jobs: jobs, workers: scheduler.workerStatuses(now: now), task: detail)
+        let workers = scheduler.workerStatuses(now: now).map { status in
+            var status = status
+            status.sharedMemory = sharedMemoryPeers[status.id] != nil ? true : nil
+            return status
+        }
+        return ClusterStatus(coordinator: summary, jobs: jobs, workers: workers, task: detail)
     }
 
     /// Counts for a job the scheduler no longer holds, from its final state.

@@ -26,7 +26,9 @@ extension CoordinatorEngine {
             guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
             scheduler.heartbeat(from: worker, progress: heartbeat.progress, now: now)
         case .result(let batch):
-            for result in batch.results { decide(scheduler.result(result, from: worker, now: now)) }
+            for result in batch.results {
+                decide(scheduler.result(sharedMemoryResolved(result, from: worker), from: worker, now: now))
+            }
         case .drain(let drain):
             guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
             logger.info("worker draining", metadata: ["worker": "\(worker)", "reason": "\(drain.reason)"])
@@ -66,12 +68,48 @@ extension CoordinatorEngine {
             id: hello.workerID, slots: Int(hello.slots), kinds: Set(hello.kinds), held: hello.held, host: hello.host,
             pid: hello.pid, cores: Int(hello.cores), memoryBytes: hello.memoryBytes)
         let directives = scheduler.register(registration, now: now)
+        // The probe is checked on every HELLO: a worker reconnecting from elsewhere loses shared memory.
+        let sharesMemory = settings.sharedMemory && hello.sharedMemoryProbe.verify(madeBy: hello.pid)
+        sharedMemoryPeers[hello.workerID] = sharesMemory ? SharedMemorySegment.prefix(ofProcess: hello.pid) : nil
+        if sharesMemory { logger.debug("worker shares this host's memory", metadata: ["worker": "\(hello.workerID)"]) }
         sendToWorker(hello.workerID, Welcome(
             version: version, coordinatorID: coordinatorID, epoch: store.epoch,
             heartbeatIntervalMs: UInt32(clamping: settings.heartbeatInterval.milliseconds),
             heartbeatTimeoutMs: UInt32(clamping: settings.heartbeatTimeout.milliseconds),
-            maxPayloadFrameBytes: UInt64(ProtocolLimits.standard.maxPayloadFrameBytes)))
+            maxPayloadFrameBytes: UInt64(ProtocolLimits.standard.maxPayloadFrameBytes), sharedMemory: sharesMemory))
         decide(directives)
+    }
+
+    /// A result with its shared-memory outputs mapped in place (and their files removed: they are this
+    /// coordinator's now). One that cannot be mapped fails the attempt, which is retried like any failure:
+    /// an output is never taken as empty.
+    func sharedMemoryResolved(_ result: TaskResult, from worker: WorkerID) -> TaskResult {
+        guard result.hasSharedMemoryOutputs else { return result }
+        do {
+            // An output written into the room lent to this very attempt is read where it lies; the room may
+            // serve another attempt once the output is done with (its writer finished with it).
+            let room = rooms[result.task]?.lease
+            return try result.resolvingSharedMemory(prefix: sharedMemoryPeers[worker]) { reference in
+                guard let room, reference.name == room.segment.name, reference.count <= room.segment.count else { return nil }
+                room.recycle()
+                return room.frame(count: reference.count)
+            }
+        } catch {
+            logger.warning("a result's shared-memory output could not be read", metadata: [
+                "worker": "\(worker)", "task": "\(result.task.taskID)", "error": "\(error)",
+            ])
+            return TaskResult(
+                task: result.task, outcome: result.outcome == .succeeded ? .failed : result.outcome,
+                exitStatus: result.exitStatus, signal: result.signal,
+                error: result.error.isEmpty ? "the output in shared memory was lost: \(error)" : result.error,
+                logTail: result.logTail, counters: result.counters)
+        }
+    }
+
+    /// Removes shared-memory segments whose creators died (a worker or coordinator killed with -9).
+    func sweepSharedMemory() {
+        let removed = SharedMemorySegment.removeOrphans()
+        if removed > 0 { logger.info("removed shared-memory segments of processes that died", metadata: ["count": "\(removed)"]) }
     }
 
     func refuseUnregistered(_ routing: Frame, _ type: MessageType) {

@@ -40,6 +40,15 @@ final class CoordinatorEngine {
     var finishedSummaries: [(JobID, String)] = []
     /// Outputs of ephemeral tasks (`PlannedTask.ephemeral`), held for the kind's `nextStage`: job → stage → index.
     var heldOutputs: [JobID: [Int: [Int: [String: Frame]]]] = [:]
+    /// Workers whose shared-memory probe this coordinator found (`SharedMemoryProbe`), with the prefix their
+    /// segments' names must carry: bulk frames to and from them go through shared memory.
+    var sharedMemoryPeers: [WorkerID: String] = [:]
+    /// Segments of the parameters and output rooms, reused step after step (`SharedMemoryPool`).
+    let sharedMemoryPool = SharedMemoryPool()
+    /// Output rooms lent to running attempts (`OutputRoomRequest`), until the attempt ends.
+    var rooms: [TaskRef: (job: JobID, lease: SharedMemoryLease)] = [:]
+    /// When segments left by processes that died were last removed (`SharedMemorySegment.removeOrphans`).
+    var lastOrphanSweep = ContinuousClock.now
     var logger: Logger { coordinator.logger }
     var loop: SocketLoop { coordinator.loop }
     var store: StateStore { coordinator.store }
@@ -50,6 +59,7 @@ final class CoordinatorEngine {
         scheduler = Scheduler(configuration: Scheduler.Configuration(coordinator.settings))
         responder = PingResponder(role: "coordinator", software: ShoalRelease.software)
         coordinatorID = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        if coordinator.settings.sharedMemory { sweepSharedMemory() }
         try recover(now: .now)
     }
 
@@ -130,6 +140,10 @@ final class CoordinatorEngine {
                 coordinator.authenticator?.noteDisconnected(peer: peer, address: address, role: role)
             }
         case .tick:
+            if settings.sharedMemory, lastOrphanSweep.duration(to: now) > .seconds(60) {
+                lastOrphanSweep = now
+                sweepSharedMemory()
+            }
             decide(scheduler.tick(now: now))
             sendHeartbeats(now: now)
             publishProgress(now: now)
@@ -244,9 +258,11 @@ final class CoordinatorEngine {
         do {
             let workers = scheduler.workerStatuses(now: .now).filter { $0.kinds.contains(record.kind) && !$0.draining }
             let outputs = heldOutputs[job]?.removeValue(forKey: stage) ?? [:]
+            // The stage's bulk frames (a step's parameters) go in shared memory when a worker can map it.
+            let frames = workers.contains { sharedMemoryPeers[$0.id] != nil } ? BulkFrames(pool: sharedMemoryPool) : .heap
             let plan = try planner.nextStage(
                 after: stage, spec: record.finishSpec ?? [], job: record,
-                cluster: StageContext(workers: workers.count, outputs: outputs))
+                cluster: StageContext(workers: workers.count, outputs: outputs, frames: frames))
             let tasks = try store.insertStage(
                 stage + 1, of: job, tasks: plan.tasks, moreStages: plan.moreStages, progress: plan.progress)
             if let progress = plan.progress { records[job]?.summary = progress }
@@ -283,6 +299,19 @@ final class CoordinatorEngine {
         }
     }
 
+    /// An attempt's attachments as its worker gets them: an output-room request becomes a room lent to this
+    /// attempt alone when the worker shares this host's memory, and goes otherwise.
+    func attachments(of start: AttemptStart, to worker: WorkerID) -> [Frame] {
+        start.attachments.compactMap { frame in
+            guard let request = OutputRoomRequest.of(frame) else { return frame }
+            guard sharedMemoryPeers[worker] != nil, request.bytes >= SharedMemorySegment.minimumBytes,
+                  let lease = try? sharedMemoryPool.lease(count: request.bytes, outputRoom: true)
+            else { return nil }
+            rooms[start.task] = (start.job, lease)
+            return lease.frame
+        }
+    }
+
     /// Sends what one directive says to send, and publishes its events.
     func send(_ directive: SchedulerDirective, now: ContinuousClock.Instant) {
         switch directive {
@@ -296,8 +325,8 @@ final class CoordinatorEngine {
             for chunk in stride(from: 0, to: attempts.count, by: 1_000) {
                 let batch = TaskBatch(attempts[chunk..<min(chunk + 1_000, attempts.count)].map { start in
                     TaskAssignment(task: start.task, jobID: start.job, kind: start.kind, timeoutMs: start.timeoutMs,
-                                   spec: start.spec, attachments: start.attachments)
-                })
+                                   spec: start.spec, attachments: attachments(of: start, to: worker))
+                }, peerSharesMemory: sharedMemoryPeers[worker] != nil)
                 sendToWorker(worker, batch)
             }
         case .cancel(let worker, let attempts, let reason):
@@ -310,8 +339,13 @@ final class CoordinatorEngine {
             publish(topic: "cluster", kind: "worker", ["worker": worker, "event": "joined"])
             logger.info("worker joined", metadata: ["worker": "\(worker)"])
         case .workerLeft(let worker, let reason):
+            sharedMemoryPeers[worker] = nil
             publish(topic: "cluster", kind: "worker", ["worker": worker, "event": "left", "reason": reason])
             logger.warning("worker left", metadata: ["worker": "\(worker)", "reason": "\(reason)"])
+        case .attemptEnded(let record) where rooms[record.task] != nil:
+            // Its room goes (back to the pool only if its result came: the writer is done with it).
+            rooms[record.task] = nil
+            send(directive, now: now)
         case .attemptEnded(let record) where record.ending.countsAsFailure:
             logger.warning("attempt ended", metadata: [
                 "task": "\(record.task)", "worker": "\(record.worker)", "ending": "\(record.ending.rawValue)",
@@ -333,6 +367,7 @@ final class CoordinatorEngine {
         publish(topic: "job.\(job)", kind: "job", document)
         logger.info("job \(state.rawValue)", metadata: ["job": "\(job)", "error": "\(error ?? "")"])
         guard state.isTerminal else { return }
+        rooms = rooms.filter { $0.value.job != job }
         if let counts = scheduler.liveStatus(of: job, now: .now, limit: 0)?.counts {
             do { try store.recordFinalCounts(counts, ofJob: job) } catch {
                 logger.error("cannot record the job's final counts", metadata: ["job": "\(job)", "error": "\(error)"])

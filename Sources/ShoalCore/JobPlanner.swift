@@ -1,3 +1,4 @@
+import ShoalProtocol
 import ZeroMQ
 
 /// A job kind as the coordinator sees it: reads the kind-specific part of a job file and plans the job into
@@ -41,9 +42,12 @@ public struct StageContext: Sendable, Equatable {
     /// frame as it arrived (a step's gradient, tens of MiB, is read in place, never copied out).
     /// Empty when the stage had none, or when a restarted coordinator lost them.
     public var outputs: [Int: [String: Frame]]
-    public init(workers: Int, outputs: [Int: [String: Frame]] = [:]) {
+    /// Where the stage's bulk frames (a step's parameters) are made: in shared memory when a worker maps it.
+    public var frames: BulkFrames
+    public init(workers: Int, outputs: [Int: [String: Frame]] = [:], frames: BulkFrames = .heap) {
         self.workers = max(1, workers)
         self.outputs = outputs
+        self.frames = frames
     }
 }
 

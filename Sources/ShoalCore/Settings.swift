@@ -11,6 +11,10 @@ public struct Settings: Sendable, Equatable {
     public var eventsEndpoint = "tcp://127.0.0.1:5572"
     /// Where the coordinator keeps its SQLite database; the same directory after a restart resumes every job.
     public var stateDirectory = ".shoal/state"
+    /// Bulk frames (a training step's parameters and gradients) between the coordinator and workers that share
+    /// its host go through shared memory (`/dev/shm`) instead of the socket; false: always the socket. Both
+    /// sides must allow it; each checks with a probe that it really shares the other's memory.
+    public var sharedMemory = true
     /// How often each side must send something (HEARTBEAT when idle).
     public var heartbeatInterval: Duration = .milliseconds(500)
     /// Silence after which a worker (or, seen from a worker, the coordinator) is declared dead.

@@ -7,7 +7,7 @@ import ShoalProtocol
 /// cluster.yaml (every section and key optional; unknown keys are errors):
 /// ```yaml
 /// coordinator: { workers: tcp://127.0.0.1:5570, clients: tcp://127.0.0.1:5571, events: tcp://127.0.0.1:5572,
-///                state_dir: .shoal/state }
+///                state_dir: .shoal/state, shared_memory: true }
 /// liveness:    { heartbeat_interval: 500ms, heartbeat_timeout: 5s, hang_timeout: 10m }
 /// scheduling:  { max_attempts: 3, speculation_factor: 3.0, speculation_min_runtime: 2s }
 /// security:    { curve: auto, keys_dir: cluster/keys, key: FILE, coordinator_key: FILE, max_message_size: 1025MiB }
@@ -20,7 +20,7 @@ public enum SettingsLoader {
     public static let environmentVariables = [
         "SHOAL_WORKER_ENDPOINT", "SHOAL_CLIENT_ENDPOINT", "SHOAL_EVENTS_ENDPOINT", "SHOAL_STATE_DIR",
         "SHOAL_HEARTBEAT_INTERVAL", "SHOAL_HEARTBEAT_TIMEOUT", "SHOAL_MAX_ATTEMPTS", "SHOAL_HANG_TIMEOUT",
-        "SHOAL_CURVE", "SHOAL_KEYS_DIR", "SHOAL_KEY", "SHOAL_COORDINATOR_KEY",
+        "SHOAL_CURVE", "SHOAL_KEYS_DIR", "SHOAL_KEY", "SHOAL_COORDINATOR_KEY", "SHOAL_SHARED_MEMORY",
     ]
 
     /// The defaults, then the configuration file, then the environment.
@@ -52,12 +52,13 @@ public enum SettingsLoader {
         let root = try YAMLMappingReader(document, source: source)
         try root.checkKeys(["coordinator", "liveness", "scheduling", "security"])
         if let coordinator = try root.optionalMapping(
-            "coordinator", keys: ["workers", "clients", "events", "state_dir"])
+            "coordinator", keys: ["workers", "clients", "events", "state_dir", "shared_memory"])
         {
             settings.workerEndpoint = try endpoint(coordinator, "workers") ?? settings.workerEndpoint
             settings.clientEndpoint = try endpoint(coordinator, "clients") ?? settings.clientEndpoint
             settings.eventsEndpoint = try endpoint(coordinator, "events") ?? settings.eventsEndpoint
             settings.stateDirectory = try coordinator.optionalString("state_dir") ?? settings.stateDirectory
+            settings.sharedMemory = try coordinator.optionalBool("shared_memory") ?? settings.sharedMemory
         }
         if let liveness = try root.optionalMapping(
             "liveness", keys: ["heartbeat_interval", "heartbeat_timeout", "hang_timeout"])
@@ -143,6 +144,13 @@ public enum SettingsLoader {
                 throw fail("SHOAL_CURVE", "'\(text)' is not a CURVE mode; expected auto, on or off")
             }
             settings.curve = mode
+        }
+        if let text = variables["SHOAL_SHARED_MEMORY"] {
+            switch text.lowercased() {
+            case "on", "true", "1", "yes": settings.sharedMemory = true
+            case "off", "false", "0", "no": settings.sharedMemory = false
+            default: throw fail("SHOAL_SHARED_MEMORY", "'\(text)' is not on or off")
+            }
         }
         settings.keysDirectory = variables["SHOAL_KEYS_DIR"] ?? settings.keysDirectory
         settings.identityKey = variables["SHOAL_KEY"] ?? settings.identityKey

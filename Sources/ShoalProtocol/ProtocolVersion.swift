@@ -1,9 +1,11 @@
 /// Versions of the Shoal wire protocol (docs/protocol.md, "Versions").
 public enum ProtocolVersion {
     /// The version this build speaks and encodes with. 2 (2026-12): TASK assignments carry attachments.
-    public static let current: UInt8 = 2
+    /// 3 (2026-12): bulk frames may be placed in shared memory (HELLO's probe, WELCOME's answer, a placement
+    /// per TASK attachment and RESULT output).
+    public static let current: UInt8 = 3
     /// The oldest version this build still understands.
-    public static let minimum: UInt8 = 2
+    public static let minimum: UInt8 = 3
     /// Every version this build understands.
     public static var supported: ClosedRange<UInt8> { minimum...current }
 

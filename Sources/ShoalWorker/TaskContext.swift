@@ -9,12 +9,15 @@ public final class TaskContext: Sendable {
     /// A directory only this attempt writes to; removed by the worker after the attempt ends. Outputs that
     /// should be committed are read from here by the executor and returned as the RESULT's outputs.
     public let scratchDirectory: String
+    /// Where to make bulk output frames (a gradient): in shared memory when the coordinator maps this host's.
+    public let frames: BulkFrames
 
     private let state: Mutex<TaskProgress>
 
-    public init(task: TaskRef, scratchDirectory: String) {
+    public init(task: TaskRef, scratchDirectory: String, frames: BulkFrames = .heap) {
         self.task = task
         self.scratchDirectory = scratchDirectory
+        self.frames = frames
         self.state = Mutex(TaskProgress(task: task, records: 0, bytes: 0))
     }
 

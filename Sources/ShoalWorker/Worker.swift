@@ -25,6 +25,9 @@ public final class Worker: Service {
         public var heartbeatTimeout: Duration
         /// CURVE towards the coordinator, or plaintext.
         public var security: ClientSecurity
+        /// Offer shared memory for bulk frames (`Settings.sharedMemory`); used only when the coordinator's probe
+        /// check shows it shares this host's memory.
+        public var sharedMemory = true
 
         public init(
             coordinator: String, slots: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -65,6 +68,8 @@ public final class Worker: Service {
         _ configuration: Configuration, context: Context, executors: ExecutorRegistry = .standard, logger: Logger
     ) async throws -> Worker {
         let limit = Int64(ProtocolLimits.standard.maxPayloadFrameBytes) + (1 << 20)
+        // What workers and coordinators killed with -9 on this host left in shared memory.
+        if configuration.sharedMemory { SharedMemorySegment.removeOrphans() }
         let loop = try await SocketLoop.start(
             context: context,
             sockets: [SocketSpec(

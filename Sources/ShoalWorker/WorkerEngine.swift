@@ -42,6 +42,12 @@ final class WorkerEngine {
     var heartbeatTimeout: Duration
     var drainDeadline: ContinuousClock.Instant?
     var coordinatorID = ""
+    /// The coordinator maps this host's shared memory (its WELCOME said so): bulk frames go through it.
+    var sharedMemory = false
+    /// The segment named by the HELLO in flight (`SharedMemoryProbe`), kept until WELCOME answers.
+    var probe: SharedMemorySegment?
+    /// The coordinator's segments this worker has mapped (its parameters, the rooms it lends).
+    let mappings = SharedMemoryMappings()
     /// The last handshake failure logged, and when: the same one is logged again at most every 30 s.
     var lastHandshakeFailure: (text: String, at: ContinuousClock.Instant)?
 
@@ -101,14 +107,27 @@ final class WorkerEngine {
             registered = true
             awaitingWelcome = false
             coordinatorID = welcome.coordinatorID
+            sharedMemory = welcome.sharedMemory
+            probe = nil
             heartbeatInterval = .milliseconds(Int64(max(welcome.heartbeatIntervalMs, 10)))
             heartbeatTimeout = .milliseconds(Int64(max(welcome.heartbeatTimeoutMs, welcome.heartbeatIntervalMs + 10)))
             logger.info("registered", metadata: [
                 "coordinator": "\(welcome.coordinatorID)", "epoch": "\(welcome.epoch)", "protocol": "\(welcome.version)",
+                "shared_memory": "\(welcome.sharedMemory)",
             ])
             if drainDeadline != nil { send(Drain(reason: "draining"), now: now) }
         case .task(let batch):
-            for assignment in batch.assignments { start(assignment, now: now) }
+            for assignment in batch.assignments {
+                do {
+                    let (resolved, room) = try assignment.resolvingSharedMemory(using: mappings)
+                    start(resolved, outputRoom: room, now: now)
+                } catch {
+                    // The coordinator released the stage's segment already (a task that comes too late), or
+                    // shared memory failed here: the attempt fails with the reason and is retried if it matters.
+                    finishedResults.append(TaskResult(
+                        task: assignment.task, outcome: .failed, error: "cannot read the task's attachment: \(error)"))
+                }
+            }
         case .cancel(let cancel):
             for attempt in cancel.tasks { running[attempt]?.handle.cancel() }
         case .heartbeat:
@@ -139,7 +158,8 @@ final class WorkerEngine {
     }
 
     /// Starts an attempt on its kind's executor, in its own scratch directory.
-    func start(_ assignment: TaskAssignment, now: ContinuousClock.Instant) {
+    /// - Parameter outputRoom: shared memory the coordinator lent this attempt for its output.
+    func start(_ assignment: TaskAssignment, outputRoom: SharedMemorySegment? = nil, now: ContinuousClock.Instant) {
         let attempt = assignment.task
         guard running[attempt] == nil else { return }
         guard drainDeadline == nil, let executor = worker.executors.executor(for: assignment.kind) else {
@@ -153,7 +173,8 @@ final class WorkerEngine {
         if executor.usesScratchDirectory {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         }
-        let context = TaskContext(task: attempt, scratchDirectory: scratch)
+        let context = TaskContext(
+            task: attempt, scratchDirectory: scratch, frames: BulkFrames(room: outputRoom, sharedMemory: sharedMemory))
         logger.debug("attempt started", metadata: [
             "task": "\(attempt.taskID)", "attempt": "\(attempt.attempt)", "kind": "\(assignment.kind)",
         ])
@@ -178,7 +199,15 @@ final class WorkerEngine {
         let results = finishedResults
         finishedResults = []
         lastSent = now
-        for batch in ResultBatch.packing(results) { worker.loop.send(ShoalCodec.encode(batch), on: 0) }
+        if sharedMemory {
+            // Outputs sent by reference become the coordinator's files: it removes them on receipt.
+            for result in results {
+                for output in result.outputs { (output.frame.owner as? SharedMemorySegment)?.handOver() }
+            }
+        }
+        for batch in ResultBatch.packing(results, peerSharesMemory: sharedMemory) {
+            worker.loop.send(ShoalCodec.encode(batch), on: 0)
+        }
     }
 
     func tick(now: ContinuousClock.Instant) -> Step {
@@ -216,11 +245,18 @@ final class WorkerEngine {
     func sendHello(now: ContinuousClock.Instant) {
         awaitingWelcome = true
         let host = ProcessInfo.processInfo.hostName
+        var offer = SharedMemoryProbe.none
+        probe = nil
+        if configuration.sharedMemory, SharedMemorySegment.isAvailable, let (made, segment) = try? SharedMemoryProbe.make() {
+            offer = made
+            probe = segment
+        }
         send(Hello(
             workerID: configuration.id, host: host, pid: UInt32(getpid()),
             slots: UInt16(clamping: configuration.slots), cores: UInt16(clamping: ProcessInfo.processInfo.activeProcessorCount),
             memoryBytes: ProcessInfo.processInfo.physicalMemory, software: ShoalRelease.software,
-            kinds: worker.executors.kinds, held: Array(running.keys.filter { !returned.contains($0) })),
+            kinds: worker.executors.kinds, held: Array(running.keys.filter { !returned.contains($0) }),
+            sharedMemoryProbe: offer),
              now: now)
     }
 

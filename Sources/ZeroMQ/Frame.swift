@@ -57,6 +57,19 @@ public struct Frame: Sendable {
         self.storage = storage
     }
 
+    /// A frame over `count` bytes at `bytes` that `owner` keeps valid and unchanged while it lives (a mapping of
+    /// shared memory): nothing is copied. The frame holds `owner`, and a sent frame holds it until libzmq has
+    /// written the bytes out.
+    public init(borrowing bytes: UnsafeRawPointer?, count: Int, owner: any AnyObject & Sendable) {
+        precondition(count >= 0 && (bytes != nil || count == 0), "a borrowed frame needs its bytes")
+        storage = FrameStorage.borrowed(bytes: bytes, count: count, owner: owner)
+    }
+
+    /// What keeps a borrowed frame's bytes valid (`init(borrowing:count:owner:)`); `nil` for other frames.
+    public var owner: (any AnyObject & Sendable)? {
+        storage.withUnsafeMutablePointerToHeader { $0.pointee.owner }
+    }
+
     /// A frame holding `values` as little-endian IEEE-754 binary32: Shoal's tensor encoding.
     public init(floats values: [Float]) {
         self.init(unsafeUninitializedCapacity: values.count * MemoryLayout<Float>.stride) { buffer in
@@ -154,7 +167,7 @@ final class FrameStorage: ManagedBuffer<FrameStorageHeader, UInt64> {
     static func owned(count: Int) -> FrameStorage {
         let words = (count + 63) / 8 + 1
         let storage = unsafeDowncast(
-            create(minimumCapacity: words) { _ in FrameStorageHeader(bytes: nil, count: count, holdsMessage: false) },
+            create(minimumCapacity: words) { _ in FrameStorageHeader(bytes: nil, count: count, holdsMessage: false, owner: nil) },
             to: FrameStorage.self)
         storage.withUnsafeMutablePointers { header, elements in
             header.pointee.bytes = UnsafeRawPointer(UnsafeMutableRawPointer(elements).alignedUp(toMultipleOf: 64))
@@ -162,11 +175,20 @@ final class FrameStorage: ManagedBuffer<FrameStorageHeader, UInt64> {
         return storage
     }
 
+    /// Bytes elsewhere, kept valid by `owner`; the tail is empty.
+    static func borrowed(bytes: UnsafeRawPointer?, count: Int, owner: any AnyObject & Sendable) -> FrameStorage {
+        unsafeDowncast(
+            create(minimumCapacity: 0) { _ in
+                FrameStorageHeader(bytes: count == 0 ? nil : bytes, count: count, holdsMessage: false, owner: owner)
+            },
+            to: FrameStorage.self)
+    }
+
     /// An initialised, empty `zmq_msg_t` to receive into; call `received()` once it holds a message.
     static func emptyMessage() -> FrameStorage {
         let words = (MemoryLayout<zmq_msg_t>.size + 7) / 8
         let storage = unsafeDowncast(
-            create(minimumCapacity: words) { _ in FrameStorageHeader(bytes: nil, count: 0, holdsMessage: true) },
+            create(minimumCapacity: words) { _ in FrameStorageHeader(bytes: nil, count: 0, holdsMessage: true, owner: nil) },
             to: FrameStorage.self)
         zmq_msg_init(storage.message)
         return storage
@@ -200,6 +222,8 @@ struct FrameStorageHeader {
     var count: Int
     /// Whether the tail is a `zmq_msg_t` to close, rather than plain bytes.
     let holdsMessage: Bool
+    /// What keeps borrowed bytes valid (`Frame.init(borrowing:count:owner:)`), released with the frame.
+    let owner: (any AnyObject & Sendable)?
 }
 
 extension Frame {

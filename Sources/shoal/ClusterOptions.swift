@@ -29,6 +29,9 @@ struct ClusterOptions: ParsableArguments {
 
     @OptionGroup var keys: KeysDirectoryOptions
 
+    @Flag(inversion: .prefixedNo, help: "Pass bulk frames to workers on this host through shared memory (default: the cluster file's coordinator.shared_memory, true).")
+    var sharedMemory: Bool?
+
     @Flag(name: .long, help: "Allow binding a non-loopback address without CURVE (a network you trust).")
     var insecure = false
 
@@ -52,6 +55,7 @@ struct ClusterOptions: ParsableArguments {
         if let heartbeatInterval { settings.heartbeatInterval = .milliseconds(Int64(heartbeatInterval * 1000)) }
         if let heartbeatTimeout { settings.heartbeatTimeout = .milliseconds(Int64(heartbeatTimeout * 1000)) }
         keys.apply(to: &settings)
+        if let sharedMemory { settings.sharedMemory = sharedMemory }
         settings.insecure = insecure
         if let problem = SettingsLoader.inconsistency(in: settings) { throw ValidationError(problem) }
         return settings

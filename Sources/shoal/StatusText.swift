@@ -19,12 +19,13 @@ enum StatusText {
 
     static func workersTable(_ workers: [WorkerStatus]) -> String {
         guard !workers.isEmpty else { return "no workers" }
-        var lines = [pad(["WORKER", "HOST", "PID", "RUNNING", "SLOTS", "KINDS", "STATE", "SEEN"])]
+        var lines = [pad(["WORKER", "HOST", "PID", "RUNNING", "SLOTS", "KINDS", "STATE", "SEEN", "BULK FRAMES"])]
         for worker in workers {
             lines.append(pad([
                 worker.id, worker.host, "\(worker.pid)", "\(worker.running)", "\(worker.slots)",
                 worker.kinds.joined(separator: ","), worker.draining ? "draining" : "ready",
                 String(format: "%.1fs ago", worker.lastSeen),
+                worker.sharedMemory == true ? "shared memory" : "socket",
             ]))
         }
         return lines.joined(separator: "\n")

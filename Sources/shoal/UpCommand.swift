@@ -40,6 +40,10 @@ struct UpCommand: AsyncParsableCommand {
         }
         arguments += cluster.keys.arguments
         workerArguments += cluster.keys.arguments
+        if !settings.sharedMemory {
+            arguments.append("--no-shared-memory")
+            workerArguments.append("--no-shared-memory")
+        }
         if cluster.insecure {
             arguments.append("--insecure")
             workerArguments.append("--insecure")

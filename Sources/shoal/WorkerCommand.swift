@@ -32,6 +32,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds running tasks may take to finish when draining before they are handed back.")
     var drainTimeout: Double = 30
 
+    @Flag(inversion: .prefixedNo, help: "Pass bulk frames through shared memory when the coordinator is on this host (default: the cluster file's coordinator.shared_memory, true).")
+    var sharedMemory: Bool?
+
     @OptionGroup var keys: PeerKeyOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -46,11 +49,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let settings: Settings
         do { settings = try SettingsLoader.load(configPath: config) } catch { throw ValidationError(error.description) }
         let logger = logging.bootstrap(label: "shoal.worker")
-        let configuration = Worker.Configuration(
+        var configuration = Worker.Configuration(
             coordinator: coordinator ?? settings.workerEndpoint, slots: slots, id: id ?? Worker.defaultID(),
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), heartbeatInterval: settings.heartbeatInterval,
             heartbeatTimeout: settings.heartbeatTimeout,
             security: try keys.security(settings, role: .worker, endpoint: coordinator ?? settings.workerEndpoint))
+        configuration.sharedMemory = sharedMemory ?? settings.sharedMemory
         let context = try Context()
         let worker = try await Worker.start(configuration, context: context, logger: logger)
         // A worker that was drained or dismissed returns from `run`: that ends the process normally.

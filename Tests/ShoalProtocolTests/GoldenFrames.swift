@@ -33,7 +33,7 @@ extension Golden {
             memoryBytes: 16 << 30, software: "shoal 0.1.0", kinds: ["command", "etl"],
             held: [TaskRef(taskID: 0x0102_0304_0506_0708, attempt: 3), TaskRef(taskID: 9, attempt: 0x0100_0000)])),
         frames: [
-            [0x53, 0x48, 0x02, 0x01],  // "SH", version 2, type 0x01 HELLO
+            [0x53, 0x48, 0x03, 0x01],  // "SH", version 3, type 0x01 HELLO
             [
                 0x01,  // min_version = 1
                 0x02,  // max_version = 2
@@ -57,6 +57,9 @@ extension Golden {
                 0x03, 0x00, 0x00, 0x00,  // held[0].attempt = 3
                 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // held[1].task_id = 9
                 0x00, 0x00, 0x00, 0x01,  // held[1].attempt = 0x01000000
+                0x00, 0x00, 0x00, 0x00,  // shared_memory_probe: "" (no shared memory offered)
+                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // shared_memory_nonce[0..<8]
+                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // shared_memory_nonce[8..<16]
             ],
         ])
 
@@ -64,9 +67,9 @@ extension Golden {
         name: "WELCOME",
         message: .welcome(Welcome(
             version: 1, coordinatorID: "coord-α", epoch: 0x0123_4567_89AB_CDEF, heartbeatIntervalMs: 1000,
-            heartbeatTimeoutMs: 5000, maxPayloadFrameBytes: 1 << 30)),
+            heartbeatTimeoutMs: 5000, maxPayloadFrameBytes: 1 << 30, sharedMemory: true)),
         frames: [
-            [0x53, 0x48, 0x02, 0x02],  // "SH", version 2, type 0x02 WELCOME
+            [0x53, 0x48, 0x03, 0x02],  // "SH", version 3, type 0x02 WELCOME
             [
                 0x01,  // version = 1
                 0x08, 0x00, 0x00, 0x00,  // coordinator_id: length 8
@@ -75,6 +78,7 @@ extension Golden {
                 0xE8, 0x03, 0x00, 0x00,  // heartbeat_interval_ms = 1000 = 0x3E8
                 0x88, 0x13, 0x00, 0x00,  // heartbeat_timeout_ms = 5000 = 0x1388
                 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00,  // max_payload_frame_bytes = 1 GiB = 0x40000000
+                0x01,  // shared_memory = true
             ],
         ])
 
@@ -87,7 +91,7 @@ extension Golden {
             TaskProgress(task: TaskRef(taskID: 11, attempt: 2), records: 0, bytes: 0, status: "", counters: []),
         ])),
         frames: [
-            [0x53, 0x48, 0x02, 0x03],  // "SH", version 2, type 0x03 HEARTBEAT
+            [0x53, 0x48, 0x03, 0x03],  // "SH", version 3, type 0x03 HEARTBEAT
             [
                 0x02, 0x00,  // free_slots = 2
                 0x02, 0x00, 0x00, 0x00,  // progress: count 2
@@ -115,7 +119,7 @@ extension Golden {
         name: "HEARTBEAT from the coordinator",
         message: .heartbeat(Heartbeat(freeSlots: 0, progress: [])),
         frames: [
-            [0x53, 0x48, 0x02, 0x03],  // "SH", version 2, type 0x03 HEARTBEAT
+            [0x53, 0x48, 0x03, 0x03],  // "SH", version 3, type 0x03 HEARTBEAT
             [
                 0x00, 0x00,  // free_slots = 0
                 0x00, 0x00, 0x00, 0x00,  // progress: count 0
@@ -127,7 +131,7 @@ extension Golden {
         message: .bye(Bye(
             reason: "shutdown", returned: [TaskRef(taskID: 5, attempt: 1), TaskRef(taskID: 6, attempt: 2)])),
         frames: [
-            [0x53, 0x48, 0x02, 0x04],  // "SH", version 2, type 0x04 BYE
+            [0x53, 0x48, 0x03, 0x04],  // "SH", version 3, type 0x04 BYE
             [
                 0x08, 0x00, 0x00, 0x00,  // reason: length 8
                 0x73, 0x68, 0x75, 0x74, 0x64, 0x6F, 0x77, 0x6E,  // "shutdown"
@@ -150,7 +154,7 @@ extension Golden {
                 spec: Frame([0x00, 0xFF, 0x10]), attachments: [Frame([0xAA, 0xBB])]),
         ])),
         frames: [
-            [0x53, 0x48, 0x02, 0x10],  // "SH", version 2, type 0x10 TASK
+            [0x53, 0x48, 0x03, 0x10],  // "SH", version 3, type 0x10 TASK
             [
                 0x02, 0x00, 0x00, 0x00,  // assignments: count 2
                 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [0].task.task_id = 100
@@ -159,14 +163,15 @@ extension Golden {
                 0x07, 0x00, 0x00, 0x00,  // [0].kind: length 7
                 0x63, 0x6F, 0x6D, 0x6D, 0x61, 0x6E, 0x64,  // "command"
                 0x60, 0xEA, 0x00, 0x00,  // [0].timeout_ms = 60000 = 0xEA60
-                0x00, 0x00, 0x00, 0x00,  // [0].attachments: 0
+                0x00, 0x00, 0x00, 0x00,  // [0].attachments: count 0
                 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [1].task.task_id = 101
                 0x02, 0x00, 0x00, 0x00,  // [1].task.attempt = 2
                 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [1].job_id = 7
                 0x03, 0x00, 0x00, 0x00,  // [1].kind: length 3
                 0x65, 0x74, 0x6C,  // "etl"
                 0x00, 0x00, 0x00, 0x00,  // [1].timeout_ms = 0 (none)
-                0x01, 0x00, 0x00, 0x00,  // [1].attachments: 1
+                0x01, 0x00, 0x00, 0x00,  // [1].attachments: count 1
+                0x00,  // [1].attachments[0].placement = 0 inline
             ],
             [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x31, 0x7D],  // payload 0: spec of assignment 0, {"a":1}
             [0x00, 0xFF, 0x10],  // payload 1: spec of assignment 1, raw bytes
@@ -185,7 +190,7 @@ extension Golden {
                        outputs: [NamedFrame(name: "out", frame: Frame([0xAB]))]),
         ])),
         frames: [
-            [0x53, 0x48, 0x02, 0x11],  // "SH", version 2, type 0x11 RESULT
+            [0x53, 0x48, 0x03, 0x11],  // "SH", version 3, type 0x11 RESULT
             [
                 0x02, 0x00, 0x00, 0x00,  // results: count 2
                 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // results[0].task.task_id = 100
@@ -205,8 +210,10 @@ extension Golden {
                 0x64, 0x65, 0x6C, 0x74, 0x61,  // "delta"
                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80,  // counters[1].value = Int64.min
                 0x02, 0x00, 0x00, 0x00,  // outputs: count 2
-                0x04, 0x00, 0x00, 0x00, 0x67, 0x72, 0x61, 0x64,  // outputs[0] = "grad"
-                0x04, 0x00, 0x00, 0x00, 0x72, 0x6F, 0x77, 0x73,  // outputs[1] = "rows"
+                0x04, 0x00, 0x00, 0x00, 0x67, 0x72, 0x61, 0x64,  // outputs[0].name = "grad"
+                0x00,  // outputs[0].placement = 0 inline
+                0x04, 0x00, 0x00, 0x00, 0x72, 0x6F, 0x77, 0x73,  // outputs[1].name = "rows"
+                0x00,  // outputs[1].placement = 0 inline
                 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // results[1].task.task_id = 101
                 0x02, 0x00, 0x00, 0x00,  // results[1].task.attempt = 2
                 0x00,  // outcome = 0 succeeded
@@ -216,7 +223,8 @@ extension Golden {
                 0x00, 0x00, 0x00, 0x00,  // log_tail: ""
                 0x00, 0x00, 0x00, 0x00,  // counters: count 0
                 0x01, 0x00, 0x00, 0x00,  // outputs: count 1
-                0x03, 0x00, 0x00, 0x00, 0x6F, 0x75, 0x74,  // outputs[0] = "out"
+                0x03, 0x00, 0x00, 0x00, 0x6F, 0x75, 0x74,  // outputs[0].name = "out"
+                0x00,  // outputs[0].placement = 0 inline
             ],
             [0x00, 0x00, 0x80, 0x3F],  // payload: results[0] "grad", one binary32 1.0, little-endian
             [],  // payload: results[0] "rows", empty frame
@@ -228,7 +236,7 @@ extension Golden {
         message: .result(ResultBatch([TaskResult(
             task: TaskRef(taskID: 1, attempt: 0xFFFF_FFFF), outcome: .cancelled, exitStatus: .min, signal: 0)])),
         frames: [
-            [0x53, 0x48, 0x02, 0x11],  // "SH", version 2, type 0x11 RESULT
+            [0x53, 0x48, 0x03, 0x11],  // "SH", version 3, type 0x11 RESULT
             [
                 0x01, 0x00, 0x00, 0x00,  // results: count 1
                 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // task.task_id = 1
@@ -248,7 +256,7 @@ extension Golden {
         message: .cancel(CancelTasks(
             tasks: [TaskRef(taskID: 100, attempt: 1), TaskRef(taskID: 101, attempt: 2)], reason: "job cancelled")),
         frames: [
-            [0x53, 0x48, 0x02, 0x12],  // "SH", version 2, type 0x12 CANCEL
+            [0x53, 0x48, 0x03, 0x12],  // "SH", version 3, type 0x12 CANCEL
             [
                 0x02, 0x00, 0x00, 0x00,  // tasks: count 2
                 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // tasks[0].task_id = 100
@@ -265,7 +273,7 @@ extension Golden {
         name: "PING (section 4.2 worked example)",
         message: .ping(Ping(nonce: 7, minVersion: 1, maxVersion: 1, sender: "doctor")),
         frames: [
-            [0x53, 0x48, 0x02, 0x20],  // frame 0 (4 bytes): 53 48 01 20
+            [0x53, 0x48, 0x03, 0x20],  // frame 0 (4 bytes): 53 48 01 20
             [
                 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // nonce = 7
                 0x01, 0x01,  // min_version = 1, max_version = 1
@@ -278,7 +286,7 @@ extension Golden {
         message: .pong(Pong(nonce: 7, version: 1, minVersion: 1, maxVersion: 1, role: "coordinator",
                             software: "shoal 0.1.0")),
         frames: [
-            [0x53, 0x48, 0x02, 0x21],  // "SH", version 2, type 0x21 PONG
+            [0x53, 0x48, 0x03, 0x21],  // "SH", version 3, type 0x21 PONG
             [
                 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // nonce = 7 (echoed)
                 0x01,  // version = 1 (chosen)
@@ -297,7 +305,7 @@ extension Golden {
             requestID: 42, restart: true, format: .json, sourceName: "jobs/日本.json", workingDirectory: "/srv",
             spec: Frame("{}"))),
         frames: [
-            [0x53, 0x48, 0x02, 0x30],  // "SH", version 2, type 0x30 SUBMIT
+            [0x53, 0x48, 0x03, 0x30],  // "SH", version 3, type 0x30 SUBMIT
             [
                 0x2A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 42
                 0x01,  // restart = true
@@ -317,7 +325,7 @@ extension Golden {
         name: "ACCEPTED",
         message: .accepted(JobAccepted(requestID: 42, jobID: 1234, resumed: true)),
         frames: [
-            [0x53, 0x48, 0x02, 0x31],  // "SH", version 2, type 0x31 ACCEPTED
+            [0x53, 0x48, 0x03, 0x31],  // "SH", version 3, type 0x31 ACCEPTED
             [
                 0x2A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 42
                 0xD2, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 1234 = 0x4D2
@@ -329,7 +337,7 @@ extension Golden {
         name: "STATUS",
         message: .status(StatusRequest(requestID: 43, jobID: 0)),
         frames: [
-            [0x53, 0x48, 0x02, 0x32],  // "SH", version 2, type 0x32 STATUS
+            [0x53, 0x48, 0x03, 0x32],  // "SH", version 3, type 0x32 STATUS
             [
                 0x2B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 43
                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 0 (every job and the cluster)
@@ -341,7 +349,7 @@ extension Golden {
         name: "STATUS of one task",
         message: .status(StatusRequest(requestID: 1, jobID: 2, taskID: 0x0102)),
         frames: [
-            [0x53, 0x48, 0x02, 0x32],  // "SH", version 2, type 0x32 STATUS
+            [0x53, 0x48, 0x03, 0x32],  // "SH", version 3, type 0x32 STATUS
             [
                 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 1
                 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 2
@@ -353,7 +361,7 @@ extension Golden {
         name: "DRAIN",
         message: .drain(Drain(reason: "SIGTERM")),
         frames: [
-            [0x53, 0x48, 0x02, 0x05],  // "SH", version 2, type 0x05 DRAIN
+            [0x53, 0x48, 0x03, 0x05],  // "SH", version 3, type 0x05 DRAIN
             [
                 0x07, 0x00, 0x00, 0x00,  // reason: length 7
                 0x53, 0x49, 0x47, 0x54, 0x45, 0x52, 0x4D,  // "SIGTERM"
@@ -364,7 +372,7 @@ extension Golden {
         name: "DRAIN-WORKER",
         message: .drainWorker(DrainWorker(requestID: 5, workerID: "w-2")),
         frames: [
-            [0x53, 0x48, 0x02, 0x35],  // "SH", version 2, type 0x35 DRAIN-WORKER
+            [0x53, 0x48, 0x03, 0x35],  // "SH", version 3, type 0x35 DRAIN-WORKER
             [
                 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 5
                 0x03, 0x00, 0x00, 0x00,  // worker_id: length 3
@@ -376,7 +384,7 @@ extension Golden {
         name: "RELOAD-KEYS",
         message: .reloadKeys(ReloadKeys(requestID: 6)),
         frames: [
-            [0x53, 0x48, 0x02, 0x36],  // "SH", version 2, type 0x36 RELOAD-KEYS
+            [0x53, 0x48, 0x03, 0x36],  // "SH", version 3, type 0x36 RELOAD-KEYS
             [0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],  // request_id = 6
         ])
 
@@ -384,7 +392,7 @@ extension Golden {
         name: "STATUS-REPORT",
         message: .statusReport(StatusReport(requestID: 43, document: Frame(#"{"jobs":[]}"#))),
         frames: [
-            [0x53, 0x48, 0x02, 0x33],  // "SH", version 2, type 0x33 STATUS-REPORT
+            [0x53, 0x48, 0x03, 0x33],  // "SH", version 3, type 0x33 STATUS-REPORT
             [
                 0x2B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 43
             ],
@@ -395,7 +403,7 @@ extension Golden {
         name: "CANCEL-JOB",
         message: .cancelJob(CancelJob(requestID: 44, jobID: 1234, reason: "user")),
         frames: [
-            [0x53, 0x48, 0x02, 0x34],  // "SH", version 2, type 0x34 CANCEL-JOB
+            [0x53, 0x48, 0x03, 0x34],  // "SH", version 3, type 0x34 CANCEL-JOB
             [
                 0x2C, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 44
                 0xD2, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 1234
@@ -408,7 +416,7 @@ extension Golden {
         name: "EVENT",
         message: .event(ClusterEvent(sequence: 258, timeMs: 1_700_000_000_000, kind: "job", document: Frame(#"{"s":1}"#))),
         frames: [
-            [0x53, 0x48, 0x02, 0x40],  // "SH", version 2, type 0x40 EVENT
+            [0x53, 0x48, 0x03, 0x40],  // "SH", version 3, type 0x40 EVENT
             [
                 0x02, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // sequence = 258 = 0x102
                 0x00, 0x68, 0xE5, 0xCF, 0x8B, 0x01, 0x00, 0x00,  // time_ms = 1_700_000_000_000 = 0x18B_CFE5_6800
@@ -426,7 +434,7 @@ extension Golden {
             code: .unsupportedVersion, inReplyTo: 0x01, requestID: 0, message: "use version 1", minVersion: 1,
             maxVersion: 1)),
         frames: [
-            [0x53, 0x48, 0x02, 0x7F],  // "SH", version 2, type 0x7F ERROR
+            [0x53, 0x48, 0x03, 0x7F],  // "SH", version 3, type 0x7F ERROR
             [
                 0x02, 0x00,  // code = 2 unsupported-version
                 0x01,  // in_reply_to = 0x01 HELLO
@@ -445,7 +453,7 @@ extension Golden {
         message: .error(ErrorReply(
             code: .other(0x1234), inReplyTo: 0x30, requestID: 42, message: "", minVersion: 1, maxVersion: 3)),
         frames: [
-            [0x53, 0x48, 0x02, 0x7F],  // "SH", version 2, type 0x7F ERROR
+            [0x53, 0x48, 0x03, 0x7F],  // "SH", version 3, type 0x7F ERROR
             [
                 0x34, 0x12,  // code = 0x1234 (not defined)
                 0x30,  // in_reply_to = 0x30 SUBMIT

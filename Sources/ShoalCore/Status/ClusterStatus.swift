@@ -185,6 +185,8 @@ public struct WorkerStatus: Sendable, Codable, Equatable {
     public var draining: Bool
     /// Seconds since its last message.
     public var lastSeen: Double
+    /// Bulk frames to and from it go through shared memory (it runs on the coordinator's host); `nil`: no.
+    public var sharedMemory: Bool?
 
     public init(id: WorkerID, host: String, pid: UInt32, slots: Int, running: Int, kinds: [String], draining: Bool,
                 lastSeen: Double) {

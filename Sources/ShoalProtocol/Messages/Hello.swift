@@ -18,11 +18,13 @@ public struct Hello: WireMessage {
     public var kinds: [String]
     /// Attempts the worker still runs or holds results for, after a reconnect.
     public var held: [TaskRef]
+    /// Offers shared memory for bulk frames (`SharedMemoryProbe.none`: none offered). Protocol version 3.
+    public var sharedMemoryProbe: SharedMemoryProbe
 
     public init(
         minVersion: UInt8 = ProtocolVersion.minimum, maxVersion: UInt8 = ProtocolVersion.current,
         workerID: String, host: String, pid: UInt32, slots: UInt16, cores: UInt16, memoryBytes: UInt64,
-        software: String, kinds: [String], held: [TaskRef] = []
+        software: String, kinds: [String], held: [TaskRef] = [], sharedMemoryProbe: SharedMemoryProbe = .none
     ) {
         self.minVersion = minVersion
         self.maxVersion = maxVersion
@@ -35,6 +37,7 @@ public struct Hello: WireMessage {
         self.software = software
         self.kinds = kinds
         self.held = held
+        self.sharedMemoryProbe = sharedMemoryProbe
     }
 
     public func encodeBody(into w: inout WireWriter) {
@@ -49,6 +52,9 @@ public struct Hello: WireMessage {
         w.string(software)
         w.list(kinds) { $0.string($1) }
         w.list(held) { $1.encode(into: &$0) }
+        w.string(sharedMemoryProbe.name)
+        let nonce = sharedMemoryProbe.nonce
+        for index in 0..<16 { w.u8(index < nonce.count ? nonce[index] : 0) }
     }
 
     public init(body r: inout WireReader, payloads: ArraySlice<Frame>) throws(ProtocolError) {
@@ -71,6 +77,10 @@ public struct Hello: WireMessage {
         held = try r.list("held", minimumElementBytes: TaskRef.encodedSize) {
             (r: inout WireReader) throws(ProtocolError) in try TaskRef(from: &r)
         }
+        let probeName = try r.string("shared_memory_probe")
+        var nonce: [UInt8] = []
+        for _ in 0..<16 { nonce.append(try r.u8("shared_memory_nonce")) }
+        sharedMemoryProbe = SharedMemoryProbe(name: probeName, nonce: nonce)
         _ = try Self.requirePayloads(payloads, count: 0, limits: r.limits)
     }
 }

@@ -13,10 +13,13 @@ public struct Welcome: WireMessage {
     public var heartbeatTimeoutMs: UInt32
     /// The largest payload frame the coordinator accepts.
     public var maxPayloadFrameBytes: UInt64
+    /// The coordinator found the worker's shared-memory probe: bulk frames may go through shared memory both
+    /// ways (`FramePlacement.sharedMemory`). Protocol version 3.
+    public var sharedMemory: Bool
 
     public init(
         version: UInt8, coordinatorID: String, epoch: UInt64, heartbeatIntervalMs: UInt32,
-        heartbeatTimeoutMs: UInt32, maxPayloadFrameBytes: UInt64
+        heartbeatTimeoutMs: UInt32, maxPayloadFrameBytes: UInt64, sharedMemory: Bool = false
     ) {
         self.version = version
         self.coordinatorID = coordinatorID
@@ -24,6 +27,7 @@ public struct Welcome: WireMessage {
         self.heartbeatIntervalMs = heartbeatIntervalMs
         self.heartbeatTimeoutMs = heartbeatTimeoutMs
         self.maxPayloadFrameBytes = maxPayloadFrameBytes
+        self.sharedMemory = sharedMemory
     }
 
     public func encodeBody(into w: inout WireWriter) {
@@ -33,6 +37,7 @@ public struct Welcome: WireMessage {
         w.u32(heartbeatIntervalMs)
         w.u32(heartbeatTimeoutMs)
         w.u64(maxPayloadFrameBytes)
+        w.bool(sharedMemory)
     }
 
     public init(body r: inout WireReader, payloads: ArraySlice<Frame>) throws(ProtocolError) {
@@ -47,6 +52,7 @@ public struct Welcome: WireMessage {
                 reason: "interval \(heartbeatIntervalMs) ms must be > 0 and below the timeout \(heartbeatTimeoutMs) ms")
         }
         maxPayloadFrameBytes = try r.u64("max_payload_frame_bytes")
+        sharedMemory = try r.bool("shared_memory")
         _ = try Self.requirePayloads(payloads, count: 0, limits: r.limits)
     }
 }

@@ -84,6 +84,13 @@ public struct GradientFile: Sendable, Equatable {
         }
     }
 
+    /// An upper bound of a step's gradient file for a model of `parameters`: values plus 64 KiB for the header
+    /// (whose micro-batch list grows with the step; a larger one does not fit a room sized so, and travels in
+    /// a segment of its own).
+    public static func maximumBytes(parameters: Int, fixedPoint: Bool) -> Int {
+        (64 << 10) + parameters * (fixedPoint ? 16 : 4)
+    }
+
     /// Where the values start: after the 9 fixed bytes and the header, rounded up to a multiple of 16.
     static func valuesOffset(headerLength: Int) -> Int { (9 + headerLength + 15) & ~15 }
 

@@ -50,6 +50,9 @@ public struct TrainingSession: Sendable {
         /// parameters (`state.parameters`) shared by every such task of the stage. Ephemeral tasks only (an
         /// attachment is not stored); the last stage's tasks carry the parameters in their stored spec.
         public var attachesParameters: Bool
+        /// The most bytes its output takes (a step's gradient file), when the coordinator should lend each
+        /// attempt room for it in shared memory (`OutputRoomRequest`); 0: none.
+        public var outputBytes = 0
     }
 
     public let job: TrainJob
@@ -268,7 +271,8 @@ public struct TrainingSession: Sendable {
                     index: tasks.count,
                     label: "step \(step + 1): \(count) micro-batches of \(parts.count) shard(s) (group \(group) of \(groups))",
                     spec: spec, inputBytes: 0, affinity: group, backups: job.backupWorkers,
-                    ephemeral: ephemeral, attachesParameters: ephemeral))
+                    ephemeral: ephemeral, attachesParameters: ephemeral,
+                    outputBytes: ephemeral ? GradientFile.maximumBytes(parameters: network.parameterCount, fixedPoint: job.config.deterministic) : 0))
             }
         }
         if stage >= 2, let epoch = epochEnded(byStep: stage - 2) {

@@ -47,7 +47,7 @@ public struct TrainExecutor: TaskExecutor {
             return TaskResult(
                 task: assignment.task, outcome: .succeeded,
                 outputs: files.map { file in
-                    NamedFrame(name: file.name, frame: Frame(unsafeUninitializedCapacity: file.count) { file.write(into: $0) })
+                    NamedFrame(name: file.name, frame: context.frames.make(count: file.count) { file.write(into: $0) })
                 })
         case .failure(let error):
             return TaskResult(task: assignment.task, outcome: .failed, error: "\(error)")

@@ -1,3 +1,4 @@
+import ShoalProtocol
 import Foundation
 import ShoalETL
 import ShoalTraining
@@ -89,7 +90,7 @@ public struct TrainJobPlanner: JobPlanner {
                     // The new parameters go straight into the frame that will carry them to the workers, chunk by
                     // chunk as the update makes them, rather than copied there afterwards.
                     var published = false
-                    let frame = try Frame(unsafeUninitializedCapacity: 4 * session.network.parameterCount) { room in
+                    let frame = try cluster.frames.make(count: 4 * session.network.parameterCount) { room in
                         published = try session.absorb(stage: stage, outputs: outputs, now: now, publish: room)
                     }
                     if published { parameterFrame = frame }
@@ -111,7 +112,8 @@ public struct TrainJobPlanner: JobPlanner {
                 PlannedTask(
                     index: $0.index, label: $0.label, spec: $0.spec, inputBytes: $0.inputBytes, affinity: $0.affinity,
                     backups: $0.backups, ephemeral: $0.ephemeral,
-                    attachments: $0.attachesParameters ? parameters.map { [$0] } ?? [] : [])
+                    attachments: ($0.attachesParameters ? parameters.map { [$0] } ?? [] : [])
+                        + ($0.outputBytes > 0 ? [OutputRoomRequest(bytes: $0.outputBytes).frame] : []))
             },
             moreStages: stage + 1 < session.lastStage, progress: session.progress())
     }
