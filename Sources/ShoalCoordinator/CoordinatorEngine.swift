@@ -425,5 +425,8 @@ final class CoordinatorEngine {
     /// coordinator on this state directory); the state is already durable.
     func shutdown() {
         logger.info("shutting down; \(scheduler.activeJobs.count) unfinished job(s) resume on restart")
+        // The pool's segments and those still leased: a process leaving does not run their deinits. Workers
+        // keep whatever they mapped.
+        if settings.sharedMemory { SharedMemorySegment.removeFiles(ofProcess: UInt32(getpid())) }
     }
 }

@@ -33,6 +33,9 @@ struct RunCommand: AsyncParsableCommand {
         help: "Replace the outputs of an earlier run of the job (otherwise they make it fail at submit).")
     var restart = false
 
+    @Flag(inversion: .prefixedNo, help: "Pass bulk frames (training parameters and gradients) through shared memory (default: the cluster file's coordinator.shared_memory, true).")
+    var sharedMemory: Bool?
+
     func validate() throws {
         guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1…256, got \(workers)") }
         if let slots, !(1...4096).contains(slots) { throw ValidationError("--slots must be 1…4096") }
@@ -56,7 +59,8 @@ struct RunCommand: AsyncParsableCommand {
                 "pipeline \(pipeline.name): \(pipeline.jobs.map { ($0 as NSString).lastPathComponent }.joined(separator: " → "))\n".utf8))
         }
         let succeeded = try await EmbeddedRun.run(
-            jobs: jobs, workers: workers, slots: slots, stateDir: stateDir, restart: restart)
+            jobs: jobs, workers: workers, slots: slots, stateDir: stateDir, restart: restart,
+            extra: sharedMemory == false ? ["--no-shared-memory"] : [])
         if !succeeded { throw ExitCode(1) }
     }
 }
@@ -67,7 +71,8 @@ enum EmbeddedRun {
     /// shows progress and summaries, and stops the cluster (also on Ctrl-C).
     /// - Returns: whether every job succeeded.
     static func run(
-        jobs: [(path: String, text: String)], workers: Int, slots: Int?, stateDir: String?, restart: Bool
+        jobs: [(path: String, text: String)], workers: Int, slots: Int?, stateDir: String?, restart: Bool,
+        extra: [String] = []
     ) async throws -> Bool {
         let state = stateDir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("shoal-run-\(getpid())")
         let cluster = try LocalCluster(logDirectory: (state as NSString).appendingPathComponent("logs"))
@@ -76,9 +81,9 @@ enum EmbeddedRun {
         try cluster.startCoordinator([
             "--state-dir", state, "--worker-endpoint", "tcp://127.0.0.1:0", "--client-endpoint", "tcp://127.0.0.1:0",
             "--events-endpoint", "tcp://127.0.0.1:0", "--curve", "off",
-        ])
+        ] + extra)
         // Loopback only, started and stopped with this command: no keys to set up (docs/security.md).
-        try cluster.startWorkers(workers, slots: slots, extra: ["--curve", "off"])
+        try cluster.startWorkers(workers, slots: slots, extra: ["--curve", "off"] + extra)
         FileHandle.standardError.write(Data(
             "local cluster: coordinator \(cluster.endpoints["clients"] ?? "?") and \(workers) workers; logs in \(cluster.logDirectory)\n".utf8))
         let context = try Context()

@@ -3,6 +3,7 @@ import ShoalClient
 import ShoalCore
 import ShoalETL
 import ShoalTestSupport
+import ShoalProtocol
 import ShoalTraining
 import Testing
 
@@ -358,5 +359,80 @@ import Testing
         let history = try String(contentsOfFile: cluster.directory.path("out/float/metrics.csv"), encoding: .utf8)
         let bytes = history.split(separator: "\n").dropFirst().compactMap { Int($0.split(separator: ",")[8]) }
         #expect(bytes.contains { $0 == 2 * (80 + 80) }, "bytes per step: \(Set(bytes))")
+    }
+
+    /// An mlp of ~69,000 parameters: its parameters (270 KiB) and fixed-point gradients (1.1 MiB) are above the
+    /// shared-memory threshold. Workers on this host take them through shared memory; workers told not to, through
+    /// the socket; the weights are the same bits, and no segment is left behind once the processes are gone.
+    @Test func sharedMemoryAndTheSocketGiveTheSameBits() async throws {
+        guard SharedMemorySegment.isAvailable else { return }
+        let cluster = try ClusterFixture()
+        try FileManager.default.createDirectory(atPath: cluster.directory.path("data"), withIntermediateDirectories: true)
+        let datagen = try ChildProcess(
+            try BuiltProducts.shoal,
+            ["datagen", "clicks", "--rows", "2048", "--seed", "5", "--out", cluster.directory.path("data/small.csv")],
+            in: cluster.directory, name: "datagen")
+        #expect(await datagen.waitForExit(timeout: .seconds(60)) == 0, "datagen failed: \(datagen.stderr)")
+        let yaml = { (output: String) in
+            """
+            kind: train
+            name: mlp-shm
+            data:
+              train: { format: csv, paths: ["data/small.csv"], shard_size: 64KiB }
+              features: [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, { one_hot: device }]
+              label: clicked
+            model: { type: mlp, hidden: [64, 1024], activation: relu }
+            optimizer: { type: adam, lr: 0.01 }
+            batch_size: 512
+            micro_batch_size: 128
+            epochs: 1
+            seed: 3
+            output: \(output)
+            """
+        }
+        func weights(_ output: String) throws -> [Float] {
+            let path = cluster.directory.path(output + "/model.shoal")
+            return try ModelFile.decode(Array(try #require(FileManager.default.contents(atPath: path))), path: path).parameters
+        }
+        try await cluster.startCoordinator()
+        var pids = [try #require(cluster.coordinator?.pid)]
+        var shared: [ChildProcess] = []
+        for name in ["s0", "s1"] { shared.append(try await cluster.startWorker(name, slots: 1)) }
+        // The probe worked both ways: `shoal workers` says so.
+        try await cluster.waitFor("workers that share memory") { status in
+            status.workers.count == 2 && status.workers.allSatisfy { $0.sharedMemory == true }
+        }
+        let viaMemory = try await cluster.submit(yaml("out/shm"), name: "shm.yaml")
+        #expect(try await cluster.waitForEnd(of: viaMemory, timeout: .seconds(240)).record.state == .succeeded)
+        for worker in shared {
+            pids.append(worker.pid)
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit(timeout: .seconds(30)) != nil)
+        }
+
+        for name in ["p0", "p1"] {
+            let worker = try await cluster.startWorker(name, slots: 1, extra: ["--no-shared-memory"])
+            pids.append(worker.pid)
+        }
+        try await cluster.waitFor("workers through the socket") { status in
+            Set(status.workers.map(\.id)) == ["p0", "p1"] && status.workers.allSatisfy { $0.sharedMemory == nil }
+        }
+        let viaSocket = try await cluster.submit(yaml("out/socket"), name: "socket.yaml")
+        #expect(try await cluster.waitForEnd(of: viaSocket, timeout: .seconds(240)).record.state == .succeeded)
+
+        let a = try weights("out/shm"), b = try weights("out/socket")
+        #expect(a.count > 65_536)
+        #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "shared memory changes nothing in the weights")
+
+        cluster.coordinator?.signal(SIGTERM)
+        #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(30)) != nil)
+        for worker in cluster.workers.values {
+            worker.signal(SIGTERM)
+            _ = await worker.waitForExit(timeout: .seconds(30))
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: SharedMemorySegment.directory).filter { name in
+            pids.contains { name.hasPrefix(SharedMemorySegment.prefix(ofProcess: UInt32($0))) }
+        }
+        #expect(left.isEmpty, "segments left behind: \(left)")
     }
 }

@@ -139,4 +139,18 @@ import Testing
         expectError(error, at: nil, nil, keyPath: "SHOAL_CLIENT_ENDPOINT", saying: "unknown transport 'udp'")
         #expect(error?.description.hasPrefix("environment: SHOAL_CLIENT_ENDPOINT: ") == true)
     }
+
+    @Test func sharedMemoryIsOnUnlessTheFileOrTheEnvironmentSaysOff() throws {
+        #expect(Settings().sharedMemory)
+        #expect(try applying("coordinator: { shared_memory: false }").sharedMemory == false)
+        var settings = try applying("coordinator: { shared_memory: false }")
+        try SettingsLoader.apply(environment: ["SHOAL_SHARED_MEMORY": "on"], to: &settings)
+        #expect(settings.sharedMemory)
+        try SettingsLoader.apply(environment: ["SHOAL_SHARED_MEMORY": "off"], to: &settings)
+        #expect(!settings.sharedMemory)
+        expectError(
+            environmentError(["SHOAL_SHARED_MEMORY": "maybe"]), at: nil, nil, keyPath: "SHOAL_SHARED_MEMORY",
+            saying: "'maybe' is not on or off")
+        #expect(yamlError("coordinator: { shared_memory: sometimes }") != nil)
+    }
 }

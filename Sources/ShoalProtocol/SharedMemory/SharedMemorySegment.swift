@@ -163,6 +163,16 @@ public final class SharedMemorySegment: Sendable {
     /// with -9 left behind. Returns how many it removed.
     @discardableResult
     public static func removeOrphans() -> Int {
+        removeFiles { pid in kill(pid, 0) == -1 && errno == ESRCH }
+    }
+
+    /// Removes the segments process `pid` made (a process leaving removes its own). Returns how many.
+    @discardableResult
+    public static func removeFiles(ofProcess pid: UInt32) -> Int {
+        removeFiles { $0 == Int32(bitPattern: pid) }
+    }
+
+    private static func removeFiles(where made: (Int32) -> Bool) -> Int {
         guard let dir = opendir(directory) else { return 0 }
         defer { closedir(dir) }
         let namespacePrefix = "shoal-\(pidNamespace)-"
@@ -174,7 +184,7 @@ public final class SharedMemorySegment: Sendable {
             guard name.hasPrefix(namespacePrefix), isSegmentName(name),
                   let pid = Int32(name.dropFirst(namespacePrefix.count).prefix { $0 != "-" })
             else { continue }
-            if kill(pid, 0) == -1 && errno == ESRCH, unlink(path(name)) == 0 { removed += 1 }
+            if made(pid), unlink(path(name)) == 0 { removed += 1 }
         }
         return removed
     }

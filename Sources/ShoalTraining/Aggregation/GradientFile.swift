@@ -62,7 +62,9 @@ public struct GradientFile: Sendable, Equatable {
         case .float: width = 4
         }
         return TaskOutputFile(name: name, count: offset + width * values.count) { buffer in
-            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            // Only the header and its padding are zeroed: the values overwrite the rest (tens of MiB written once,
+            // not twice).
+            UnsafeMutableRawBufferPointer(rebasing: buffer[..<offset]).initializeMemory(as: UInt8.self, repeating: 0)
             buffer.copyBytes(from: Self.magic)
             buffer[4] = width == 16 ? 0 : 1
             buffer.storeBytes(of: UInt32(json.count).littleEndian, toByteOffset: 5, as: UInt32.self)
