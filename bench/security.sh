@@ -75,7 +75,8 @@ mkdir -p "$keys/workers" "$keys/clients"
 cp "$keys/worker.key" "$keys/workers/"; cp "$keys/client.key" "$keys/clients/"
 # set_mode off|on: the arguments of this round's cluster and clients.
 set_mode() {
-  cluster_args=(--keys-dir "$keys" --curve "$1")
+  # Shared memory off: every byte of a step crosses the (encrypted) socket, as for workers on other hosts.
+  cluster_args=(--keys-dir "$keys" --curve "$1" --no-shared-memory)
   client_args=(--keys-dir "$keys" --curve "$1")
 }
 
