@@ -362,31 +362,35 @@ import Testing
     }
 
     /// An mlp of ~69,000 parameters: its parameters (270 KiB) and fixed-point gradients (1.1 MiB) are above the
-    /// shared-memory threshold. Workers on this host take them through shared memory; workers told not to, through
-    /// the socket; the weights are the same bits, and no segment is left behind once the processes are gone.
-    @Test func sharedMemoryAndTheSocketGiveTheSameBits() async throws {
+    /// shared-memory threshold. Workers on this host take them through shared memory — also when a worker is killed
+    /// mid-job and when the coordinator is, and restarted — and workers told not to, through the socket: the weights
+    /// are the same bits every time, and no segment is left behind once the processes are gone (the dead ones'
+    /// swept by the next coordinator).
+    @Test func sharedMemoryAndTheSocketGiveTheSameBitsAlsoThroughCrashes() async throws {
         guard SharedMemorySegment.isAvailable else { return }
         let cluster = try ClusterFixture()
         try FileManager.default.createDirectory(atPath: cluster.directory.path("data"), withIntermediateDirectories: true)
         let datagen = try ChildProcess(
             try BuiltProducts.shoal,
-            ["datagen", "clicks", "--rows", "2048", "--seed", "5", "--out", cluster.directory.path("data/small.csv")],
+            ["datagen", "clicks", "--rows", "1024", "--seed", "5", "--out", cluster.directory.path("data/small.csv")],
             in: cluster.directory, name: "datagen")
         #expect(await datagen.waitForExit(timeout: .seconds(60)) == 0, "datagen failed: \(datagen.stderr)")
+        // 1,024 rows in batches of 256: 4 steps an epoch, 12 in all.
         let yaml = { (output: String) in
             """
             kind: train
             name: mlp-shm
             data:
-              train: { format: csv, paths: ["data/small.csv"], shard_size: 64KiB }
+              train: { format: csv, paths: ["data/small.csv"], shard_size: 32KiB }
               features: [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, { one_hot: device }]
               label: clicked
             model: { type: mlp, hidden: [64, 1024], activation: relu }
             optimizer: { type: adam, lr: 0.01 }
-            batch_size: 512
+            batch_size: 256
             micro_batch_size: 128
-            epochs: 1
+            epochs: 3
             seed: 3
+            checkpoint: { every_steps: 2 }
             output: \(output)
             """
         }
@@ -394,25 +398,39 @@ import Testing
             let path = cluster.directory.path(output + "/model.shoal")
             return try ModelFile.decode(Array(try #require(FileManager.default.contents(atPath: path))), path: path).parameters
         }
+        func stage(_ job: JobID, atLeast stage: Int) async throws {
+            try await cluster.waitFor("stage \(stage)", job: job, timeout: .seconds(120)) { ($0.jobs.first?.record.stage ?? 0) >= stage }
+        }
         try await cluster.startCoordinator()
         var pids = [try #require(cluster.coordinator?.pid)]
-        var shared: [ChildProcess] = []
-        for name in ["s0", "s1"] { shared.append(try await cluster.startWorker(name, slots: 1)) }
+        for name in ["s0", "s1"] { pids.append(try await cluster.startWorker(name, slots: 1).pid) }
         // The probe worked both ways: `shoal workers` says so.
         try await cluster.waitFor("workers that share memory") { status in
             status.workers.count == 2 && status.workers.allSatisfy { $0.sharedMemory == true }
         }
-        let viaMemory = try await cluster.submit(yaml("out/shm"), name: "shm.yaml")
-        #expect(try await cluster.waitForEnd(of: viaMemory, timeout: .seconds(240)).record.state == .succeeded)
-        for worker in shared {
-            pids.append(worker.pid)
-            worker.signal(SIGTERM)
-            #expect(await worker.waitForExit(timeout: .seconds(30)) != nil)
+        let clean = try await cluster.submit(yaml("out/shm"), name: "shm.yaml")
+        #expect(try await cluster.waitForEnd(of: clean, timeout: .seconds(240)).record.state == .succeeded)
+
+        // A worker killed mid-step (its output room is never lent again), another joining; then the coordinator
+        // killed and restarted on its state (its segments swept, the steps since the checkpoint made again).
+        let crashes = try await cluster.submit(yaml("out/shm-crashes"), name: "crashes.yaml")
+        try await stage(crashes, atLeast: 3)
+        cluster.workers["s1"]?.signal(SIGKILL)
+        pids.append(try await cluster.startWorker("s2", slots: 1, waitForRegistration: false).pid)
+        try await stage(crashes, atLeast: 7)
+        cluster.coordinator?.signal(SIGKILL)
+        #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(60)) != nil)
+        try await cluster.startCoordinator(reuseEndpoints: true)
+        pids.append(try #require(cluster.coordinator?.pid))
+        let afterCrashes = try await cluster.waitForEnd(of: crashes, timeout: .seconds(240))
+        #expect(afterCrashes.record.state == .succeeded, "\(afterCrashes)")
+        for name in ["s0", "s2"] {
+            cluster.workers[name]?.signal(SIGTERM)
+            #expect(await cluster.workers[name]?.waitForExit(timeout: .seconds(30)) != nil)
         }
 
         for name in ["p0", "p1"] {
-            let worker = try await cluster.startWorker(name, slots: 1, extra: ["--no-shared-memory"])
-            pids.append(worker.pid)
+            pids.append(try await cluster.startWorker(name, slots: 1, extra: ["--no-shared-memory"]).pid)
         }
         try await cluster.waitFor("workers through the socket") { status in
             Set(status.workers.map(\.id)) == ["p0", "p1"] && status.workers.allSatisfy { $0.sharedMemory == nil }
@@ -420,9 +438,10 @@ import Testing
         let viaSocket = try await cluster.submit(yaml("out/socket"), name: "socket.yaml")
         #expect(try await cluster.waitForEnd(of: viaSocket, timeout: .seconds(240)).record.state == .succeeded)
 
-        let a = try weights("out/shm"), b = try weights("out/socket")
+        let a = try weights("out/shm"), b = try weights("out/shm-crashes"), c = try weights("out/socket")
         #expect(a.count > 65_536)
-        #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "shared memory changes nothing in the weights")
+        #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "crashes change nothing in the weights")
+        #expect(a.map(\.bitPattern) == c.map(\.bitPattern), "shared memory changes nothing in the weights")
 
         cluster.coordinator?.signal(SIGTERM)
         #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(30)) != nil)
