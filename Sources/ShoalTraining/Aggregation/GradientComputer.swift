@@ -11,7 +11,7 @@ public final class GradientComputer {
     public init(network: Network, microBatchSize: Int) {
         self.network = network
         workspace = NetworkWorkspace(network: network, capacity: microBatchSize)
-        scratch = [Float](repeating: 0, count: network.parameterCount)
+        scratch = []
     }
 
     /// The partial of `microBatches`, each given as its shard and rows.
@@ -48,19 +48,26 @@ public final class GradientComputer {
     public func floatPartial(
         parameters: UnsafeBufferPointer<Float>, microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
     ) throws(DivergenceError) -> (gradient: [Float], metrics: StepMetrics) {
-        var sum = [Float](repeating: 0, count: network.parameterCount)
+        var sum: [Float] = []
         var metrics = StepMetrics()
         for batch in microBatches {
             let loss = compute(parameters: parameters, shard: batch.shard, rows: batch.rows)
             guard let lossFixed = FixedPointVector.fixed(loss.lossSum) else {
                 throw DivergenceError(microBatch: batch.id, what: "the loss is \(loss.lossSum)")
             }
-            DenseKernels.add(scratch, into: &sum)
+            if sum.isEmpty {
+                // The first micro-batch's gradient becomes the sum as it is: no zeroed sum to add it to (two
+                // passes over tens of MiB fewer). `compute` makes a scratch afresh for the next one.
+                swap(&sum, &scratch)
+            } else {
+                DenseKernels.add(scratch, into: &sum)
+            }
             if let bad = DenseKernels.firstNonFinite(sum) {
                 throw DivergenceError(microBatch: batch.id, what: "gradient element \(bad) is \(sum[bad])")
             }
             metrics.add(StepMetrics(examples: batch.rows.count, lossSum: lossFixed, correct: loss.correct))
         }
+        if sum.isEmpty { sum = [Float](repeating: 0, count: network.parameterCount) }
         return (sum, metrics)
     }
 
@@ -69,6 +76,10 @@ public final class GradientComputer {
         let width = shard.features.columns
         precondition(width == network.inputs, "the shard's rows are \(width) wide; the model takes \(network.inputs)")
         precondition(p.count == network.parameterCount, "\(p.count) parameters for a model of \(network.parameterCount)")
+        if scratch.count != network.parameterCount {
+            // Zeroed below, before every micro-batch: not here too.
+            scratch = [Float](unsafeUninitializedCapacity: network.parameterCount) { _, count in count = network.parameterCount }
+        }
         return shard.features.values.withUnsafeBufferPointer { x in
             shard.labels.withUnsafeBufferPointer { y in
                 scratch.withUnsafeMutableBufferPointer { g in
