@@ -98,6 +98,44 @@ extension FixedPointVectorTests {
             correct: 7, computeNanos: 1, loadNanos: 2, worker: "h:1")
     }
 
+    @Test func aFloatFileComputedInPlaceReadsBackLikeOneWrittenFromItsValues() throws {
+        let floats: [Float] = [1.5, -2, 0x1p-40, 3e15, 0]
+        var draft = header(3)
+        draft.examples = 0
+        draft.lossSum = "0"
+        draft.correct = 0
+        var computed = 0
+        let file = try GradientFile.floatOutput(named: "gradient.bin", parameters: 5, header: draft) { room in
+            computed += 1
+            #expect(room.count == 5)
+            _ = room.update(fromContentsOf: floats)
+            return header(3)
+        }
+        #expect(computed == 0, "nothing is computed before the file is written")
+        // Written into a buffer of garbage, as a reused frame would be: every byte is set.
+        var buffer = [UInt8](repeating: 0xAB, count: file.count)
+        try buffer.withUnsafeMutableBytes { try file.write(into: $0) }
+        #expect(computed == 1)
+        let view = try GradientFile.View(buffer, parameterCount: 5)
+        #expect(view.header == header(3) && !view.isFixedPoint)
+        view.withValues { raw in
+            #expect((0..<5).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } == floats)
+        }
+        // The same header with every number at its widest still fits the room the file kept for it.
+        var widest = header(3)
+        (widest.examples, widest.correct, widest.computeNanos, widest.loadNanos) = (.max, .max, .max, .max)
+        widest.lossSum = String(Int128.min)
+        let roomy = try GradientFile.floatOutput(named: "g", parameters: 5, header: draft) { _ in widest }
+        var bytes = [UInt8](repeating: 0, count: roomy.count)
+        try bytes.withUnsafeMutableBytes { try roomy.write(into: $0) }
+        #expect(try GradientFile.View(bytes, parameterCount: 5).header == widest)
+        // What the computation throws comes out of the write.
+        let failing = try GradientFile.floatOutput(named: "g", parameters: 5, header: draft) { _ in
+            throw DivergenceError(microBatch: 4, what: "the loss is nan")
+        }
+        #expect(throws: DivergenceError.self) { try failing.bytes }
+    }
+
     @Test func floatAndFixedPointFilesReadBackInPlaceWithAlignedValues() throws {
         let floats: [Float] = [1.5, -2, 0x1p-40, 3e15, 0]
         var fixed = FixedPointVector(count: 5)
@@ -105,7 +143,7 @@ extension FixedPointVectorTests {
         for (values, isFixed) in [(GradientFile.Values.float(floats), false), (.fixedPoint(fixed), true)] {
             let file = try GradientFile(header: header(3), values: values).output(named: "gradient.bin")
             #expect(file.name == "gradient.bin")
-            let bytes = file.bytes
+            let bytes = try file.bytes
             #expect(bytes.count == file.count)
             let view = try GradientFile.View(bytes, parameterCount: 5)
             #expect(view.header == header(3) && view.isFixedPoint == isFixed)

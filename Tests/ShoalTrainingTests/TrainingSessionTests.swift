@@ -128,7 +128,7 @@ import Testing
                 var spec = try TrainTaskSpec.decode(task.spec)
                 if task.attachesParameters { spec.parameters = session.state.parameters }
                 let files = try runner.run(spec, job: 1)
-                outputs[task.index] = Dictionary(uniqueKeysWithValues: files.map { ($0.name, $0.bytes as any ContiguousBytes) })
+                outputs[task.index] = Dictionary(uniqueKeysWithValues: try files.map { ($0.name, try $0.bytes as any ContiguousBytes) })
             }
             var published = [Float](repeating: .nan, count: session.network.parameterCount)
             let before = session.state.parameters

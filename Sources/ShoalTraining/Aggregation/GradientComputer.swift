@@ -48,47 +48,69 @@ public final class GradientComputer {
     public func floatPartial(
         parameters: UnsafeBufferPointer<Float>, microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
     ) throws(DivergenceError) -> (gradient: [Float], metrics: StepMetrics) {
-        var sum: [Float] = []
+        var sum = [Float](unsafeUninitializedCapacity: network.parameterCount) { _, count in count = network.parameterCount }
+        let metrics = try sum.withUnsafeMutableBufferPointer { (sum) throws(DivergenceError) in
+            try floatPartial(parameters: parameters, microBatches: microBatches, into: sum)
+        }
+        return (sum, metrics)
+    }
+
+    /// `floatPartial`, the sum written into `sum` (room for the model's parameters; what it held is overwritten):
+    /// a worker computes straight into the frame its gradient leaves in. The first micro-batch's gradient is
+    /// computed there as it is — no zeroed sum to add it to — and the others into a scratch added to it.
+    public func floatPartial(
+        parameters: UnsafeBufferPointer<Float>, microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)],
+        into sum: UnsafeMutableBufferPointer<Float>
+    ) throws(DivergenceError) -> StepMetrics {
+        precondition(sum.count == network.parameterCount, "room for \(sum.count) of \(network.parameterCount) parameters")
         var metrics = StepMetrics()
-        for batch in microBatches {
-            let loss = compute(parameters: parameters, shard: batch.shard, rows: batch.rows)
+        guard !microBatches.isEmpty else {
+            sum.update(repeating: 0)
+            return metrics
+        }
+        for (index, batch) in microBatches.enumerated() {
+            let loss: BatchLoss
+            if index == 0 {
+                loss = compute(parameters: parameters, shard: batch.shard, rows: batch.rows, into: sum)
+            } else {
+                loss = compute(parameters: parameters, shard: batch.shard, rows: batch.rows)
+                scratch.withUnsafeBytes { DenseKernels.add($0.baseAddress!, into: sum.baseAddress!, count: sum.count) }
+            }
             guard let lossFixed = FixedPointVector.fixed(loss.lossSum) else {
                 throw DivergenceError(microBatch: batch.id, what: "the loss is \(loss.lossSum)")
             }
-            if sum.isEmpty {
-                // The first micro-batch's gradient becomes the sum as it is: no zeroed sum to add it to (two
-                // passes over tens of MiB fewer). `compute` makes a scratch afresh for the next one.
-                swap(&sum, &scratch)
-            } else {
-                DenseKernels.add(scratch, into: &sum)
-            }
-            if let bad = DenseKernels.firstNonFinite(sum) {
+            if let bad = DenseKernels.firstNonFinite(UnsafeBufferPointer(sum)) {
                 throw DivergenceError(microBatch: batch.id, what: "gradient element \(bad) is \(sum[bad])")
             }
             metrics.add(StepMetrics(examples: batch.rows.count, lossSum: lossFixed, correct: loss.correct))
         }
-        if sum.isEmpty { sum = [Float](repeating: 0, count: network.parameterCount) }
-        return (sum, metrics)
+        return metrics
     }
 
     /// One micro-batch's loss, its gradient left in `scratch`.
     private func compute(parameters p: UnsafeBufferPointer<Float>, shard: DatasetShard, rows: Range<Int>) -> BatchLoss {
+        if scratch.count != network.parameterCount {
+            // Zeroed by `compute(…into:)`, before every micro-batch: not here too.
+            scratch = [Float](unsafeUninitializedCapacity: network.parameterCount) { _, count in count = network.parameterCount }
+        }
+        return scratch.withUnsafeMutableBufferPointer { g in compute(parameters: p, shard: shard, rows: rows, into: g) }
+    }
+
+    /// One micro-batch's loss, its gradient written into `g` (zeroed first).
+    private func compute(
+        parameters p: UnsafeBufferPointer<Float>, shard: DatasetShard, rows: Range<Int>, into g: UnsafeMutableBufferPointer<Float>
+    ) -> BatchLoss {
         let width = shard.features.columns
         precondition(width == network.inputs, "the shard's rows are \(width) wide; the model takes \(network.inputs)")
         precondition(p.count == network.parameterCount, "\(p.count) parameters for a model of \(network.parameterCount)")
-        if scratch.count != network.parameterCount {
-            // Zeroed below, before every micro-batch: not here too.
-            scratch = [Float](unsafeUninitializedCapacity: network.parameterCount) { _, count in count = network.parameterCount }
-        }
+        precondition(g.count == network.parameterCount, "room for \(g.count) of \(network.parameterCount) gradients")
         return shard.features.values.withUnsafeBufferPointer { x in
             shard.labels.withUnsafeBufferPointer { y in
-                scratch.withUnsafeMutableBufferPointer { g in
-                    g.update(repeating: 0)
-                    return network.lossAndGradient(
-                        parameters: p.baseAddress!, features: x.baseAddress! + rows.lowerBound * width,
-                        labels: y.baseAddress! + rows.lowerBound, rows: rows.count, gradient: g.baseAddress!,
-                        workspace: workspace)
-                }
+                g.update(repeating: 0)
+                return network.lossAndGradient(
+                    parameters: p.baseAddress!, features: x.baseAddress! + rows.lowerBound * width,
+                    labels: y.baseAddress! + rows.lowerBound, rows: rows.count, gradient: g.baseAddress!,
+                    workspace: workspace)
             }
         }
     }

@@ -86,6 +86,45 @@ public struct GradientFile: Sendable, Equatable {
         }
     }
 
+    /// A `Float` gradient file whose values `compute` writes where the file is written (the frame that carries
+    /// it), then returns the header; `header` is a draft with the fields known before (step, shards, micro-batches,
+    /// worker). The header's room is fixed up front — the draft with its numbers at their widest — and the JSON is
+    /// padded with spaces to fill it, so the values' place is known before they are computed.
+    /// - Parameter compute: called once, on the thread that writes the file, with room for `parameters` floats.
+    public static func floatOutput(
+        named name: String, parameters count: Int, header draft: Header,
+        compute: @escaping (UnsafeMutableBufferPointer<Float>) throws -> Header
+    ) throws -> TaskOutputFile {
+        var widest = draft
+        widest.examples = .max
+        widest.lossSum = String(Int128.min)
+        widest.correct = .max
+        widest.computeNanos = .max
+        widest.loadNanos = .max
+        let room = try JSONEncoder.sorted.encode(widest).count
+        let offset = valuesOffset(headerLength: room)
+        // The file is written once, on the thread that asked for it (the worker's task thread), while what
+        // `compute` reads is valid (`TrainTaskRunner.run(_:job:parameters:emit:)`).
+        nonisolated(unsafe) let compute = compute
+        return TaskOutputFile(name: name, count: offset + 4 * count) { buffer in
+            let values = UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).bindMemory(to: Float.self)
+            let header = try compute(values)
+            #if _endian(big)
+            for index in values.indices { values[index] = Float(bitPattern: values[index].bitPattern.littleEndian) }
+            #endif
+            var json = Array(try JSONEncoder.sorted.encode(header))
+            guard json.count <= room else {
+                throw TrainingDataError("a gradient header of \(json.count) bytes outgrew its \(room)-byte room")
+            }
+            json += [UInt8](repeating: UInt8(ascii: " "), count: room - json.count)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[..<offset]).initializeMemory(as: UInt8.self, repeating: 0)
+            buffer.copyBytes(from: magic)
+            buffer[4] = 1
+            buffer.storeBytes(of: UInt32(room).littleEndian, toByteOffset: 5, as: UInt32.self)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[9..<(9 + room)]).copyBytes(from: json)
+        }
+    }
+
     /// An upper bound of a step's gradient file for a model of `parameters`: values plus 64 KiB for the header
     /// (whose micro-batch list grows with the step; a larger one does not fit a room sized so, and travels in
     /// a segment of its own).

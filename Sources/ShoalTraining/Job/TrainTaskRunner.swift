@@ -6,10 +6,11 @@ import ShoalETL
 public struct TaskOutputFile: Sendable {
     public let name: String
     public let count: Int
-    private let writer: @Sendable (UnsafeMutableRawBufferPointer) -> Void
+    private let writer: @Sendable (UnsafeMutableRawBufferPointer) throws -> Void
 
-    /// - Parameter writer: fills exactly `count` bytes.
-    public init(name: String, count: Int, writer: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Void) {
+    /// - Parameter writer: fills exactly `count` bytes; may do the work that makes them (a step's gradient,
+    ///   computed where it is to be sent), and throw.
+    public init(name: String, count: Int, writer: @escaping @Sendable (UnsafeMutableRawBufferPointer) throws -> Void) {
         self.name = name
         self.count = count
         self.writer = writer
@@ -20,16 +21,18 @@ public struct TaskOutputFile: Sendable {
     }
 
     /// Writes the file into `buffer`, which holds exactly `count` bytes.
-    public func write(into buffer: UnsafeMutableRawBufferPointer) {
+    public func write(into buffer: UnsafeMutableRawBufferPointer) throws {
         precondition(buffer.count == count, "a \(count)-byte file written into \(buffer.count) bytes")
-        writer(buffer)
+        try writer(buffer)
     }
 
     /// The file's bytes in an array of their own.
     public var bytes: [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            write(into: UnsafeMutableRawBufferPointer(buffer))
-            initialized = count
+        get throws {
+            try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try write(into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
         }
     }
 }
@@ -50,14 +53,27 @@ public struct TrainTaskRunner: Sendable {
     /// - Parameter job: the id of the job (keys the dataset cache).
     /// - Parameter attached: the parameters, when they came apart from the spec (a step's attachment frame, read
     ///   in place); otherwise the spec's own.
+    /// - Returns: the files, each in an array of its own.
     public func run(_ spec: TrainTaskSpec, job: UInt64, parameters attached: UnsafeBufferPointer<Float>? = nil) throws
         -> [TaskOutputFile]
     {
-        if let attached { return try run(spec, job: job, parameters: attached) }
-        return try spec.parameters.withUnsafeBufferPointer { try run(spec, job: job, parameters: $0) }
+        try run(spec, job: job, parameters: attached) { TaskOutputFile(name: $0.name, bytes: try $0.bytes) }
     }
 
-    private func run(_ spec: TrainTaskSpec, job: UInt64, parameters: UnsafeBufferPointer<Float>) throws -> [TaskOutputFile] {
+    /// `run`, each file handed to `emit` while the parameters are still valid: a step's float gradient is computed
+    /// only as `emit` writes the file (`TaskOutputFile.write(into:)`), straight into the buffer it chose (the
+    /// frame that will carry it).
+    public func run<Output>(
+        _ spec: TrainTaskSpec, job: UInt64, parameters attached: UnsafeBufferPointer<Float>? = nil,
+        emit: (TaskOutputFile) throws -> Output
+    ) throws -> [Output] {
+        if let attached { return try files(spec, job: job, parameters: attached).map(emit) }
+        return try spec.parameters.withUnsafeBufferPointer { try files(spec, job: job, parameters: $0).map(emit) }
+    }
+
+    /// The task's files; a float step's gradient is written lazily and reads `parameters` then, so these must be
+    /// written while `parameters` is valid (`run(_:job:parameters:emit:)`).
+    private func files(_ spec: TrainTaskSpec, job: UInt64, parameters: UnsafeBufferPointer<Float>) throws -> [TaskOutputFile] {
         let train = spec.header.job
         let reader = DatasetReader(data: train.data, model: train.config.model)
         switch spec.header.task {
@@ -90,6 +106,23 @@ public struct TrainTaskRunner: Sendable {
                 }
             }
             let computer = GradientComputer(network: network, microBatchSize: train.config.microBatchSize)
+            if !train.config.deterministic {
+                // Computed where the file is written (the frame it leaves in, an output room in shared memory when
+                // the coordinator lent one): tens of MiB never copied from a sum into the frame.
+                let draft = GradientFile.Header(
+                    step: step, shards: parts.map(\.shard.index), microBatches: batches.map(\.id), examples: 0, lossSum: "0",
+                    correct: 0, computeNanos: 0, loadNanos: loadNanos, worker: workerName)
+                return [try GradientFile.floatOutput(named: "gradient.bin", parameters: network.parameterCount, header: draft) { sum in
+                    let start = ContinuousClock.now
+                    let metrics = try computer.floatPartial(parameters: parameters, microBatches: batches, into: sum)
+                    var header = draft
+                    header.examples = metrics.examples
+                    header.lossSum = String(metrics.lossSum)
+                    header.correct = metrics.correct
+                    header.computeNanos = Self.nanoseconds(start.duration(to: .now))
+                    return header
+                }]
+            }
             let start = ContinuousClock.now
             let values: GradientFile.Values
             let metrics: StepMetrics
@@ -108,8 +141,7 @@ public struct TrainTaskRunner: Sendable {
                     step: step, shards: parts.map(\.shard.index), microBatches: batches.map(\.id),
                     examples: metrics.examples,
                     lossSum: String(metrics.lossSum), correct: metrics.correct,
-                    computeNanos: UInt64(elapsed.components.seconds) * 1_000_000_000
-                        + UInt64(elapsed.components.attoseconds / 1_000_000_000),
+                    computeNanos: Self.nanoseconds(elapsed),
                     loadNanos: loadNanos, worker: workerName),
                 values: values)
             return [try file.output(named: "gradient.bin")]
@@ -130,6 +162,10 @@ public struct TrainTaskRunner: Sendable {
             metrics.shard = shard.index
             return [TaskOutputFile(name: "evaluation.json", bytes: Array(try JSONEncoder.sorted.encode(metrics)))]
         }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
     }
 
     static func encoding(_ spec: TrainTaskSpec) throws -> FeatureEncoding {

@@ -24,17 +24,26 @@ public struct TrainExecutor: TaskExecutor {
         let job = assignment.jobID
         // A step's parameters come as an attachment (one frame for all the step's tasks) rather than in the spec.
         let parameters = assignment.attachments.first
-        let outcome: Result<[TaskOutputFile], Error> = await withCheckedContinuation { continuation in
+        let frames = context.frames
+        let outcome: Result<[NamedFrame], Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 continuation.resume(returning: Result {
                     let spec = try TrainTaskSpec.decode(bytes, cache: .shared)
-                    guard spec.parameters.isEmpty, let parameters else { return try runner.run(spec, job: job) }
+                    // Each file is written into the frame that carries it (an output room in shared memory when the
+                    // coordinator lent one), on this thread, while the parameters are valid: a float gradient is
+                    // computed there in place.
+                    let emit = { (file: TaskOutputFile) throws -> NamedFrame in
+                        NamedFrame(name: file.name, frame: try frames.make(count: file.count) { try file.write(into: $0) })
+                    }
+                    guard spec.parameters.isEmpty, let parameters else { return try runner.run(spec, job: job, emit: emit) }
                     // Read where the frame arrived: tens of MiB not copied once more per step.
-                    let files = parameters.withUnsafeFloats { floats in Result { try runner.run(spec, job: job, parameters: floats) } }
-                    guard let files else {
+                    let outputs = parameters.withUnsafeFloats { floats in
+                        Result { try runner.run(spec, job: job, parameters: floats, emit: emit) }
+                    }
+                    guard let outputs else {
                         throw TrainingDataError("the parameters attached are \(parameters.count) bytes, not whole Floats")
                     }
-                    return try files.get()
+                    return try outputs.get()
                 })
             }
             thread.name = "shoal-train-\(assignment.task.taskID)"
@@ -43,12 +52,8 @@ public struct TrainExecutor: TaskExecutor {
         }
         if Task.isCancelled { return TaskResult(task: assignment.task, outcome: .cancelled, error: "cancelled") }
         switch outcome {
-        case .success(let files):
-            return TaskResult(
-                task: assignment.task, outcome: .succeeded,
-                outputs: files.map { file in
-                    NamedFrame(name: file.name, frame: context.frames.make(count: file.count) { file.write(into: $0) })
-                })
+        case .success(let outputs):
+            return TaskResult(task: assignment.task, outcome: .succeeded, outputs: outputs)
         case .failure(let error):
             return TaskResult(task: assignment.task, outcome: .failed, error: "\(error)")
         }
