@@ -143,6 +143,8 @@ final class CoordinatorEngine {
             if settings.sharedMemory, lastOrphanSweep.duration(to: now) > .seconds(60) {
                 lastOrphanSweep = now
                 sweepSharedMemory()
+                // Segments that came back to the pool after the last job ended (its last step's parameters).
+                if rooms.isEmpty && scheduler.activeJobs.isEmpty { sharedMemoryPool.drain() }
             }
             decide(scheduler.tick(now: now))
             sendHeartbeats(now: now)
@@ -368,6 +370,8 @@ final class CoordinatorEngine {
         logger.info("job \(state.rawValue)", metadata: ["job": "\(job)", "error": "\(error ?? "")"])
         guard state.isTerminal else { return }
         rooms = rooms.filter { $0.value.job != job }
+        // Between jobs the pool's segments would only hold memory (tens of MiB each, in /dev/shm).
+        if rooms.isEmpty && records.values.allSatisfy({ $0.state.isTerminal }) { sharedMemoryPool.drain() }
         if let counts = scheduler.liveStatus(of: job, now: .now, limit: 0)?.counts {
             do { try store.recordFinalCounts(counts, ofJob: job) } catch {
                 logger.error("cannot record the job's final counts", metadata: ["job": "\(job)", "error": "\(error)"])

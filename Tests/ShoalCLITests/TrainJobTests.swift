@@ -410,6 +410,9 @@ import Testing
         }
         let clean = try await cluster.submit(yaml("out/shm"), name: "shm.yaml")
         #expect(try await cluster.waitForEnd(of: clean, timeout: .seconds(240)).record.state == .succeeded)
+        let coordinatorSegments = SharedMemorySegment.prefix(ofProcess: UInt32(pids[0]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: SharedMemorySegment.directory)
+            .allSatisfy { !$0.hasPrefix(coordinatorSegments) }, "a coordinator without jobs holds no shared memory")
 
         // A worker killed mid-step (its output room is never lent again), another joining; then the coordinator
         // killed and restarted on its state (its segments swept, the steps since the checkpoint made again).

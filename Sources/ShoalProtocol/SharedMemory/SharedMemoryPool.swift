@@ -40,6 +40,16 @@ public final class SharedMemoryPool: Sendable {
         return SharedMemoryLease(segment: segment, pool: self, outputRoom: outputRoom)
     }
 
+    /// Lets every free segment go (removed and unmapped): an idle coordinator holds no shared memory. Leased
+    /// ones return (or go) when their leases do.
+    public func drain() {
+        let segments = free.withLock { segments in
+            defer { segments.removeAll() }
+            return segments
+        }
+        _ = segments
+    }
+
     /// Bytes held free now.
     public var freeBytes: Int { free.withLock { $0.reduce(0) { $0 + $1.count } } }
 
