@@ -17,7 +17,7 @@ public struct TaskOutputFile: Sendable {
     }
 
     public init(name: String, bytes: [UInt8]) {
-        self.init(name: name, count: bytes.count) { $0.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count)) }
+        self.init(name: name, count: bytes.count) { buffer in bytes.withUnsafeBytes { buffer.copyMemory(from: $0) } }
     }
 
     /// Writes the file into `buffer`, which holds exactly `count` bytes.
