@@ -69,8 +69,9 @@ extension CoordinatorEngine {
             pid: hello.pid, cores: Int(hello.cores), memoryBytes: hello.memoryBytes)
         let directives = scheduler.register(registration, now: now)
         // The probe is checked on every HELLO: a worker reconnecting from elsewhere loses shared memory.
-        let sharesMemory = settings.sharedMemory && hello.sharedMemoryProbe.verify(madeBy: hello.pid)
-        sharedMemoryPeers[hello.workerID] = sharesMemory ? SharedMemorySegment.prefix(ofProcess: hello.pid) : nil
+        let prefix = settings.sharedMemory ? hello.sharedMemoryProbe.verify(madeBy: hello.pid) : nil
+        let sharesMemory = prefix != nil
+        sharedMemoryPeers[hello.workerID] = prefix
         if sharesMemory { logger.debug("worker shares this host's memory", metadata: ["worker": "\(hello.workerID)"]) }
         sendToWorker(hello.workerID, Welcome(
             version: version, coordinatorID: coordinatorID, epoch: store.epoch,

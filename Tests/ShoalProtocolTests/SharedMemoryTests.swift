@@ -215,11 +215,22 @@ struct SharedMemoryTests {
         let (probe, segment) = try SharedMemoryProbe.make()
         _ = segment
         let me = UInt32(getpid())
-        #expect(!SharedMemoryProbe(name: probe.name, nonce: probe.nonce.reversed()).verify(madeBy: me))
-        #expect(!probe.verify(madeBy: me &+ 1))
-        #expect(!SharedMemoryProbe.none.verify(madeBy: me))
-        #expect(probe.verify(madeBy: me))
+        #expect(SharedMemoryProbe(name: probe.name, nonce: probe.nonce.reversed()).verify(madeBy: me) == nil)
+        #expect(probe.verify(madeBy: me &+ 1) == nil)
+        #expect(SharedMemoryProbe.none.verify(madeBy: me) == nil)
+        #expect(probe.verify(madeBy: me) == SharedMemorySegment.ownPrefix)
         #expect(!Self.exists(probe.name), "the coordinator removes the probe it checked")
+
+        // A worker in another pid namespace sharing this /dev/shm (containers with one IPC namespace): its names
+        // carry its namespace, and its segments are known by that prefix.
+        let foreign = "shoal-4026531999-\(me)-1-abc"
+        let nonce = [UInt8](repeating: 7, count: 16)
+        #expect(FileManager.default.createFile(
+            atPath: SharedMemorySegment.directory + "/" + foreign, contents: Data(nonce),
+            attributes: [.posixPermissions: 0o600]))
+        #expect(SharedMemoryProbe(name: "shoal-4026531999-\(me &+ 1)-1-abc", nonce: nonce).verify(madeBy: me &+ 1) == nil)
+        #expect(SharedMemoryProbe(name: foreign, nonce: nonce).verify(madeBy: me) == "shoal-4026531999-\(me)-")
+        #expect(!Self.exists(foreign))
     }
 
     @Test("segments of a process that died are swept; a live process's stay")

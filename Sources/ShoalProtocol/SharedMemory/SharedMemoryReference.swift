@@ -203,16 +203,20 @@ public struct SharedMemoryProbe: Sendable, Equatable {
         return (SharedMemoryProbe(name: segment.name, nonce: nonce), segment)
     }
 
-    /// Whether this process sees the probe's bytes under its name, as made by process `pid`. Removes the file
-    /// when it does (the worker removes it too once WELCOME comes, should this side not have).
-    public func verify(madeBy pid: UInt32) -> Bool {
-        guard !name.isEmpty,
-              let segment = try? SharedMemorySegment.open(
-                SharedMemoryReference(name: name, count: 16), prefix: SharedMemorySegment.prefix(ofProcess: pid),
-                takeFile: false),
+    /// The prefix of the prober's segment names, if this process sees the probe's bytes under its name and the
+    /// name is one process `pid` made: `shoal-<its pid namespace>-<pid>-`. The namespace may be another than
+    /// this process's (containers sharing one `/dev/shm`): names are only ever compared with the prefix, and
+    /// orphans are only swept within one's own namespace. Removes the probe's file when it matches (the worker
+    /// removes it too once WELCOME comes, should this side not have).
+    public func verify(madeBy pid: UInt32) -> String? {
+        let parts = name.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[0] == "shoal", !parts[1].isEmpty, parts[1].allSatisfy(\.isNumber), parts[2] == "\(pid)"
+        else { return nil }
+        let prefix = "shoal-\(parts[1])-\(pid)-"
+        guard let segment = try? SharedMemorySegment.open(
+                SharedMemoryReference(name: name, count: 16), prefix: prefix, takeFile: false),
               segment.bytes.elementsEqual(nonce)
-        else { return false }
+        else { return nil }
         SharedMemorySegment.removeFile(named: name)
-        return true
-    }
-}
+        return prefix
+    }}
