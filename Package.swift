@@ -31,7 +31,10 @@ let package = Package(
         .target(name: "ShoalETL", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         // Training without networking: matrices and kernels, models, losses, optimizers, fixed-point gradient
         // sums, the micro-batch plan, datasets read through ShoalETL's readers.
-        .target(name: "ShoalTraining", dependencies: ["ShoalETL"]),
+        .target(name: "ShoalTraining", dependencies: ["ShoalETL", "CShoalKernels"]),
+        // The one numeric kernel Swift cannot express: a copy with non-temporal stores (publishing a step's
+        // parameters without reading their destination first).
+        .target(name: "CShoalKernels"),
         // The only Swift module that calls libzmq.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Shoal's wire protocol: message types and their encoding over frames; no sockets.

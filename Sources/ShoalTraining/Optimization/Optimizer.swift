@@ -1,3 +1,4 @@
+import CShoalKernels
 import Dispatch
 
 /// An optimizer's state and its update, applied by the coordinator once per step to the mean gradient.
@@ -80,7 +81,8 @@ public struct Optimizer: Sendable, Equatable, Codable {
                     let g = scratch + index * room
                     gradient(range, g)
                     step.apply(parameters: p, gradient: g - range.lowerBound, first: m, second: v, range: range)
-                    publish?.advanced(by: range.lowerBound).update(from: p + range.lowerBound, count: range.count)
+                    // Streamed: the frame is for the workers, not read here again (docs/benchmarks.md, aggregation).
+                    if let publish { shoal_stream_copy_floats(publish + range.lowerBound, p + range.lowerBound, range.count) }
                     bad[index] = DenseKernels.firstNonFinite(UnsafeBufferPointer(start: p + range.lowerBound, count: range.count))
                         .map { range.lowerBound + $0 }
                 }
