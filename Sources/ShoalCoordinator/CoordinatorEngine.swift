@@ -316,6 +316,10 @@ final class CoordinatorEngine {
 
     /// Sends what one directive says to send, and publishes its events.
     func send(_ directive: SchedulerDirective, now: ContinuousClock.Instant) {
+        if case .attemptEnded(let record) = directive {
+            // Its output room goes: back to the pool only if its result came (the writer is done with it).
+            rooms[record.task] = nil
+        }
         switch directive {
         case .start(let worker, let attempts):
             // A job's first start is when it goes from queued to running (the store recorded it already).
@@ -344,10 +348,6 @@ final class CoordinatorEngine {
             sharedMemoryPeers[worker] = nil
             publish(topic: "cluster", kind: "worker", ["worker": worker, "event": "left", "reason": reason])
             logger.warning("worker left", metadata: ["worker": "\(worker)", "reason": "\(reason)"])
-        case .attemptEnded(let record) where rooms[record.task] != nil:
-            // Its room goes (back to the pool only if its result came: the writer is done with it).
-            rooms[record.task] = nil
-            send(directive, now: now)
         case .attemptEnded(let record) where record.ending.countsAsFailure:
             logger.warning("attempt ended", metadata: [
                 "task": "\(record.task)", "worker": "\(record.worker)", "ending": "\(record.ending.rawValue)",

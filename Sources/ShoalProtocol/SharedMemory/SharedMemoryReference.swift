@@ -56,12 +56,6 @@ public struct SharedMemoryReference: Sendable, Equatable {
         guard count <= UInt64(Int.max) else { throw .invalidValue(field: "count", reason: "\(count) bytes") }
         self.count = Int(count)
     }
-
-    /// Maps the segment and gives its bytes as a frame (`SharedMemorySegment.open`).
-    public static func resolve(_ frame: Frame, prefix: String? = nil, takeFile: Bool) throws -> Frame {
-        let reference = try SharedMemoryReference(decoding: frame)
-        return try SharedMemorySegment.open(reference, prefix: prefix, takeFile: takeFile).frame
-    }
 }
 
 /// Makes the frames that carry bulk bytes (a step's parameters, a gradient): in shared memory when the peer

@@ -46,12 +46,6 @@ public final class SharedMemorySegment: Sendable {
     /// A frame over the segment's bytes, in place; it keeps the segment (and its mapping) alive.
     public var frame: Frame { Frame(borrowing: base, count: count, owner: self) }
 
-    /// A frame over the first `count` bytes, in place.
-    public func frame(count: Int) -> Frame {
-        precondition(count <= self.count, "\(count) bytes of a \(self.count)-byte segment")
-        return Frame(borrowing: base, count: count, owner: self)
-    }
-
     /// Gives the file to whoever receives the name: releasing this segment then only unmaps it.
     public func handOver() { removesFile.store(false, ordering: .releasing) }
 

@@ -44,19 +44,9 @@ public final class GradientComputer {
         return try result.get()
     }
 
-    /// The `Float` sum of the micro-batches' gradients, added in the order given (`deterministic: false`).
-    public func floatPartial(
-        parameters: UnsafeBufferPointer<Float>, microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)]
-    ) throws(DivergenceError) -> (gradient: [Float], metrics: StepMetrics) {
-        var sum = [Float](unsafeUninitializedCapacity: network.parameterCount) { _, count in count = network.parameterCount }
-        let metrics = try sum.withUnsafeMutableBufferPointer { (sum) throws(DivergenceError) in
-            try floatPartial(parameters: parameters, microBatches: microBatches, into: sum)
-        }
-        return (sum, metrics)
-    }
-
-    /// `floatPartial`, the sum written into `sum` (room for the model's parameters; what it held is overwritten):
-    /// a worker computes straight into the frame its gradient leaves in. The first micro-batch's gradient is
+    /// The `Float` sum of the micro-batches' gradients, added in the order given (`deterministic: false`), written
+    /// into `sum` (room for the model's parameters; what it held is overwritten): a worker computes straight into
+    /// the frame its gradient leaves in. The first micro-batch's gradient is
     /// computed there as it is — no zeroed sum to add it to — and the others into a scratch added to it.
     public func floatPartial(
         parameters: UnsafeBufferPointer<Float>, microBatches: [(shard: DatasetShard, rows: Range<Int>, id: Int)],

@@ -106,44 +106,29 @@ public struct TrainTaskRunner: Sendable {
                 }
             }
             let computer = GradientComputer(network: network, microBatchSize: train.config.microBatchSize)
-            if !train.config.deterministic {
+            // The header's fields known now; the metrics and compute time are filled in once computed.
+            let draft = GradientFile.Header(
+                step: step, shards: parts.map(\.shard.index), microBatches: batches.map(\.id), examples: 0, lossSum: "0",
+                correct: 0, computeNanos: 0, loadNanos: loadNanos, worker: workerName)
+            let header = { (metrics: StepMetrics, start: ContinuousClock.Instant) -> GradientFile.Header in
+                var header = draft
+                header.examples = metrics.examples
+                header.lossSum = String(metrics.lossSum)
+                header.correct = metrics.correct
+                header.computeNanos = Self.nanoseconds(start.duration(to: .now))
+                return header
+            }
+            guard train.config.deterministic else {
                 // Computed where the file is written (the frame it leaves in, an output room in shared memory when
                 // the coordinator lent one): tens of MiB never copied from a sum into the frame.
-                let draft = GradientFile.Header(
-                    step: step, shards: parts.map(\.shard.index), microBatches: batches.map(\.id), examples: 0, lossSum: "0",
-                    correct: 0, computeNanos: 0, loadNanos: loadNanos, worker: workerName)
                 return [try GradientFile.floatOutput(named: "gradient.bin", parameters: network.parameterCount, header: draft) { sum in
                     let start = ContinuousClock.now
-                    let metrics = try computer.floatPartial(parameters: parameters, microBatches: batches, into: sum)
-                    var header = draft
-                    header.examples = metrics.examples
-                    header.lossSum = String(metrics.lossSum)
-                    header.correct = metrics.correct
-                    header.computeNanos = Self.nanoseconds(start.duration(to: .now))
-                    return header
+                    return header(try computer.floatPartial(parameters: parameters, microBatches: batches, into: sum), start)
                 }]
             }
             let start = ContinuousClock.now
-            let values: GradientFile.Values
-            let metrics: StepMetrics
-            if train.config.deterministic {
-                let partial = try computer.partial(parameters: parameters, microBatches: batches)
-                values = .fixedPoint(partial.gradient)
-                metrics = partial.metrics
-            } else {
-                let partial = try computer.floatPartial(parameters: parameters, microBatches: batches)
-                values = .float(partial.gradient)
-                metrics = partial.metrics
-            }
-            let elapsed = start.duration(to: .now)
-            let file = GradientFile(
-                header: .init(
-                    step: step, shards: parts.map(\.shard.index), microBatches: batches.map(\.id),
-                    examples: metrics.examples,
-                    lossSum: String(metrics.lossSum), correct: metrics.correct,
-                    computeNanos: Self.nanoseconds(elapsed),
-                    loadNanos: loadNanos, worker: workerName),
-                values: values)
+            let partial = try computer.partial(parameters: parameters, microBatches: batches)
+            let file = GradientFile(header: header(partial.metrics, start), values: .fixedPoint(partial.gradient))
             return [try file.output(named: "gradient.bin")]
 
         case .evaluate(let epoch, let shard):
