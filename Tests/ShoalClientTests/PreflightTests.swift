@@ -10,7 +10,10 @@ import ZeroMQ
 @Suite struct PreflightTests {
     static let software = "shoal test"
 
-    private func probe(_ address: String, timeout: Duration = .seconds(3), context: Context? = nil) async throws
+    /// The default deadline is generous: a probe that gets its answer returns at once, and at the start of the
+    /// suite hundreds of tests share two cores, so a live server can take seconds to be scheduled. Tests that
+    /// expect silence pass a short deadline of their own.
+    private func probe(_ address: String, timeout: Duration = .seconds(30), context: Context? = nil) async throws
         -> [PreflightCheck]
     {
         try await Preflight.probe(address, timeout: timeout, software: Self.software, context: context ?? Context())

@@ -10,29 +10,31 @@ extension Scheduler {
     /// workers evenly, and a job submitted later is not starved by an earlier large one.
     public mutating func dispatch(now: ContinuousClock.Instant) -> [SchedulerDirective] {
         guard !workerOrder.isEmpty, jobs.values.contains(where: { !$0.queue.isEmpty }) else { return [] }
-        var batches: [WorkerID: [AttemptStart]] = [:]
-        var order: [WorkerID] = []
         let count = workerOrder.count
         dispatchOffset = (dispatchOffset + 1) % count
-        let rotated = (0..<count).map { workerOrder[($0 + dispatchOffset) % count] }
-        var active = rotated.filter { (workers[$0]?.credit ?? 0) > 0 }
+        // Each worker with credit, in the rotated order, with the starts it gets (by position, not by a
+        // dictionary keyed by its name: that hashed the name for every task).
+        var batches: [(worker: WorkerID, kinds: Set<String>, starts: [AttemptStart])] = []
+        for offset in 0..<count {
+            let workerID = workerOrder[(offset + dispatchOffset) % count]
+            guard let index = workers.position(of: workerID), workers[at: index].credit > 0 else { continue }
+            batches.append((workerID, workers[at: index].kinds, []))
+        }
+        var active = Array(batches.indices)
         while !active.isEmpty {
-            var stillActive: [WorkerID] = []
-            for workerID in active {
-                // No copy of the entry is held across `startAttempt`: it would make the insert into the
-                // worker's attempt set copy the whole set.
-                guard let kinds = workers[workerID].map(\.kinds), (workers[workerID]?.credit ?? 0) > 0,
-                      let jobID = nextJob(for: kinds),
+            var stillActive: [Int] = []
+            for position in active {
+                let (workerID, kinds) = (batches[position].worker, batches[position].kinds)
+                guard let jobID = nextJob(for: kinds),
                       let start = startAttempt(of: jobID, on: workerID, now: now, speculative: false)
                         ?? otherJobsStart(for: kinds, after: jobID, on: workerID, now: now)
                 else { continue }
-                if batches[workerID] == nil { order.append(workerID) }
-                batches[workerID, default: []].append(start)
-                if (workers[workerID]?.credit ?? 0) > 0 { stillActive.append(workerID) }
+                batches[position].starts.append(start)
+                if (workers.read(workerID) { $0.credit } ?? 0) > 0 { stillActive.append(position) }
             }
             active = stillActive
         }
-        return order.map { .start(worker: $0, attempts: batches[$0] ?? []) }
+        return batches.compactMap { $0.starts.isEmpty ? nil : .start(worker: $0.worker, attempts: $0.starts) }
     }
 
     /// When the best job's queued tasks are all reserved for other workers (affinity): the next jobs in the
@@ -75,21 +77,26 @@ extension Scheduler {
     mutating func startAttempt(of jobID: JobID, on workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool)
         -> AttemptStart?
     {
+        guard let jobIndex = jobs.position(of: jobID) else { return nil }
+        if !jobs[at: jobIndex].hasAffinity {
+            // The common case, changed in place: no copy of the job's entry (and of its queue) per task.
+            guard let taskID = jobs[at: jobIndex].queue.popFirst() else { return nil }
+            jobs[at: jobIndex].counts.queued -= 1
+            jobs[at: jobIndex].counts.running += 1
+            if jobs[at: jobIndex].state == .queued { jobs[at: jobIndex].state = .running }
+            let descriptor = jobs[at: jobIndex].descriptor
+            return lease(taskID, job: descriptor, to: workerID, now: now, speculative: speculative)
+        }
         // Taken out and put back: changing a copy while the dictionary still holds the entry would copy the
         // whole queue on every start.
-        var job = jobs.removeValue(forKey: jobID)!  // callers pass a job with a queued task
-        let picked: TaskID?
-        if !job.hasAffinity {
-            picked = job.queue.popFirst()
-        } else {
-            let owners = job.affinityOwners
-            picked =
-                job.queue.popFirst { tasks[$0]?.affinity.map { owners[$0] == workerID } ?? false }
-                ?? job.queue.popFirst { id in
-                    guard let key = tasks[id]?.affinity, let owner = owners[key], owner != workerID else { return true }
-                    return (workers[owner]?.credit ?? 0) == 0
-                }
-        }
+        var job = jobs.removeValue(forKey: jobID)!
+        let owners = job.affinityOwners
+        let picked =
+            job.queue.popFirst { tasks[$0]?.affinity.map { owners[$0] == workerID } ?? false }
+            ?? job.queue.popFirst { id in
+                guard let key = tasks[id]?.affinity, let owner = owners[key], owner != workerID else { return true }
+                return (workers[owner]?.credit ?? 0) == 0
+            }
         guard let taskID = picked else {
             jobs[jobID] = job
             return nil
@@ -99,26 +106,24 @@ extension Scheduler {
         job.counts.running += 1
         if job.state == .queued { job.state = .running }
         jobs[jobID] = job
-        return lease(taskID, job: job, to: workerID, now: now, speculative: speculative)
+        return lease(taskID, job: job.descriptor, to: workerID, now: now, speculative: speculative)
     }
 
     /// Records a new attempt of `taskID` on `workerID` and describes it for the TASK message.
     mutating func lease(
-        _ taskID: TaskID, job: JobEntry, to workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool
+        _ taskID: TaskID, job: JobDescriptor, to workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool
     ) -> AttemptStart {
-        var task = tasks[taskID]!
-        task.lastAttempt += 1
-        task.state = .running
-        if speculative { task.speculated = true }
-        let ref = TaskRef(taskID: taskID, attempt: task.lastAttempt)
-        task.live[ref.attempt] = LiveAttempt(worker: workerID, startedAt: now, now: now, speculative: speculative)
-        tasks[taskID] = task
-        workers[workerID]?.attempts.insert(ref)
-        workers[workerID]?.leasedSinceHello.insert(ref)
-        let timeoutMs = job.descriptor.timeout.map { UInt32(clamping: $0.milliseconds) } ?? 0
+        // In place (`result` says why).
+        let index = tasks.position(of: taskID)!
+        let ref = tasks[at: index].startAttempt(on: workerID, now: now, speculative: speculative)
+        if let worker = workers.position(of: workerID) {
+            workers[at: worker].leases += 1
+            workers[at: worker].attempts[ref] = workers[at: worker].leases
+        }
+        let timeoutMs = job.timeout.map { UInt32(clamping: $0.milliseconds) } ?? 0
         return AttemptStart(
-            task: ref, job: job.id, kind: job.descriptor.kind, timeoutMs: timeoutMs, spec: task.spec,
-            attachments: task.attachments, speculative: speculative)
+            task: ref, job: job.id, kind: job.kind, timeoutMs: timeoutMs, spec: tasks[at: index].spec,
+            attachments: tasks[at: index].attachments, speculative: speculative)
     }
 }
 

@@ -21,7 +21,7 @@ extension Scheduler {
         guard let worker = workers[workerID] else { return [] }
         var directives: [SchedulerDirective] = []
         let silence = worker.lastSeen.duration(to: now)
-        for attempt in worker.attempts.sorted(by: Self.attemptOrder) {
+        for attempt in worker.attempts.keys.sorted(by: Self.attemptOrder) {
             directives += endAttempt(
                 attempt, on: workerID, as: .lost,
                 error: "worker \(workerID) sent nothing for \(silence.formattedSeconds) (heartbeat timeout)", now: now)
@@ -85,7 +85,7 @@ extension Scheduler {
                           return id != holder && worker.credit > 0 && worker.kinds.contains(job.descriptor.kind)
                       })
                 else { break }
-                let start = lease(straggler.id, job: job, to: workerID, now: now, speculative: true)
+                let start = lease(straggler.id, job: job.descriptor, to: workerID, now: now, speculative: true)
                 directives.append(.start(worker: workerID, attempts: [start]))
             }
         }
@@ -113,7 +113,7 @@ extension Scheduler {
                           return id != holder && worker.credit > 0 && worker.kinds.contains(job.descriptor.kind)
                       })
                 else { break }
-                let start = lease(candidate.task.id, job: job, to: workerID, now: now, speculative: true)
+                let start = lease(candidate.task.id, job: job.descriptor, to: workerID, now: now, speculative: true)
                 directives.append(.start(worker: workerID, attempts: [start]))
                 available -= 1
             }
@@ -137,7 +137,7 @@ extension Scheduler {
     func liveAttempts(of job: JobID? = nil) -> [LiveAttemptView] {
         var found: [LiveAttemptView] = []
         for (workerID, worker) in workers {
-            for ref in worker.attempts {
+            for ref in worker.attempts.keys {
                 guard let task = tasks[ref.taskID], task.state == .running, job == nil || task.job == job,
                       let live = task.live[ref.attempt], live.worker == workerID else { continue }
                 found.append(LiveAttemptView(ref: ref, job: task.job, label: task.label, live: live))

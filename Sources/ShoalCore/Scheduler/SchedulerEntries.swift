@@ -69,7 +69,7 @@ struct TaskEntry: Sendable {
     var failures: Int
     var lastError: String?
     /// The attempts that may still commit, by attempt number (more than one while a speculative copy runs).
-    var live: [UInt32: LiveAttempt] = [:]
+    var live = LiveAttempts()
     /// The attempt whose outputs the shell is committing.
     var committing: CommittingAttempt?
     /// Whether a speculative copy was already started for this task.
@@ -90,6 +90,92 @@ struct TaskEntry: Sendable {
         affinity = descriptor.affinity
         backups = descriptor.backups
         ephemeral = descriptor.ephemeral
+    }
+
+    /// Leases a new attempt to `worker`: the task runs, under the next attempt number. Returns the attempt.
+    mutating func startAttempt(on worker: WorkerID, now: ContinuousClock.Instant, speculative: Bool) -> TaskRef {
+        lastAttempt += 1
+        state = .running
+        if speculative { speculated = true }
+        live[lastAttempt] = LiveAttempt(worker: worker, startedAt: now, now: now, speculative: speculative)
+        return TaskRef(taskID: id, attempt: lastAttempt)
+    }
+
+    /// `attempt` succeeded: its outputs go to the shell to commit, and the task waits for that.
+    mutating func beginCommit(_ attempt: TaskRef, _ committing: CommittingAttempt, outputs: [NamedFrame])
+        -> AttemptCommit
+    {
+        live[attempt.attempt] = nil
+        state = .committing
+        self.committing = committing
+        return AttemptCommit(
+            task: attempt, job: job, index: index, stage: stage, worker: committing.worker, outputs: outputs,
+            counters: committing.counters, logTail: committing.logTail, ephemeral: ephemeral)
+    }
+
+    /// The committing attempt's outputs are committed: the task succeeded. Returns the attempts still live
+    /// (speculative copies), which lose.
+    mutating func finishCommit() -> LiveAttempts {
+        state = .succeeded
+        committing = nil
+        defer { live = [:] }
+        return live
+    }
+}
+
+/// A task's live attempts by attempt number, with a dictionary's interface. Almost every task has one at a time,
+/// held inline: a `Dictionary` would allocate storage for each task leased, and free it again at its result —
+/// on the scheduling benchmark's path twice per task.
+struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    typealias Element = (key: UInt32, value: LiveAttempt)
+
+    private var head: Element?
+    /// The others (a speculative copy, a backup), by attempt number.
+    private var rest: [Element] = []
+
+    init(dictionaryLiteral elements: (UInt32, LiveAttempt)...) {
+        for (number, attempt) in elements { self[number] = attempt }
+    }
+
+    var isEmpty: Bool { head == nil }
+    var count: Int { head == nil ? 0 : 1 + rest.count }
+    /// One of them (the only one, nearly always).
+    var first: Element? { head }
+
+    subscript(number: UInt32) -> LiveAttempt? {
+        get {
+            if let head, head.key == number { return head.value }
+            return rest.first { $0.key == number }?.value
+        }
+        set {
+            if let newValue {
+                if head == nil || head?.key == number {
+                    head = (number, newValue)
+                } else if let index = rest.firstIndex(where: { $0.key == number }) {
+                    rest[index].value = newValue
+                } else {
+                    rest.append((number, newValue))
+                    rest.sort { $0.key < $1.key }
+                }
+            } else {
+                removeValue(forKey: number)
+            }
+        }
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey number: UInt32) -> LiveAttempt? {
+        if let head, head.key == number {
+            self.head = rest.isEmpty ? nil : rest.removeFirst()
+            return head.value
+        }
+        guard let index = rest.firstIndex(where: { $0.key == number }) else { return nil }
+        return rest.remove(at: index).value
+    }
+
+    func makeIterator() -> IndexingIterator<[Element]> {
+        guard let head else { return [].makeIterator() }
+        return ([head] + rest).makeIterator()
     }
 }
 
@@ -124,11 +210,14 @@ struct WorkerEntry: Sendable {
     let id: WorkerID
     var slots = 0
     var kinds: Set<String> = []
-    /// Attempts occupying its slots, including ones being cancelled.
-    var attempts: Set<TaskRef> = []
-    /// Attempts leased since its last HELLO was handled: a HELLO still in flight when they were sent cannot
-    /// list them, so a repeated HELLO does not count them as vanished.
-    var leasedSinceHello: Set<TaskRef> = []
+    /// Attempts occupying its slots, including ones being cancelled, each with the number of the lease that
+    /// gave it (`leases`; 0 for a lease reloaded after a restart).
+    var attempts: [TaskRef: UInt64] = [:]
+    /// Leases made to this worker so far.
+    var leases: UInt64 = 0
+    /// `leases` when its last HELLO was handled. Attempts leased after that (numbered above it) were sent while
+    /// a HELLO may have been in flight, which cannot list them: a repeated HELLO does not count them as vanished.
+    var leasesAtHello: UInt64 = 0
     var lastSeen: ContinuousClock.Instant
     /// False for a worker known only from a lease reloaded after a restart, until it says HELLO.
     var registered = false

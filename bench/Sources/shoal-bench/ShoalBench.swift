@@ -17,7 +17,7 @@ struct ShoalBench: ParsableCommand {
         subcommands: [
             ETLShardsCommand.self,
             RoundTripCommand.self, RoundTripPeerCommand.self, ThroughputCommand.self, ThroughputSenderCommand.self,
-            CSVReadCommand.self, KernelsCommand.self, StoreCommand.self,
+            CSVReadCommand.self, KernelsCommand.self, StoreCommand.self, SchedulerCommand.self,
         ]
     )
 }
