@@ -35,6 +35,8 @@ let package = Package(
         // The one numeric kernel Swift cannot express: a copy with non-temporal stores (publishing a step's
         // parameters without reading their destination first).
         .target(name: "CShoalKernels"),
+        // One SQLite call Swift cannot make (a variadic function); linked through GRDBSQLite.
+        .target(name: "CShoalSQLite"),
         // The only Swift module that calls libzmq.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Shoal's wire protocol: message types and their encoding over frames; no sockets.
@@ -48,6 +50,7 @@ let package = Package(
                 "ShoalETL",
                 "ShoalTraining",
                 "ZeroMQ",
+                "CShoalSQLite",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

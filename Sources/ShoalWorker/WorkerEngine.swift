@@ -51,6 +51,10 @@ final class WorkerEngine {
     /// The last handshake failure logged, and when: the same one is logged again at most every 30 s.
     var lastHandshakeFailure: (text: String, at: ContinuousClock.Instant)?
 
+    /// This worker's directory of attempt scratch directories (made once: NSString path joins per attempt were
+    /// a noticeable share of a no-op task's cost).
+    lazy var scratchRoot = (configuration.scratchDirectory as NSString).appendingPathComponent("shoal-\(configuration.id)")
+
     var configuration: Worker.Configuration { worker.configuration }
     var logger: Logger { worker.logger }
 
@@ -168,8 +172,7 @@ final class WorkerEngine {
                 TaskResult(task: attempt, outcome: drainDeadline != nil ? .cancelled : .failed, error: reason))
             return
         }
-        let scratch = (configuration.scratchDirectory as NSString)
-            .appendingPathComponent("shoal-\(configuration.id)/task-\(attempt.taskID)-attempt-\(attempt.attempt)")
+        let scratch = "\(scratchRoot)/task-\(attempt.taskID)-attempt-\(attempt.attempt)"
         if executor.usesScratchDirectory {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         }

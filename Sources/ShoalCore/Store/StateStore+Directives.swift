@@ -11,88 +11,122 @@ extension StateStore {
     /// from its attempt rows (`loadUnfinished`). So a task that succeeds first time costs three row writes.
     public func apply(_ directives: [SchedulerDirective], now: Date = Date()) throws {
         guard directives.contains(where: Self.persists) else { return }
+        try database.write { db in try Self.write(directives, time: now.timeIntervalSince1970, in: db) }
+    }
+
+    /// `apply` on the store's own queue, after everything queued or begun before it (this and every other store
+    /// call go through one serial queue): returns at once, and calls `then` on that queue once the transaction
+    /// committed (with nil) or failed (with the error; nothing of it is kept). A read or write made after this
+    /// call waits for it, so it sees what it wrote.
+    ///
+    /// The coordinator writes a batch this way and sends the batch's messages from `then`: they still go out only
+    /// once what they announce is durable, while its engine goes on with the next batch on another core.
+    public func applyInOrder(
+        _ directives: [SchedulerDirective], now: Date = Date(), then: @escaping @Sendable ((any Error)?) -> Void
+    ) {
+        let persists = directives.contains(where: Self.persists)
         let time = now.timeIntervalSince1970
-        try database.write { db in
-            var startedJobs: Set<JobID> = []
-            // Consecutive task changes to one state go in by many per statement (most batches: "succeeded, 0
-            // failures" for every task); a task changed twice flushes first, so its later change lands last.
-            var taskStates: (state: TaskState, failures: Int, ids: Set<TaskID>, writer: RowBatchWriter)?
-            // Likewise attempts that ended alike (all but the task id equal: a batch of no-op successes).
-            var endings: (ending: Ending, tasks: Set<TaskID>, writer: RowBatchWriter)?
-            for directive in directives {
-                switch directive {
-                case .start(let worker, let attempts):
-                    // An attempt row that ended earlier in this batch is written before it could be started again.
-                    try endings?.writer.flush()
-                    endings = nil
-                    var insertAttempts = RowBatchWriter(
-                        prefix: "INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative, started_at)"
-                            + " VALUES ",
-                        row: "(?, ?, ?, ?, ?, ?)", in: db)
-                    for attempt in attempts {
-                        try insertAttempts.add(
-                            .id(attempt.task.taskID), .int(attempt.task.attempt), .id(attempt.job), .text(worker),
-                            .bool(attempt.speculative), .real(time))
-                        if startedJobs.insert(attempt.job).inserted {
-                            try db.execute(
-                                sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'",
-                                arguments: [time, attempt.job])
-                        }
+        database.asyncWriteWithoutTransaction { db in
+            do {
+                if persists {
+                    try db.inTransaction {
+                        try Self.write(directives, time: time, in: db)
+                        return .commit
                     }
-                    try insertAttempts.flush()
-                case .attemptEnded(let record):
-                    let ending = Ending(record)
-                    if endings?.ending != ending || endings?.tasks.contains(record.task.taskID) == true {
-                        try endings?.writer.flush()
-                        endings = (ending, [], RowBatchWriter(
-                            prefix: """
-                                UPDATE attempts SET ended_at = ?1, ending = ?2, error = ?3, exit_status = ?4, signal = ?5,
-                                    log_tail = ?6, runtime_ms = ?7
-                                WHERE attempt = ?8 AND task_id IN (
-                                """,
-                            row: "?", suffix: ")",
-                            leading: [
-                                .real(time), .text(ending.ending.rawValue), .nonEmpty(ending.error), .int(ending.exitStatus),
-                                .int(ending.signal), .nonEmpty(ending.logTail), .integer(ending.runtimeMs),
-                                .int(ending.attempt),
-                            ],
-                            in: db))
-                    }
-                    endings?.tasks.insert(record.task.taskID)
-                    try endings?.writer.add(.id(record.task.taskID))
-                    if !record.counters.isEmpty {
-                        let add = try db.cachedStatement(sql: """
-                            INSERT INTO counters (job_id, name, value) VALUES (?, ?, ?)
-                            ON CONFLICT (job_id, name) DO UPDATE SET value = value + excluded.value
-                            """)
-                        for counter in record.counters {
-                            try add.execute(arguments: [record.job, counter.name, counter.value])
-                        }
-                    }
-                case .taskChanged(let task, _, let state, let failures):
-                    if taskStates?.state != state || taskStates?.failures != failures || taskStates?.ids.contains(task) == true {
-                        try taskStates?.writer.flush()
-                        // The state is an enum's raw value and the count an integer: literals, one cached statement
-                        // per pair.
-                        taskStates = (state, failures, [], RowBatchWriter(
-                            prefix: "UPDATE tasks SET state = '\(state.rawValue)', failures = \(failures) WHERE id IN (",
-                            row: "?", suffix: ")", in: db))
-                    }
-                    taskStates?.ids.insert(task)
-                    try taskStates?.writer.add(.id(task))
-                case .jobChanged(let job, let state, let error):
-                    try db.cachedStatement(sql: """
-                        UPDATE jobs SET state = ?, error = ?,
-                            finished_at = CASE WHEN ? THEN ? ELSE finished_at END
-                        WHERE id = ?
-                        """).execute(arguments: [state.rawValue, error, state.isTerminal, time, job])
-                case .commit, .cancel, .workerJoined, .workerLeft, .dismiss, .stageCompleted:
-                    break
                 }
+                then(nil)
+            } catch {
+                then(error)
             }
-            try taskStates?.writer.flush()
-            try endings?.writer.flush()
         }
+    }
+
+    /// Returns once everything `applyInOrder` queued before this call is done (its `then` called).
+    public func waitForQueuedWrites() throws {
+        try database.writeWithoutTransaction { _ in }
+    }
+
+    /// The rows `directives` change, written into `db` (inside the caller's transaction).
+    static func write(_ directives: [SchedulerDirective], time: Double, in db: Database) throws {
+        var startedJobs: Set<JobID> = []
+        // Consecutive task changes to one state go in by many per statement (most batches: "succeeded, 0
+        // failures" for every task); a task changed twice flushes first, so its later change lands last.
+        var taskStates: (state: TaskState, failures: Int, ids: Set<TaskID>, writer: RowBatchWriter)?
+        // Likewise attempts that ended alike (all but the task id equal: a batch of no-op successes).
+        var endings: (ending: Ending, tasks: Set<TaskID>, writer: RowBatchWriter)?
+        for directive in directives {
+            switch directive {
+            case .start(let worker, let attempts):
+                // An attempt row that ended earlier in this batch is written before it could be started again.
+                try endings?.writer.flush()
+                endings = nil
+                var insertAttempts = RowBatchWriter(
+                    prefix: "INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative, started_at)"
+                        + " VALUES ",
+                    row: "(?, ?, ?, ?, ?, ?)", in: db)
+                for attempt in attempts {
+                    try insertAttempts.add(
+                        .id(attempt.task.taskID), .int(attempt.task.attempt), .id(attempt.job), .text(worker),
+                        .bool(attempt.speculative), .real(time))
+                    if startedJobs.insert(attempt.job).inserted {
+                        try db.cachedStatement(
+                            sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'"
+                        ).execute(arguments: [time, attempt.job])
+                    }
+                }
+                try insertAttempts.flush()
+            case .attemptEnded(let record):
+                let ending = Ending(record)
+                if endings?.ending != ending || endings?.tasks.contains(record.task.taskID) == true {
+                    try endings?.writer.flush()
+                    endings = (ending, [], RowBatchWriter(
+                        prefix: """
+                            UPDATE attempts SET ended_at = ?1, ending = ?2, error = ?3, exit_status = ?4, signal = ?5,
+                                log_tail = ?6, runtime_ms = ?7
+                            WHERE attempt = ?8 AND task_id IN (
+                            """,
+                        row: "?", suffix: ")",
+                        leading: [
+                            .real(time), .text(ending.ending.rawValue), .nonEmpty(ending.error), .int(ending.exitStatus),
+                            .int(ending.signal), .nonEmpty(ending.logTail), .integer(ending.runtimeMs),
+                            .int(ending.attempt),
+                        ],
+                        in: db))
+                }
+                endings?.tasks.insert(record.task.taskID)
+                try endings?.writer.add(.id(record.task.taskID))
+                if !record.counters.isEmpty {
+                    let add = try db.cachedStatement(sql: """
+                        INSERT INTO counters (job_id, name, value) VALUES (?, ?, ?)
+                        ON CONFLICT (job_id, name) DO UPDATE SET value = value + excluded.value
+                        """)
+                    for counter in record.counters {
+                        try add.execute(arguments: [record.job, counter.name, counter.value])
+                    }
+                }
+            case .taskChanged(let task, _, let state, let failures):
+                if taskStates?.state != state || taskStates?.failures != failures || taskStates?.ids.contains(task) == true {
+                    try taskStates?.writer.flush()
+                    // The state is an enum's raw value and the count an integer: literals, one cached statement
+                    // per pair.
+                    taskStates = (state, failures, [], RowBatchWriter(
+                        prefix: "UPDATE tasks SET state = '\(state.rawValue)', failures = \(failures) WHERE id IN (",
+                        row: "?", suffix: ")", in: db))
+                }
+                taskStates?.ids.insert(task)
+                try taskStates?.writer.add(.id(task))
+            case .jobChanged(let job, let state, let error):
+                try db.cachedStatement(sql: """
+                    UPDATE jobs SET state = ?, error = ?,
+                        finished_at = CASE WHEN ? THEN ? ELSE finished_at END
+                    WHERE id = ?
+                    """).execute(arguments: [state.rawValue, error, state.isTerminal, time, job])
+            case .commit, .cancel, .workerJoined, .workerLeft, .dismiss, .stageCompleted:
+                break
+            }
+        }
+        try taskStates?.writer.flush()
+        try endings?.writer.flush()
     }
 
     /// How an attempt ended, but for its task: what attempts written by one statement share.

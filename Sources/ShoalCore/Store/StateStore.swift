@@ -1,5 +1,7 @@
+import CShoalSQLite
 import Foundation
 import GRDB
+import GRDBSQLite
 import ShoalProtocol
 import ZeroMQ
 
@@ -30,6 +32,14 @@ public final class StateStore: Sendable {
         configuration.busyMode = .timeout(2)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The per-task statements keep their compiled form however their parameters are bound (see
+            // `shoal_sqlite_enable_qpsg`): re-parsing them was a tenth of the store's time under load.
+            if let connection = db.sqliteConnection {
+                let code = shoal_sqlite_enable_qpsg(UnsafeMutableRawPointer(connection))
+                guard code == SQLITE_OK else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "enabling SQLITE_DBCONFIG_ENABLE_QPSG")
+                }
+            }
         }
         database = try DatabaseQueue(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
