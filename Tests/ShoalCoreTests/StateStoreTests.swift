@@ -2,6 +2,7 @@ import Foundation
 import ShoalCore
 import ShoalProtocol
 import ShoalTestSupport
+import Synchronization
 import Testing
 import ZeroMQ
 
@@ -103,5 +104,35 @@ import ZeroMQ
         #expect(try store.attempts(ofTask: .max).isEmpty)
         #expect(try store.taskID(job: .max, index: 0) == nil)
         #expect(try store.taskID(job: job.id, index: 0) == tasks[0].id)
+    }
+
+    @Test func batchesQueuedInOrderCommitInOrderAndLaterReadsSeeThem() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        let (job, tasks) = try store.insertJob(record(tasks: 40), tasks: planned(40))
+        let outcomes = Mutex<[Int]>([])
+        // Each task's attempt starts in one batch and succeeds in the next: a later batch that ran first would
+        // find no attempt row to end, and the task would not read back as succeeded.
+        for (number, task) in tasks.enumerated() {
+            let ref = TaskRef(taskID: task.id, attempt: 1)
+            store.applyInOrder([.start(worker: "w", attempts: [AttemptStart(
+                task: ref, job: job.id, kind: "noop", timeoutMs: 0, spec: task.spec, speculative: false)])]) { error in
+                outcomes.withLock { $0.append(error == nil ? 2 * number : -1) }
+            }
+            store.applyInOrder([
+                .attemptEnded(AttemptRecord(task: ref, job: job.id, worker: "w", ending: .succeeded, exitStatus: 0)),
+                .taskChanged(task: task.id, job: job.id, state: .succeeded, failures: 0),
+            ]) { error in
+                outcomes.withLock { $0.append(error == nil ? 2 * number + 1 : -1) }
+            }
+        }
+        // A read right after queueing waits for what was queued before it.
+        let last = try store.attempts(ofTask: tasks[39].id)
+        #expect(last.map(\.ending) == [.succeeded])
+        try store.waitForQueuedWrites()
+        #expect(outcomes.withLock { $0 } == Array(0..<80))
+        for task in tasks {
+            #expect(try store.taskDetail(task.id, job: job.id)?.state == .succeeded)
+        }
     }
 }

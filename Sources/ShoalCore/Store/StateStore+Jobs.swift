@@ -50,7 +50,7 @@ extension StateStore {
     static func insertTasks(_ planned: [PlannedTask], job: JobID, stage: Int, db: Database) throws -> [TaskDescriptor] {
         // Ids are given here, in planning order after the highest so far (tasks are never deleted, so none is
         // used twice), which lets the rows go in by many at a time.
-        let firstID = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM tasks") ?? 0) + 1
+        let firstID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM tasks")) ?? 0) + 1
         var insert = RowBatchWriter(
             prefix: "INSERT INTO tasks (id, job_id, stage, idx, label, spec, input_bytes, state) VALUES ",
             row: "(?, ?, ?, ?, ?, ?, ?, 'queued')", in: db)
@@ -83,9 +83,10 @@ extension StateStore {
 
     /// The unfinished job submitted earlier with the same spec hash, if any: submitting it again resumes it.
     public func unfinishedJob(specHash: String) throws -> JobID? {
-        try database.read { db in
+        try query { db in
             try JobID.fetchOne(
-                db, sql: "SELECT id FROM jobs WHERE spec_hash = ? AND state IN ('queued', 'running') ORDER BY id DESC",
+                db.cachedStatement(
+                    sql: "SELECT id FROM jobs WHERE spec_hash = ? AND state IN ('queued', 'running') ORDER BY id DESC"),
                 arguments: [specHash])
         }
     }
@@ -93,15 +94,16 @@ extension StateStore {
     /// One job's record. Ids come from the network: one SQLite cannot hold (above `Int64.max`) names no job.
     public func job(_ id: JobID) throws -> JobRecord? {
         guard Int64(exactly: id) != nil else { return nil }
-        return try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.jobRecord)
+        return try query { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ?"), arguments: [id])
+                .map(Self.jobRecord)
         }
     }
 
     /// The most recent jobs, newest first.
     public func jobs(limit: Int = 100) throws -> [JobRecord] {
-        try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY id DESC LIMIT ?", arguments: [limit])
+        try query { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM jobs ORDER BY id DESC LIMIT ?"), arguments: [limit])
                 .map(Self.jobRecord)
         }
     }

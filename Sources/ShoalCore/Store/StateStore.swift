@@ -49,6 +49,15 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Runs `body`, which only reads, on the connection as it is — not through GRDB's `read`, which turns
+    /// `PRAGMA query_only` on and off around it: SQLite expires every prepared statement of a connection when a
+    /// flag pragma runs, so each `shoal status` poll made the coordinator's per-task statements re-parse (3% of
+    /// its time under load, watched by `shoal submit --wait`). Statements here are cached (`cachedStatement`)
+    /// for the same reason: preparing a fresh one resets GRDB's authorizer, which expires them all too.
+    func query<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.inDatabase(body)
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
