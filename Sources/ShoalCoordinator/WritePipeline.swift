@@ -8,7 +8,7 @@ import ZeroMQ
 /// batch, and batches (and their messages) keep their order: every store call and every message of the engine
 /// goes through the store's one serial queue or waits for it (`drain`).
 ///
-/// A batch that fails to persist sends nothing, nor does any batch after it; the engine's next `check` or
+/// A batch that fails to persist sends nothing, and no batch after it is written or sends; the engine's next `check` or
 /// `drain` throws, which stops the coordinator as a failed synchronous write did (what was decided but not
 /// stored is decided again after a restart, from what the store holds).
 final class WritePipeline: Sendable {
@@ -35,7 +35,8 @@ final class WritePipeline: Sendable {
         try check()
         if state.withLock({ $0.inFlight }) >= Self.depth { try drain() }
         state.withLock { $0.inFlight += 1 }
-        store.applyInOrder(directives) { [self] error in
+        // After a failure nothing more is written either: the durable state stays the one before it.
+        store.applyInOrder(directives, if: { [self] in state.withLock { $0.failure == nil } }) { [self] error in
             let send = state.withLock { state -> Bool in
                 state.inFlight -= 1
                 if let error, state.failure == nil { state.failure = "\(error)" }

@@ -21,14 +21,17 @@ extension StateStore {
     ///
     /// The coordinator writes a batch this way and sends the batch's messages from `then`: they still go out only
     /// once what they announce is durable, while its engine goes on with the next batch on another core.
+    ///
+    /// `proceed` is asked on that queue first: when it says no (an earlier batch failed), nothing is written.
     public func applyInOrder(
-        _ directives: [SchedulerDirective], now: Date = Date(), then: @escaping @Sendable ((any Error)?) -> Void
+        _ directives: [SchedulerDirective], now: Date = Date(), if proceed: @escaping @Sendable () -> Bool = { true },
+        then: @escaping @Sendable ((any Error)?) -> Void
     ) {
         let persists = directives.contains(where: Self.persists)
         let time = now.timeIntervalSince1970
         database.asyncWriteWithoutTransaction { db in
             do {
-                if persists {
+                if persists && proceed() {
                     try db.inTransaction {
                         try Self.write(directives, time: time, in: db)
                         return .commit
