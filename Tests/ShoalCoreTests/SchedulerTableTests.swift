@@ -55,6 +55,22 @@ import Testing
         #expect(table["k6"] == 106)
     }
 
+    @Test func consecutiveIdsAreFoundWhereverTheyLie() {
+        var table = EntryTable<UInt64, String>()
+        for id in UInt64(101)...200 { table[id] = "t\(id)" }
+        for id in UInt64(101)...200 { #expect(table[at: table.position(of: id)!] == "t\(id)") }
+        // A removal moves the last entry into the gap; a filter closes gaps: positions no longer follow the ids.
+        table[150] = nil
+        table.filter { $0 != "t120" }
+        table[5] = "t5"
+        for id in UInt64(101)...200 where id != 150 && id != 120 {
+            #expect(table.position(of: id).map { table[at: $0] } == "t\(id)")
+        }
+        #expect(table[at: table.position(of: 5)!] == "t5")
+        #expect(table.position(of: 150) == nil && table.position(of: 120) == nil && table.position(of: 1) == nil)
+        #expect(table.position(of: 1_000) == nil)
+    }
+
     @Test func liveAttemptsActAsADictionaryOfAttempts() {
         let now = ContinuousClock.now
         func attempt(_ worker: String) -> LiveAttempt { LiveAttempt(worker: worker, startedAt: now, now: now) }
