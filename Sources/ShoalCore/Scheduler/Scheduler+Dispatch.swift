@@ -53,20 +53,24 @@ extension Scheduler {
 
     /// The job whose queued task a worker running `kinds` should run next, or `nil` when none is queued.
     func nextJob(for kinds: Set<String>) -> JobID? {
-        var best: JobEntry?
-        for job in jobs.values where !job.queue.isEmpty && !job.state.isTerminal
-            && kinds.contains(job.descriptor.kind)
-        {
-            if best.map({ Self.ranks(job, before: $0) }) ?? true { best = job }
+        // Called for every task handed out: the entries are read where they lie, by their rank's fields only (a
+        // copy of each job's entry per task showed in `perf`).
+        var best: (rank: (Int, Int, Int), id: JobID)?
+        for position in jobs.indices {
+            guard !jobs[at: position].queue.isEmpty, !jobs[at: position].state.isTerminal,
+                  kinds.contains(jobs[at: position].descriptor.kind) else { continue }
+            let rank = Self.rank(jobs[at: position])
+            if best.map({ rank > $0.rank }) ?? true { best = (rank, jobs[at: position].id) }
         }
         return best?.id
     }
 
-    /// Fair share's order: higher priority, then fewer running attempts, then the older job.
-    static func ranks(_ a: JobEntry, before b: JobEntry) -> Bool {
-        (a.descriptor.priority, -a.counts.running, -Int(truncatingIfNeeded: a.id))
-            > (b.descriptor.priority, -b.counts.running, -Int(truncatingIfNeeded: b.id))
+    /// Fair share's order, highest first: higher priority, then fewer running attempts, then the older job.
+    static func rank(_ job: JobEntry) -> (Int, Int, Int) {
+        (job.descriptor.priority, -job.counts.running, -Int(truncatingIfNeeded: job.id))
     }
+
+    static func ranks(_ a: JobEntry, before b: JobEntry) -> Bool { rank(a) > rank(b) }
 
     /// Leases the next queued task of `jobID` to `workerID` under a new attempt number; nil when every queued
     /// task has an affinity reserved for another worker.

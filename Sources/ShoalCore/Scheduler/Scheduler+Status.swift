@@ -23,6 +23,8 @@ extension Scheduler {
             let live = attempt.live
             records &+= live.progress.records
             bytes &+= live.progress.bytes
+            // The progress events ask for counts only (limit 0), every second, with thousands running.
+            guard limit > 0 else { continue }
             running.append(RunningAttempt(
                 task: attempt.ref.taskID, attempt: attempt.ref.attempt, label: attempt.label, worker: live.worker,
                 seconds: live.startedAt.duration(to: now).seconds, records: live.progress.records,

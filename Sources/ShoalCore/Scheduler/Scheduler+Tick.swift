@@ -133,17 +133,20 @@ struct LiveAttemptView {
 extension Scheduler {
     /// Every live attempt of a running task (of `job`, if given), found through the workers holding them: the
     /// cost is the number of running attempts, not of tasks, so a million-task job ticks as cheaply as a small
-    /// one. Ordered by task, then attempt.
+    /// one. In no particular order: callers sort what they keep (`shoal status` polls this with thousands of
+    /// attempts running).
     func liveAttempts(of job: JobID? = nil) -> [LiveAttemptView] {
         var found: [LiveAttemptView] = []
-        for (workerID, worker) in workers {
-            for ref in worker.attempts.keys {
-                guard let task = tasks[ref.taskID], task.state == .running, job == nil || task.job == job,
-                      let live = task.live[ref.attempt], live.worker == workerID else { continue }
-                found.append(LiveAttemptView(ref: ref, job: task.job, label: task.label, live: live))
+        for position in workers.indices {
+            let workerID = workers[at: position].id
+            for ref in workers[at: position].attempts.keys {
+                guard let index = tasks.position(of: ref.taskID), tasks[at: index].state == .running,
+                      job == nil || tasks[at: index].job == job,
+                      let live = tasks[at: index].live[ref.attempt], live.worker == workerID else { continue }
+                found.append(LiveAttemptView(ref: ref, job: tasks[at: index].job, label: tasks[at: index].label, live: live))
             }
         }
-        return found.sorted { Self.attemptOrder($0.ref, $1.ref) }
+        return found
     }
 }
 
