@@ -7,7 +7,8 @@ public final class TaskContext: Sendable {
     /// The attempt this context belongs to.
     public let task: TaskRef
     /// A directory only this attempt writes to; removed by the worker after the attempt ends. Outputs that
-    /// should be committed are read from here by the executor and returned as the RESULT's outputs.
+    /// should be committed are read from here by the executor and returned as the RESULT's outputs. Empty for an
+    /// executor that says it uses none (`TaskExecutor.usesScratchDirectory`).
     public let scratchDirectory: String
     /// Where to make bulk output frames (a gradient): in shared memory when the coordinator maps this host's.
     public let frames: BulkFrames

@@ -172,7 +172,8 @@ final class WorkerEngine {
                 TaskResult(task: attempt, outcome: drainDeadline != nil ? .cancelled : .failed, error: reason))
             return
         }
-        let scratch = "\(scratchRoot)/task-\(attempt.taskID)-attempt-\(attempt.attempt)"
+        // Named only for an executor that uses one (formatting the path showed in a no-op task's profile).
+        let scratch = executor.usesScratchDirectory ? "\(scratchRoot)/task-\(attempt.taskID)-attempt-\(attempt.attempt)" : ""
         if executor.usesScratchDirectory {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         }
@@ -182,7 +183,9 @@ final class WorkerEngine {
             "task": "\(attempt.taskID)", "attempt": "\(attempt.attempt)", "kind": "\(assignment.kind)",
         ])
         let inputs = self.inputs
-        let handle = Task {
+        // Detached: an attempt needs nothing of the engine task's context, whose task-local values (the service
+        // group's) a child task would copy, for every attempt. Cancelled through its handle (`cancel`, BYE).
+        let handle = Task.detached {
             let result = await executor.run(assignment, context: context)
             inputs.post(.finished(attempt, result))
         }
