@@ -68,9 +68,10 @@ public struct Scheduler: Sendable {
         var job = JobEntry(descriptor, state: state, taskCount: descriptors.count)
         job.stage = stage
         job.moreStages = moreStages
-        job.stageTasks = descriptors.filter { $0.stage == stage }.map(\.id)
+        job.stageTasks = descriptors.compactMap { $0.stage == stage ? $0.id : nil }
         // Room for all of them at once: grown one rehash at a time, a million-task job moved every entry ~20 times.
         tasks.reserveCapacity(tasks.count + descriptors.count)
+        job.queue.reserveCapacity(descriptors.count)
         for descriptor in descriptors {
             if descriptor.affinity != nil { job.hasAffinity = true }
             var task = TaskEntry(descriptor, job: job.id)
@@ -86,7 +87,7 @@ public struct Scheduler: Sendable {
             case .cancelled: job.counts.cancelled += 1
             }
             job.retries += descriptor.failures
-            tasks[task.id] = task
+            tasks.add(task.id, task)
         }
         jobs[job.id] = job
         if state.isTerminal { return [] }
@@ -134,12 +135,14 @@ public struct Scheduler: Sendable {
         job.moreStages = moreStages
         job.awaitingStage = false
         job.taskCount += descriptors.count
+        tasks.reserveCapacity(tasks.count + descriptors.count)
+        job.queue.reserveCapacity(job.queue.count + descriptors.count)
         for descriptor in descriptors {
             if descriptor.affinity != nil { job.hasAffinity = true }
             let task = TaskEntry(descriptor, job: id)
             job.queue.append(task.id)
             job.counts.queued += 1
-            tasks[task.id] = task
+            tasks.add(task.id, task)
         }
         jobs[id] = job
         return settleJob(id)

@@ -254,6 +254,11 @@ struct TaskQueue: Sendable {
         if members.insert(id).inserted { front.append(id) }
     }
 
+    mutating func reserveCapacity(_ capacity: Int) {
+        items.reserveCapacity(capacity)
+        members.reserveCapacity(capacity)
+    }
+
     /// Takes `id` out of the queue wherever it is.
     mutating func remove(_ id: TaskID) { members.remove(id) }
 
