@@ -34,7 +34,7 @@ final class WritePipeline: Sendable {
     func persistThenSend(_ directives: [SchedulerDirective], _ messages: [(socket: Int, frames: [Frame])]) throws {
         try check()
         if state.withLock({ $0.inFlight }) >= Self.depth { try drain() }
-        state.withLock { $0.inFlight += 1 }
+        state.withLock { $0.inFlight += 1 }  // only this engine adds: nothing can slip in between the two
         // After a failure nothing more is written either: the durable state stays the one before it.
         store.applyInOrder(directives, if: { [self] in state.withLock { $0.failure == nil } }) { [self] error in
             let send = state.withLock { state -> Bool in

@@ -88,18 +88,12 @@ struct EntryTable<Key: Hashable & Sendable, Entry: Sendable>: Sendable {
     mutating func filter(_ isIncluded: (Entry) -> Bool) {
         var kept = EntryTable()
         kept.reserveCapacity(count)
-        for (key, entry) in self where isIncluded(entry) { kept.append(key, entry) }
+        for (key, entry) in self where isIncluded(entry) { kept.add(key, entry) }
         self = kept
     }
 
     /// The entries, in table order.
     var values: ContiguousArray<Entry> { entries }
-
-    private mutating func append(_ key: Key, _ entry: Entry) {
-        positions[key] = entries.count
-        keys.append(key)
-        entries.append(entry)
-    }
 
     /// Removes the entry at `position`: the last entry moves into its place.
     private mutating func remove(at position: Int) {

@@ -127,8 +127,10 @@ public struct Scheduler: Sendable {
         guard var job = jobs[id], job.awaitingStage, !job.state.isTerminal else { return [] }
         // The stage that completed will not run again: its specs (a training step's parameters) can go.
         for task in job.stageTasks {
-            tasks.update(task) { $0.spec = Frame([UInt8]()) }
-            tasks.update(task) { $0.attachments = [] }
+            tasks.update(task) {
+                $0.spec = Frame([UInt8]())
+                $0.attachments = []
+            }
         }
         job.stageTasks = descriptors.map(\.id)
         job.stage += 1
@@ -220,8 +222,7 @@ public struct Scheduler: Sendable {
     public mutating func heartbeat(
         from workerID: WorkerID, progress: [TaskProgress], now: ContinuousClock.Instant
     ) {
-        guard workers[workerID] != nil else { return }
-        workers.update(workerID) { $0.lastSeen = now }
+        guard workers.update(workerID, { $0.lastSeen = now }) != nil else { return }
         for report in progress {
             guard let index = tasks.position(of: report.task.taskID),
                   var live = tasks[at: index].live[report.task.attempt], live.worker == workerID else { continue }
