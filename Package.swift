@@ -115,7 +115,11 @@ let package = Package(
         .testTarget(name: "ShoalETLTests", dependencies: ["ShoalETL", "ShoalTestSupport"]),
         .testTarget(name: "ShoalTrainingTests", dependencies: ["ShoalTraining", "ShoalETL", "ShoalTestSupport"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "ShoalTestSupport"]),
-        .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
+        .testTarget(
+            name: "ShoalCoreTests",
+            dependencies: [
+                "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "ShoalWorkerTests", dependencies: ["ShoalWorker", "ShoalCore", "ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
         .testTarget(name: "ShoalProtocolTests", dependencies: ["ShoalProtocol", "ZeroMQ", "ShoalTestSupport"]),
         .testTarget(

@@ -6,9 +6,10 @@ extension StateStore {
     /// Persists what a batch of scheduler directives changes, in one transaction. Directives that only send
     /// messages (cancel, dismiss) change nothing here.
     ///
-    /// A started attempt is one row in `attempts`; the task row is not touched until the task's state changes
-    /// for good (succeeded, failed, cancelled, queued again), and the reload takes a task's last attempt number
-    /// from its attempt rows (`loadUnfinished`). So a task that succeeds first time costs three row writes.
+    /// A started attempt is one row in `attempts`; a task gets its row in `task_states` when its state changes
+    /// for good (succeeded, failed, cancelled, queued again) — until then it is queued, as planned (`plans`) —
+    /// and the reload takes a task's last attempt number from its attempt rows (`loadUnfinished`). So a task
+    /// that succeeds first time costs an attempt row written and ended and a state row.
     public func apply(_ directives: [SchedulerDirective], now: Date = Date()) throws {
         guard directives.contains(where: Self.persists) else { return }
         try database.write { db in try Self.write(directives, time: now.timeIntervalSince1970, in: db) }
@@ -107,17 +108,19 @@ extension StateStore {
                         try add.execute(arguments: [record.job, counter.name, counter.value])
                     }
                 }
-            case .taskChanged(let task, _, let state, let failures):
+            case .taskChanged(let task, let job, let state, let failures):
                 if taskStates?.state != state || taskStates?.failures != failures || taskStates?.ids.contains(task) == true {
                     try taskStates?.writer.flush()
                     // The state is an enum's raw value and the count an integer: literals, one cached statement
                     // per pair.
                     taskStates = (state, failures, [], RowBatchWriter(
-                        prefix: "UPDATE tasks SET state = '\(state.rawValue)', failures = \(failures) WHERE id IN (",
-                        row: "?", suffix: ")", in: db))
+                        prefix: "INSERT INTO task_states (id, job_id, state, failures) VALUES ",
+                        row: "(?, ?, '\(state.rawValue)', \(failures))",
+                        suffix: " ON CONFLICT (id) DO UPDATE SET state = excluded.state, failures = excluded.failures",
+                        in: db))
                 }
                 taskStates?.ids.insert(task)
-                try taskStates?.writer.add(.id(task))
+                try taskStates?.writer.add(.id(task), .id(job))
             case .jobChanged(let job, let state, let error):
                 try db.cachedStatement(sql: """
                     UPDATE jobs SET state = ?, error = ?,

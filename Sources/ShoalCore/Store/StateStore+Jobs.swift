@@ -40,20 +40,28 @@ extension StateStore {
                 arguments: [stage, moreStages, planned.count, progress, job])
             // The stage before is done (every task committed): its specs will not be read again, and a training
             // job's hold the parameters of a step — kept, they would grow the database by a model per task.
-            try db.execute(
-                sql: "UPDATE tasks SET spec = x'' WHERE job_id = ? AND stage = ? AND state = 'succeeded'",
-                arguments: [job, stage - 1])
+            try Self.dropSpecs(ofJob: job, stage: stage - 1, db: db)
             return try Self.insertTasks(planned, job: job, stage: stage, db: db)
         }
     }
 
     static func insertTasks(_ planned: [PlannedTask], job: JobID, stage: Int, db: Database) throws -> [TaskDescriptor] {
-        // Ids are given here, in planning order after the highest so far (tasks are never deleted, so none is
-        // used twice), which lets the rows go in by many at a time.
-        let firstID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM tasks")) ?? 0) + 1
-        var insert = RowBatchWriter(
-            prefix: "INSERT INTO tasks (id, job_id, stage, idx, label, spec, input_bytes, state) VALUES ",
-            row: "(?, ?, ?, ?, ?, ?, ?, 'queued')", in: db)
+        // Ids are given here, in planning order after the highest so far (plans are never deleted, so none is
+        // used twice): a chunk's tasks have consecutive ids from its `first_task`.
+        let firstID = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT first_task + count FROM plans ORDER BY first_task DESC LIMIT 1")) ?? 1
+        // A stage is planned once, and its shard indices are unique: they name its committed outputs.
+        guard try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM plans WHERE job_id = ? AND stage = ? LIMIT 1"), arguments: [job, stage]
+        ) == nil else {
+            throw StageError(description: "job \(job) already has a stage \(stage)")
+        }
+        if !planned.indices.elementsEqual(planned.lazy.map(\.index)) {
+            var seen = Set<Int>(minimumCapacity: planned.count)
+            if let repeated = planned.first(where: { !seen.insert($0.index).inserted }) {
+                throw StageError(description: "job \(job), stage \(stage): shard index \(repeated.index) is planned twice")
+            }
+        }
         var descriptors: [TaskDescriptor] = []
         descriptors.reserveCapacity(planned.count)
         // Tasks with the same spec as the one before share its frame: a million `noop` tasks hold one.
@@ -66,19 +74,39 @@ extension StateStore {
             }
             let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
             previous = (task.spec, spec)
-            let id = firstID + Int64(offset)
-            // An ephemeral task's spec (a training step's parameters) is not stored: reloaded after a restart, the
-            // task runs with an empty spec, which its kind takes for "planned again" (`PlannedTask.ephemeral`).
-            try insert.add(
-                .integer(id), .id(job), .int(stage), .int(task.index), .text(task.label),
-                .blob(task.ephemeral ? [] : task.spec), .integer(Int64(clamping: task.inputBytes)))
             descriptors.append(TaskDescriptor(
-                id: TaskID(id), index: task.index, label: task.label, spec: spec,
+                id: TaskID(firstID + Int64(offset)), index: task.index, label: task.label, spec: spec,
                 inputBytes: task.inputBytes, stage: stage, affinity: task.affinity,
                 backups: task.backups, ephemeral: task.ephemeral, attachments: task.attachments))
         }
-        try insert.flush()
+        // An ephemeral task's spec (a training step's parameters) is not stored: reloaded after a restart, the
+        // task runs with an empty spec, which its kind takes for "planned again" (`PlannedTask.ephemeral`).
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO plans (first_task, job_id, stage, count, tasks) VALUES (?, ?, ?, ?, ?)")
+        for start in stride(from: 0, to: planned.count, by: PlanChunk.capacity) {
+            let chunk = planned[start..<min(planned.count, start + PlanChunk.capacity)]
+            try insert.execute(arguments: [firstID + Int64(start), job, stage, chunk.count, Data(PlanChunk.encode(chunk))])
+        }
         return descriptors
+    }
+
+    /// Rewrites a finished stage's chunks without their specs.
+    static func dropSpecs(ofJob job: JobID, stage: Int, db: Database) throws {
+        let chunks = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ? AND stage = ?"),
+            arguments: [job, stage])
+        for chunk in chunks {
+            var tasks: [PlannedTask] = []
+            var specs = false
+            let first: Int64 = chunk["first_task"]
+            try PlanChunk.decode(chunk["tasks"], count: chunk["count"], chunk: "\(first)") { entry in
+                specs = specs || !entry.spec.isEmpty
+                tasks.append(PlannedTask(index: entry.index, label: entry.label, spec: [], inputBytes: entry.inputBytes))
+            }
+            guard specs else { continue }   // a training step's: ephemeral, never stored
+            try db.execute(
+                sql: "UPDATE plans SET tasks = ? WHERE first_task = ?", arguments: [Data(PlanChunk.encode(tasks)), first])
+        }
     }
 
     /// The unfinished job submitted earlier with the same spec hash, if any: submitting it again resumes it.

@@ -33,48 +33,56 @@ extension StateStore {
                 db, sql: "SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
             ).map(Self.jobRecord)
             return try records.map { record in
-                // Starting an attempt writes only its attempt row, so a task's last attempt number is the
-                // highest of its attempt rows, and a queued task with an unended attempt was running: a
-                // primary-key seek or two per task.
-                // Streamed row by row (a million-task job must not hold a million rows and its descriptors at
-                // once), and tasks with the same spec as the one before share its frame.
-                let rows = try Row.fetchCursor(
-                    db, sql: """
-                        SELECT id, stage, idx, label, spec, failures, input_bytes,
-                            CASE WHEN state = 'queued' AND EXISTS (
-                                    SELECT 1 FROM attempts WHERE task_id = tasks.id AND ending IS NULL)
-                                 THEN 'running' ELSE state END AS state,
-                            MAX(last_attempt, COALESCE(
-                                (SELECT MAX(attempt) FROM attempts WHERE task_id = tasks.id), 0)) AS last_attempt
-                        FROM tasks WHERE job_id = ? ORDER BY stage, idx
-                        """,
+                // Chunk by chunk (a million-task job must not hold a million rows and its descriptors at once):
+                // its plan, then what changed for its tasks — state rows, and attempt rows, which give a task's
+                // last attempt number (starting an attempt writes only its attempt row) and show a task still
+                // queued with an unended attempt to be running. All by ranges of primary keys.
+                let chunks = try Row.fetchAll(
+                    db, sql: "SELECT first_task, stage, count FROM plans WHERE job_id = ? ORDER BY stage, first_task",
                     arguments: [record.id])
                 var tasks: [TaskDescriptor] = []
                 tasks.reserveCapacity(record.taskCount)
-                var previous: (bytes: Data, frame: Frame)?
-                while let row = try rows.next() {
-                    let bytes: Data = row["spec"]
-                    let spec = previous.flatMap { $0.bytes == bytes ? $0.frame : nil } ?? Frame([UInt8](bytes))
-                    previous = (bytes, spec)
-                    tasks.append(TaskDescriptor(
-                        id: row["id"], index: row["idx"], label: row["label"], spec: spec,
-                        state: TaskState(rawValue: row["state"]) ?? .queued, lastAttempt: row["last_attempt"],
-                        failures: row["failures"], inputBytes: UInt64(max(0, row["input_bytes"] as Int64)),
-                        stage: row["stage"]))
-                }
-                // Through the job's tasks (its range of the tasks' unique index, then a primary-key seek each):
-                // running attempts have no index of their own, which would cost every attempt a B-tree more.
-                let leases = try Row.fetchAll(
-                    db, sql: """
-                        SELECT a.task_id, a.attempt, a.worker, a.started_at
-                        FROM tasks t JOIN attempts a ON a.task_id = t.id
-                        WHERE t.job_id = ? AND a.ending IS NULL
-                        """,
-                    arguments: [record.id]
-                ).map { row in
-                    ReloadedLease(
-                        attempt: TaskRef(taskID: row["task_id"], attempt: row["attempt"]), worker: row["worker"],
-                        startedAt: row["started_at"])
+                var leases: [ReloadedLease] = []
+                var previous: (bytes: [UInt8], frame: Frame)?
+                for chunk in chunks {
+                    let first: Int64 = chunk["first_task"], count: Int = chunk["count"], stage: Int = chunk["stage"]
+                    let range: [any DatabaseValueConvertible] = [first, first + Int64(count), record.id]
+                    var states: [Int64: (state: TaskState, failures: Int)] = [:]
+                    for row in try Row.fetchAll(db, sql: """
+                            SELECT id, state, failures FROM task_states WHERE id >= ? AND id < ? AND job_id = ?
+                            """, arguments: StatementArguments(range)) {
+                        states[row["id"]] = (TaskState(rawValue: row["state"]) ?? .queued, row["failures"])
+                    }
+                    var attempts: [Int64: (last: UInt32, open: Bool)] = [:]
+                    for row in try Row.fetchAll(db, sql: """
+                            SELECT task_id, MAX(attempt) AS last, MAX(ending IS NULL) AS open FROM attempts
+                            WHERE task_id >= ? AND task_id < ? AND job_id = ? GROUP BY task_id
+                            """, arguments: StatementArguments(range)) {
+                        attempts[row["task_id"]] = (row["last"], row["open"])
+                    }
+                    leases += try Row.fetchAll(db, sql: """
+                            SELECT task_id, attempt, worker, started_at FROM attempts
+                            WHERE task_id >= ? AND task_id < ? AND job_id = ? AND ending IS NULL
+                            """, arguments: StatementArguments(range)
+                    ).map { row in
+                        ReloadedLease(
+                            attempt: TaskRef(taskID: row["task_id"], attempt: row["attempt"]), worker: row["worker"],
+                            startedAt: row["started_at"])
+                    }
+                    let blob = try Data.fetchOne(db, sql: "SELECT tasks FROM plans WHERE first_task = ?", arguments: [first])
+                    var id = first
+                    try PlanChunk.decode(blob ?? Data(), count: count, chunk: "\(first) of job \(record.id)") { entry in
+                        defer { id += 1 }
+                        let spec = previous.flatMap { $0.bytes == entry.spec ? $0.frame : nil } ?? Frame(entry.spec)
+                        previous = (entry.spec, spec)
+                        let changed = states[id], attempt = attempts[id]
+                        var state = changed?.state ?? .queued
+                        if state == .queued && attempt?.open == true { state = .running }
+                        tasks.append(TaskDescriptor(
+                            id: TaskID(id), index: entry.index, label: entry.label, spec: spec, state: state,
+                            lastAttempt: attempt?.last ?? 0, failures: changed?.failures ?? 0,
+                            inputBytes: entry.inputBytes, stage: stage))
+                    }
                 }
                 return ReloadedJob(record: record, tasks: tasks, leases: leases)
             }

@@ -37,25 +37,50 @@ extension StateStore {
 
     /// A task in detail, or `nil` when it does not exist (or belongs to another job).
     public func taskDetail(_ task: TaskID, job: JobID) throws -> TaskDetail? {
-        guard Int64(exactly: task) != nil, Int64(exactly: job) != nil else { return nil }
-        let row = try query { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT id, job_id, idx, label, state, failures FROM tasks WHERE id = ? AND job_id = ?"),
-                arguments: [task, job])
+        guard let id = Int64(exactly: task), Int64(exactly: job) != nil else { return nil }
+        let found = try query { db -> (PlanChunk.Entry, TaskState, Int)? in
+            guard let chunk = try Row.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT first_task, job_id, count, tasks FROM plans WHERE first_task <= ?
+                    ORDER BY first_task DESC LIMIT 1
+                    """),
+                arguments: [id])
+            else { return nil }
+            let first: Int64 = chunk["first_task"], count: Int = chunk["count"]
+            guard id < first + Int64(count), chunk["job_id"] == Int64(job) else { return nil }
+            var entry: PlanChunk.Entry?
+            var position: Int64 = first
+            try PlanChunk.decode(chunk["tasks"], count: count, chunk: "\(first)") { candidate in
+                if position == id { entry = candidate }
+                position += 1
+            }
+            guard let entry else { return nil }
+            let state = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT state, failures FROM task_states WHERE id = ?"), arguments: [id])
+            return (entry, state.flatMap { TaskState(rawValue: $0["state"]) } ?? .queued, state?["failures"] ?? 0)
         }
-        guard let row else { return nil }
+        guard let (entry, state, failures) = found else { return nil }
         return TaskDetail(
-            id: row["id"], job: row["job_id"], index: row["idx"], label: row["label"],
-            state: TaskState(rawValue: row["state"]) ?? .failed, failures: row["failures"],
+            id: task, job: job, index: entry.index, label: entry.label, state: state, failures: failures,
             attempts: try attempts(ofTask: task))
     }
 
-    /// The task of a job at shard index `index`.
+    /// The task of a job at shard index `index` (its first stage's, when stages repeat shard numbers).
     public func taskID(job: JobID, index: Int) throws -> TaskID? {
         guard Int64(exactly: job) != nil else { return nil }
         return try query { db in
-            try TaskID.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM tasks WHERE job_id = ? AND idx = ?"), arguments: [job, index])
+            for chunk in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ? ORDER BY stage, first_task"),
+                arguments: [job]) {
+                let first: Int64 = chunk["first_task"]
+                var position = first, found: Int64?
+                try PlanChunk.decode(chunk["tasks"], count: chunk["count"], chunk: "\(first)", labels: false) { entry in
+                    if found == nil && entry.index == index { found = position }
+                    position += 1
+                }
+                if let found { return TaskID(found) }
+            }
+            return nil
         }
     }
 
@@ -73,11 +98,23 @@ extension StateStore {
 
     /// Input bytes of the job's committed tasks.
     public func committedInputBytes(ofJob job: JobID) throws -> UInt64 {
-        try query { db in
-            UInt64(try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT COALESCE(SUM(input_bytes), 0) FROM tasks WHERE job_id = ? AND state = 'succeeded'"),
-                arguments: [job]) ?? 0)
+        guard Int64(exactly: job) != nil else { return 0 }
+        return try query { db in
+            var total: UInt64 = 0
+            for chunk in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ?"), arguments: [job]) {
+                let first: Int64 = chunk["first_task"], count: Int = chunk["count"]
+                let succeeded = Set(try Int64.fetchAll(
+                    db.cachedStatement(sql: "SELECT id FROM task_states WHERE id >= ? AND id < ? AND state = 'succeeded'"),
+                    arguments: [first, first + Int64(count)]))
+                guard !succeeded.isEmpty else { continue }
+                var id = first
+                try PlanChunk.decode(chunk["tasks"], count: count, chunk: "\(first)", labels: false) { entry in
+                    if succeeded.contains(id) { total &+= entry.inputBytes }
+                    id += 1
+                }
+            }
+            return total
         }
     }
 

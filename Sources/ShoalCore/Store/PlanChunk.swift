@@ -1,0 +1,97 @@
+import Foundation
+
+/// A stage's planned tasks as the store keeps them: up to `capacity` tasks with consecutive ids, in planning order,
+/// in one blob (one row of `plans`). What a task *is* (shard index, label, spec, input bytes) never changes once
+/// planned, so it is written once per chunk instead of once per task: a 20,000-task job used to be 20,000 rows in
+/// two B-trees (a table and its unique index) before its first lease — a fifth of its run at 90,000 tasks/s — and is
+/// now five rows. What changes (a task's state and failure count) lives in `task_states`, a row per task written
+/// when its state first changes (`StateStore.write`).
+///
+/// The encoding is Shoal's own and versioned by its first byte: per task, the shard index (i64), input bytes
+/// (u64), label (u32 length + UTF-8) and spec (u32 length + bytes, or `sameSpec` for "as the task before": a
+/// million `noop` tasks store one spec). Integers are little-endian. Written by hand because it is a flat
+/// sequence of a few fields per task that must stay cheap at a million tasks; a general serializer (JSON,
+/// property lists) costs more than the rows it replaces.
+struct PlanChunk {
+    static let capacity = 4096
+    static let format: UInt8 = 1
+    /// A spec length meaning "the same bytes as the task before".
+    static let sameSpec = UInt32.max
+
+    /// One planned task, as a chunk gives it back.
+    struct Entry: Equatable {
+        var index: Int
+        var label: String
+        var spec: [UInt8]
+        var inputBytes: UInt64
+    }
+
+    /// The blob for `tasks` (at most `capacity`); ephemeral tasks' specs are not kept (`PlannedTask.ephemeral`).
+    static func encode(_ tasks: some Collection<PlannedTask>) -> [UInt8] {
+        var bytes: [UInt8] = [format]
+        bytes.reserveCapacity(1 + tasks.count * 32)
+        var previous: [UInt8]?
+        for task in tasks {
+            let spec = task.ephemeral ? [] : task.spec
+            append(Int64(task.index).littleEndian, to: &bytes)
+            append(task.inputBytes.littleEndian, to: &bytes)
+            let label = task.label.utf8
+            append(UInt32(label.count).littleEndian, to: &bytes)
+            bytes.append(contentsOf: label)
+            if spec == previous {
+                append(sameSpec.littleEndian, to: &bytes)
+            } else {
+                append(UInt32(spec.count).littleEndian, to: &bytes)
+                bytes.append(contentsOf: spec)
+                previous = spec
+            }
+        }
+        return bytes
+    }
+
+    /// Calls `body` with each of the `count` tasks of `blob`, in order. With `labels: false` labels are skipped
+    /// (left empty), for readers that want only the numbers.
+    /// - Throws: `StoreCorruption` naming the chunk when the blob is not what `encode` writes.
+    static func decode(
+        _ blob: Data, count: Int, chunk: String, labels: Bool = true, _ body: (Entry) throws -> Void
+    ) throws {
+        try blob.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            func fail(_ what: String) -> StoreCorruption {
+                StoreCorruption(description: "plan chunk \(chunk): \(what) at byte \(offset) of \(raw.count)")
+            }
+            func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
+                guard raw.count - offset >= MemoryLayout<T>.size else { throw fail("truncated") }
+                defer { offset += MemoryLayout<T>.size }
+                return T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
+            }
+            func bytes(_ length: Int) throws -> UnsafeRawBufferPointer {
+                guard raw.count - offset >= length else { throw fail("truncated") }
+                defer { offset += length }
+                return UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)])
+            }
+            guard try read(UInt8.self) == format else { throw fail("unknown format") }
+            var spec: [UInt8] = []
+            for _ in 0..<count {
+                let index = try read(Int64.self)
+                let inputBytes = try read(UInt64.self)
+                let labelBytes = try bytes(Int(try read(UInt32.self)))
+                let label = labels ? String(decoding: labelBytes, as: UTF8.self) : ""
+                let specLength = try read(UInt32.self)
+                if specLength != sameSpec { spec = Array(try bytes(Int(specLength))) }
+                guard let index = Int(exactly: index) else { throw fail("shard index out of range") }
+                try body(Entry(index: index, label: label, spec: spec, inputBytes: inputBytes))
+            }
+            guard offset == raw.count else { throw fail("\(raw.count - offset) bytes past the last task") }
+        }
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
+    }
+}
+
+/// The state database holds something Shoal did not write (or a disk damaged it).
+public struct StoreCorruption: Error, CustomStringConvertible {
+    public var description: String
+}
