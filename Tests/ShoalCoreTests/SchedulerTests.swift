@@ -370,4 +370,26 @@ import ZeroMQ
         #expect(endings(failed)[attempt] == .failed)
         #expect(starts(s.dispatch(now: at(1)))["a"] == [TaskRef(taskID: attempt.taskID, attempt: 2)])
     }
+
+    /// Status shows the longest-running attempts first (ties by task id), at most `limit`, from thousands running.
+    @Test func statusShowsTheOldestRunningAttemptsFirst() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 300)
+        _ = s.addJob(descriptor, tasks: tasks)
+        // Started in three waves: by worker a at 0 s, b at 1 s, c at 2 s, each taking tasks in queue order.
+        var startedAt: [TaskID: Double] = [:]
+        for (worker, time, slots) in [("b", 1.0, 40), ("a", 0.0, 7), ("c", 2.0, 100)].sorted(by: { $0.1 < $1.1 }) {
+            let started = starts(register(&s, worker, slots: slots, at: at(time)) + s.dispatch(now: at(time)))[worker] ?? []
+            #expect(started.count == slots)
+            for ref in started { startedAt[ref.taskID] = time }
+        }
+        let expected = startedAt.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+        for limit in [0, 1, 7, 20, 46, 147, 500] {
+            let status = s.liveStatus(of: 1, now: at(3), limit: limit)
+            #expect(status?.running.map(\.task) == Array(expected.prefix(limit)), "limit \(limit)")
+            #expect(status?.counts.running == 147)
+        }
+        let first = s.liveStatus(of: 1, now: at(3), limit: 1)?.running.first
+        #expect(first?.seconds == 3 && first?.worker == "a" && first?.label == "t\(expected[0] - 1000)")
+    }
 }

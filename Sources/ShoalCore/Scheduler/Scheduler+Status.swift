@@ -16,24 +16,35 @@ extension Scheduler {
     /// job the scheduler does not hold (finished and forgotten, or unknown).
     public func liveStatus(of jobID: JobID, now: ContinuousClock.Instant, limit: Int = 20) -> LiveJobStatus? {
         guard let job = jobs[jobID] else { return nil }
-        var running: [RunningAttempt] = []
         var records: UInt64 = 0
         var bytes = job.committedBytes
-        for attempt in liveAttempts(of: jobID) {
-            let live = attempt.live
+        // `shoal submit --wait` polls this while thousands of attempts run: the `limit` oldest are picked in one
+        // pass (sorting them all was most of a poll's cost), and only they are built (labels, worker names).
+        var oldest: [(startedAt: ContinuousClock.Instant, ref: TaskRef, position: Int)] = []
+        oldest.reserveCapacity(limit + 1)
+        forEachLiveAttempt(of: jobID) { ref, position, live in
             records &+= live.progress.records
             bytes &+= live.progress.bytes
             // The progress events ask for counts only (limit 0), every second, with thousands running.
-            guard limit > 0 else { continue }
-            running.append(RunningAttempt(
-                task: attempt.ref.taskID, attempt: attempt.ref.attempt, label: attempt.label, worker: live.worker,
-                seconds: live.startedAt.duration(to: now).seconds, records: live.progress.records,
-                bytes: live.progress.bytes, status: live.progress.status, speculative: live.speculative))
+            guard limit > 0 else { return }
+            let key = (live.startedAt, ref.taskID)
+            if oldest.count == limit, let last = oldest.last, key >= (last.startedAt, last.ref.taskID) { return }
+            let at = oldest.firstIndex { key < ($0.startedAt, $0.ref.taskID) } ?? oldest.endIndex
+            oldest.insert((live.startedAt, ref, position), at: at)
+            if oldest.count > limit { oldest.removeLast() }
         }
-        running.sort { ($0.seconds, $1.task) > ($1.seconds, $0.task) }
+        let running = oldest.compactMap { attempt -> RunningAttempt? in
+            let task = attempt.position
+            guard let live = tasks[at: task].live[attempt.ref.attempt] else { return nil }
+            return RunningAttempt(
+                task: attempt.ref.taskID, attempt: attempt.ref.attempt, label: tasks[at: task].label,
+                worker: live.worker, seconds: attempt.startedAt.duration(to: now).seconds,
+                records: live.progress.records, bytes: live.progress.bytes, status: live.progress.status,
+                speculative: live.speculative)
+        }
         return LiveJobStatus(
             state: job.state, counts: job.counts, retries: job.retries, records: records, bytes: bytes,
-            running: Array(running.prefix(limit)))
+            running: running)
     }
 
     /// The registered workers, in registration order.

@@ -137,16 +137,24 @@ extension Scheduler {
     /// attempts running).
     func liveAttempts(of job: JobID? = nil) -> [LiveAttemptView] {
         var found: [LiveAttemptView] = []
+        forEachLiveAttempt(of: job) { ref, position, live in
+            found.append(LiveAttemptView(ref: ref, job: tasks[at: position].job, label: tasks[at: position].label, live: live))
+        }
+        return found
+    }
+
+    /// `liveAttempts` without building its views: `body` gets each attempt, its task's position in `tasks` and
+    /// the attempt's live state.
+    func forEachLiveAttempt(of job: JobID? = nil, _ body: (TaskRef, Int, LiveAttempt) -> Void) {
         for position in workers.indices {
             let workerID = workers[at: position].id
             for ref in workers[at: position].attempts.keys {
                 guard let index = tasks.position(of: ref.taskID), tasks[at: index].state == .running,
                       job == nil || tasks[at: index].job == job,
                       let live = tasks[at: index].live[ref.attempt], live.worker == workerID else { continue }
-                found.append(LiveAttemptView(ref: ref, job: tasks[at: index].job, label: tasks[at: index].label, live: live))
+                body(ref, index, live)
             }
         }
-        return found
     }
 }
 
