@@ -18,7 +18,7 @@ import ZeroMQ
         ]
         let blob = PlanChunk.encode(tasks)
         var read: [PlanChunk.Entry] = []
-        try PlanChunk.decode(Data(blob), count: tasks.count, chunk: "1") { read.append($0) }
+        try PlanChunk.decode(Data(blob), first: 1, count: tasks.count) { _, entry in read.append(entry) }
         #expect(read.map(\.index) == [7, 8, 9, -1, 10])
         #expect(read.map(\.label) == ["a.csv [0, 10)", "a.csv [10, 20)", "", "step ✓", "b"])
         // An ephemeral task's spec is not kept (its kind plans it again after a restart).
@@ -34,13 +34,13 @@ import ZeroMQ
         let blob = PlanChunk.encode([PlannedTask(index: 0, label: "x", spec: [1], inputBytes: 0)])
         for damaged in [Array(blob.dropLast()), blob + [0], [2] + blob.dropFirst(), []] {
             #expect {
-                try PlanChunk.decode(Data(damaged), count: 1, chunk: "42 of job 3") { _ in }
+                try PlanChunk.decode(Data(damaged), first: 42, count: 1, job: 3) { _, _ in }
             } throws: { error in
                 String(describing: error).contains("plan chunk 42 of job 3")
             }
         }
         // Asking for more tasks than it holds is damage too.
-        #expect(throws: StoreCorruption.self) { try PlanChunk.decode(Data(blob), count: 2, chunk: "1") { _ in } }
+        #expect(throws: StoreCorruption.self) { try PlanChunk.decode(Data(blob), first: 1, count: 2) { _, _ in } }
     }
 
     /// More tasks than a chunk holds: every task keeps its id, shard index, spec and state through a reopen, and

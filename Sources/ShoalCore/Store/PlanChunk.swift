@@ -49,12 +49,15 @@ struct PlanChunk {
         return bytes
     }
 
-    /// Calls `body` with each of the `count` tasks of `blob`, in order. With `labels: false` labels are skipped
-    /// (left empty), for readers that want only the numbers.
-    /// - Throws: `StoreCorruption` naming the chunk when the blob is not what `encode` writes.
+    /// Calls `body` with each of the `count` tasks of `blob`, in order, and its id (`first`, `first + 1`, …). With
+    /// `labels: false` labels are skipped (left empty), for readers that want only the numbers.
+    /// - Throws: `StoreCorruption` naming the chunk (its first task, and `job` when given) when the blob is not
+    ///   what `encode` writes.
     static func decode(
-        _ blob: Data, count: Int, chunk: String, labels: Bool = true, _ body: (Entry) throws -> Void
+        _ blob: Data, first: Int64, count: Int, job: JobID? = nil, labels: Bool = true,
+        _ body: (Int64, Entry) throws -> Void
     ) throws {
+        let chunk = "\(first)" + (job.map { " of job \($0)" } ?? "")
         try blob.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var offset = 0
             func fail(_ what: String) -> StoreCorruption {
@@ -72,7 +75,7 @@ struct PlanChunk {
             }
             guard try read(UInt8.self) == format else { throw fail("unknown format") }
             var spec: [UInt8] = []
-            for _ in 0..<count {
+            for id in first..<(first + Int64(count)) {
                 let index = try read(Int64.self)
                 let inputBytes = try read(UInt64.self)
                 let labelBytes = try bytes(Int(try read(UInt32.self)))
@@ -80,7 +83,7 @@ struct PlanChunk {
                 let specLength = try read(UInt32.self)
                 if specLength != sameSpec { spec = Array(try bytes(Int(specLength))) }
                 guard let index = Int(exactly: index) else { throw fail("shard index out of range") }
-                try body(Entry(index: index, label: label, spec: spec, inputBytes: inputBytes))
+                try body(id, Entry(index: index, label: label, spec: spec, inputBytes: inputBytes))
             }
             guard offset == raw.count else { throw fail("\(raw.count - offset) bytes past the last task") }
         }

@@ -99,7 +99,7 @@ extension StateStore {
             var tasks: [PlannedTask] = []
             var specs = false
             let first: Int64 = chunk["first_task"]
-            try PlanChunk.decode(chunk["tasks"], count: chunk["count"], chunk: "\(first)") { entry in
+            try PlanChunk.decode(chunk["tasks"], first: first, count: chunk["count"]) { _, entry in
                 specs = specs || !entry.spec.isEmpty
                 tasks.append(PlannedTask(index: entry.index, label: entry.label, spec: [], inputBytes: entry.inputBytes))
             }

@@ -70,9 +70,7 @@ extension StateStore {
                             startedAt: row["started_at"])
                     }
                     let blob = try Data.fetchOne(db, sql: "SELECT tasks FROM plans WHERE first_task = ?", arguments: [first])
-                    var id = first
-                    try PlanChunk.decode(blob ?? Data(), count: count, chunk: "\(first) of job \(record.id)") { entry in
-                        defer { id += 1 }
+                    try PlanChunk.decode(blob ?? Data(), first: first, count: count, job: record.id) { id, entry in
                         let spec = previous.flatMap { $0.bytes == entry.spec ? $0.frame : nil } ?? Frame(entry.spec)
                         previous = (entry.spec, spec)
                         let changed = states[id], attempt = attempts[id]

@@ -49,10 +49,8 @@ extension StateStore {
             let first: Int64 = chunk["first_task"], count: Int = chunk["count"]
             guard id < first + Int64(count), chunk["job_id"] == Int64(job) else { return nil }
             var entry: PlanChunk.Entry?
-            var position: Int64 = first
-            try PlanChunk.decode(chunk["tasks"], count: count, chunk: "\(first)") { candidate in
-                if position == id { entry = candidate }
-                position += 1
+            try PlanChunk.decode(chunk["tasks"], first: first, count: count) { task, candidate in
+                if task == id { entry = candidate }
             }
             guard let entry else { return nil }
             let state = try Row.fetchOne(
@@ -73,10 +71,9 @@ extension StateStore {
                 db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ? ORDER BY stage, first_task"),
                 arguments: [job]) {
                 let first: Int64 = chunk["first_task"]
-                var position = first, found: Int64?
-                try PlanChunk.decode(chunk["tasks"], count: chunk["count"], chunk: "\(first)", labels: false) { entry in
-                    if found == nil && entry.index == index { found = position }
-                    position += 1
+                var found: Int64?
+                try PlanChunk.decode(chunk["tasks"], first: first, count: chunk["count"], labels: false) { id, entry in
+                    if found == nil && entry.index == index { found = id }
                 }
                 if let found { return TaskID(found) }
             }
@@ -108,10 +105,8 @@ extension StateStore {
                     db.cachedStatement(sql: "SELECT id FROM task_states WHERE id >= ? AND id < ? AND state = 'succeeded'"),
                     arguments: [first, first + Int64(count)]))
                 guard !succeeded.isEmpty else { continue }
-                var id = first
-                try PlanChunk.decode(chunk["tasks"], count: count, chunk: "\(first)", labels: false) { entry in
+                try PlanChunk.decode(chunk["tasks"], first: first, count: count, labels: false) { id, entry in
                     if succeeded.contains(id) { total &+= entry.inputBytes }
-                    id += 1
                 }
             }
             return total
