@@ -71,6 +71,95 @@ import Testing
         #expect(table.position(of: 1_000) == nil)
     }
 
+    /// Ids added in runs (a job's tasks, then another job's) are kept out of the position dictionary while at their
+    /// natural position; removals move entries off it and back. Checked against a Dictionary at every step.
+    @Test func anEntryTableOfConsecutiveIdsActsAsADictionary() {
+        var table = EntryTable<UInt64, Int>()
+        var reference: [UInt64: Int] = [:]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        var next: UInt64 = 1_000
+        for step in 0..<5_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            switch (state >> 33) % 10 {
+            case 0...4:
+                // The next id of the run (most adds), sometimes skipping ahead as ids go to another job.
+                if (state >> 40) % 8 == 0 { next += (state >> 45) % 50 }
+                table[next] = step
+                reference[next] = step
+                next += 1
+            case 5...7:
+                // A removal of some id near the end of the run, present or not.
+                let id = next &- 1 &- (state >> 36) % 64
+                table[id] = nil
+                reference[id] = nil
+            case 8:
+                // A change of an entry in place.
+                let id = next &- 1 &- (state >> 36) % 64
+                let changed = table.update(id) { entry -> Int in
+                    entry += 1_000_000
+                    return entry
+                }
+                #expect(changed == reference[id].map { $0 + 1_000_000 })
+                reference[id]? += 1_000_000
+            default:
+                // An old id again, out of order.
+                let id = next &- (state >> 36) % 200 &- 1
+                table[id] = -step
+                reference[id] = -step
+            }
+            #expect(table.count == reference.count)
+            if table.count != reference.count { break }
+        }
+        for (key, value) in reference {
+            #expect(table.position(of: key).map { table[at: $0] } == value)
+        }
+        #expect(Dictionary(uniqueKeysWithValues: table.map { ($0.key, $0.value) }) == reference)
+        #expect(table.position(of: next) == nil && table.position(of: 0) == nil && table.position(of: .max) == nil)
+        // Emptied, the table starts again from whatever id comes next.
+        for key in reference.keys { table[key] = nil }
+        #expect(table.isEmpty)
+        table[7] = 7
+        table[8] = 8
+        #expect(table[7] == 7 && table[8] == 8 && table.position(of: 8) == 1)
+    }
+
+    /// `IDSet` (a queue's membership) against a `Set`: runs of ids, strays far away and below its base, removals,
+    /// and emptying, after which it starts from a new base.
+    @Test func anIDSetActsAsASet() {
+        var set = IDSet()
+        var reference: Set<UInt64> = []
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var next: UInt64 = 5_000
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let id: UInt64
+            switch (state >> 33) % 16 {
+            case 0: id = (state >> 20) % 1_000                          // below the base
+            case 1: id = next &+ 100_000 &+ (state >> 20) % 10_000_000  // far above: a stray
+            case 2: id = .max &- (state >> 40) % 4
+            default:
+                id = next &- (state >> 40) % 300
+                next += (state >> 50) % 3
+            }
+            if (state >> 24) % 3 == 0 {
+                let removed = set.remove(id)
+                #expect(removed == (reference.remove(id) != nil))
+            } else {
+                let inserted = set.insert(id)
+                #expect(inserted == reference.insert(id).inserted)
+            }
+            #expect(set.count == reference.count)
+            #expect(set.contains(id) == reference.contains(id))
+            if set.count != reference.count { break }
+        }
+        for id in reference { #expect(set.contains(id)) }
+        var removedAll = true
+        for id in reference where !set.remove(id) { removedAll = false }
+        #expect(removedAll && set.isEmpty && !set.contains(next))
+        let firstInsert = set.insert(3), secondInsert = set.insert(4), again = set.insert(3)
+        #expect(firstInsert && secondInsert && !again && set.count == 2)
+    }
+
     @Test func liveAttemptsActAsADictionaryOfAttempts() {
         let now = ContinuousClock.now
         func attempt(_ worker: String) -> LiveAttempt { LiveAttempt(worker: worker, startedAt: now, now: now) }

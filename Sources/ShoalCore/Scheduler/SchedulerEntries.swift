@@ -241,17 +241,17 @@ struct TaskQueue: Sendable {
     private var front: [TaskID] = []  // retries, newest last (popped first)
     private var items: [TaskID] = []
     private var head = 0
-    private var members: Set<TaskID> = []
+    private var members = IDSet()
 
     var count: Int { members.count }
     var isEmpty: Bool { members.isEmpty }
 
     mutating func append(_ id: TaskID) {
-        if members.insert(id).inserted { items.append(id) }
+        if members.insert(id) { items.append(id) }
     }
 
     mutating func pushFront(_ id: TaskID) {
-        if members.insert(id).inserted { front.append(id) }
+        if members.insert(id) { front.append(id) }
     }
 
     mutating func reserveCapacity(_ capacity: Int) {
@@ -285,7 +285,7 @@ struct TaskQueue: Sendable {
 
     mutating func popFirst() -> TaskID? {
         while let id = front.popLast() {
-            if members.remove(id) != nil { return id }
+            if members.remove(id) { return id }
         }
         while head < items.count {
             let id = items[head]
@@ -294,7 +294,7 @@ struct TaskQueue: Sendable {
                 items.removeFirst(head)
                 head = 0
             }
-            if members.remove(id) != nil { return id }
+            if members.remove(id) { return id }
         }
         return nil
     }

@@ -17,8 +17,8 @@ extension StateStore {
 
     /// `apply` on the store's own queue, after everything queued or begun before it (this and every other store
     /// call go through one serial queue): returns at once, and calls `then` on that queue once the transaction
-    /// committed (with nil) or failed (with the error; nothing of it is kept). A read or write made after this
-    /// call waits for it, so it sees what it wrote.
+    /// committed (with nil) or failed (with the error; nothing of it is kept). A write or a `query` made after
+    /// this call waits for it, so it sees what it wrote; the status reads (`readDurable`) do not wait.
     ///
     /// The coordinator writes a batch this way and sends the batch's messages from `then`: they still go out only
     /// once what they announce is durable, while its engine goes on with the next batch on another core.

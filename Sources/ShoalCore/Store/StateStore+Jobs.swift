@@ -122,7 +122,7 @@ extension StateStore {
     /// One job's record. Ids come from the network: one SQLite cannot hold (above `Int64.max`) names no job.
     public func job(_ id: JobID) throws -> JobRecord? {
         guard Int64(exactly: id) != nil else { return nil }
-        return try query { db in
+        return try readDurable { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ?"), arguments: [id])
                 .map(Self.jobRecord)
         }
@@ -130,7 +130,7 @@ extension StateStore {
 
     /// The most recent jobs, newest first.
     public func jobs(limit: Int = 100) throws -> [JobRecord] {
-        try query { db in
+        try readDurable { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM jobs ORDER BY id DESC LIMIT ?"), arguments: [limit])
                 .map(Self.jobRecord)
         }

@@ -5,7 +5,7 @@ extension StateStore {
     /// Every attempt of a task, oldest first.
     public func attempts(ofTask task: TaskID) throws -> [AttemptStatus] {
         guard Int64(exactly: task) != nil else { return [] }
-        return try query { db in
+        return try readDurable { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt"), arguments: [task])
                 .map(Self.attemptStatus)
@@ -14,7 +14,7 @@ extension StateStore {
 
     /// The job's most recent attempts that ended without succeeding, newest first.
     public func troubles(ofJob job: JobID, limit: Int = 20) throws -> [AttemptStatus] {
-        try query { db in
+        try readDurable { db in
             try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT * FROM attempts WHERE job_id = ? AND ending IS NOT NULL AND ending != 'succeeded'
                     ORDER BY ended_at DESC, task_id DESC, attempt DESC LIMIT ?
@@ -25,7 +25,7 @@ extension StateStore {
 
     /// The job's counters, summed over committed attempts.
     public func counters(ofJob job: JobID) throws -> [String: Int64] {
-        try query { db in
+        try readDurable { db in
             var counters: [String: Int64] = [:]
             let statement = try db.cachedStatement(sql: "SELECT name, value FROM counters WHERE job_id = ?")
             for row in try Row.fetchAll(statement, arguments: [job]) {
@@ -38,7 +38,7 @@ extension StateStore {
     /// A task in detail, or `nil` when it does not exist (or belongs to another job).
     public func taskDetail(_ task: TaskID, job: JobID) throws -> TaskDetail? {
         guard let id = Int64(exactly: task), Int64(exactly: job) != nil else { return nil }
-        let found = try query { db -> (PlanChunk.Entry, TaskState, Int)? in
+        let found = try readDurable { db -> (PlanChunk.Entry, TaskState, Int)? in
             guard let chunk = try Row.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT first_task, job_id, count, tasks FROM plans WHERE first_task <= ?
@@ -66,7 +66,7 @@ extension StateStore {
     /// The task of a job at shard index `index` (its first stage's, when stages repeat shard numbers).
     public func taskID(job: JobID, index: Int) throws -> TaskID? {
         guard Int64(exactly: job) != nil else { return nil }
-        return try query { db in
+        return try readDurable { db in
             for chunk in try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ? ORDER BY stage, first_task"),
                 arguments: [job]) {
@@ -84,7 +84,7 @@ extension StateStore {
     /// Attempts of the job that counted against their tasks (failed, lost, hung, timed out).
     public func retries(ofJob job: JobID) throws -> Int {
         let failures = AttemptEnding.allCases.filter(\.countsAsFailure).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        return try query { db in
+        return try readDurable { db in
             try Int.fetchOne(db.cachedStatement(sql: """
                     SELECT COUNT(*) FROM attempts
                     WHERE job_id = ? AND ending IS NOT NULL AND ending != 'succeeded' AND ending IN (\(failures))
@@ -96,7 +96,7 @@ extension StateStore {
     /// Input bytes of the job's committed tasks.
     public func committedInputBytes(ofJob job: JobID) throws -> UInt64 {
         guard Int64(exactly: job) != nil else { return 0 }
-        return try query { db in
+        return try readDurable { db in
             var total: UInt64 = 0
             for chunk in try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ?"), arguments: [job]) {
