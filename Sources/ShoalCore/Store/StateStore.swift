@@ -13,7 +13,8 @@ import ZeroMQ
 /// back every job that was not finished, with its tasks' attempt counts and the leases that were running.
 ///
 /// WAL with `synchronous = NORMAL`: a committed transaction survives the process dying at any point; a power
-/// cut may lose the last few (documented in docs/architecture.md).
+/// cut may lose the last few (documented in docs/architecture.md). Three connections: the writer (`database`,
+/// the store's serial queue), a read-only one for status (`reader`), and the checkpointer's.
 public final class StateStore: Sendable {
     /// The database file.
     public let path: String
@@ -22,6 +23,8 @@ public final class StateStore: Sendable {
     let database: DatabaseQueue
     /// A second connection, read-only, for what `shoal status` and `shoal logs` ask (`readDurable`).
     let reader: DatabaseQueue
+    /// A third, copying the log into the database off the writer's queue.
+    let checkpointer: WALCheckpointer
 
     /// Opens (creating if needed) the state in `directory`, migrates it, and starts a new epoch.
     /// - Throws: when the directory cannot be created or the database cannot be opened (another coordinator
@@ -34,6 +37,8 @@ public final class StateStore: Sendable {
         configuration.busyMode = .timeout(2)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoints are `checkpointer`'s, on a connection of its own.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // The per-task statements keep their compiled form however their parameters are bound (see
             // `shoal_sqlite_enable_qpsg`): re-parsing them was a tenth of the store's time under load.
             if let connection = db.sqliteConnection {
@@ -53,6 +58,14 @@ public final class StateStore: Sendable {
         readerConfiguration.readonly = true
         readerConfiguration.busyMode = .timeout(2)
         reader = try DatabaseQueue(path: path, configuration: readerConfiguration)
+        checkpointer = try WALCheckpointer(path: path)
+        // Last: `deinit` detaches it, and runs only for a store that was fully opened.
+        database.writeWithoutTransaction { [checkpointer] db in checkpointer.attach(to: db) }
+    }
+
+    deinit {
+        // After whatever is still queued on the writer (asynchronously: the last reference may go on its queue).
+        database.asyncWriteWithoutTransaction { [checkpointer] db in checkpointer.detach(from: db) }
     }
 
     /// Runs `body`, which only reads, on the connection as it is — not through GRDB's `read`, which turns
