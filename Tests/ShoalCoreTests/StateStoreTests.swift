@@ -1,5 +1,6 @@
 import Foundation
-import ShoalCore
+import GRDB
+@testable import ShoalCore
 import ShoalProtocol
 import ShoalTestSupport
 import Synchronization
@@ -67,6 +68,61 @@ import ZeroMQ
         // Committed: now the reads see it.
         #expect(try store.attempts(ofTask: tasks[0].id).map(\.worker) == ["w1"])
         #expect(try store.job(job.id)?.state == .running)
+    }
+
+    /// A commit writes its attempt's ending and no state row: the ending alone says the task succeeded — after a
+    /// reopen, in a task's detail and in the committed bytes — also over an older state row (a failed first
+    /// attempt). A success without a committed attempt (a shard found in place at reload) writes its row.
+    @Test func aCommittedAttemptAloneSaysItsTaskSucceeded() throws {
+        let directory = try TemporaryDirectory()
+        let jobID: JobID
+        let ids: [TaskID]
+        do {
+            let store = try StateStore(directory: directory.path)
+            let (job, tasks) = try store.insertJob(record(tasks: 4), tasks: planned(4))
+            jobID = job.id
+            ids = tasks.map(\.id)
+            func attempt(_ task: Int, _ number: UInt32) -> TaskRef { TaskRef(taskID: ids[task], attempt: number) }
+            func start(_ ref: TaskRef) -> SchedulerDirective {
+                .start(worker: "w1", attempts: [AttemptStart(task: ref, job: job.id, kind: "noop", timeoutMs: 0,
+                                                             spec: Frame([UInt8]()), speculative: false)])
+            }
+            func ended(_ ref: TaskRef, _ ending: AttemptEnding) -> SchedulerDirective {
+                .attemptEnded(AttemptRecord(task: ref, job: job.id, worker: "w1", ending: ending, exitStatus: 0))
+            }
+            try store.apply([start(attempt(0, 1)), start(attempt(2, 1)), start(attempt(3, 1))])
+            try store.apply([
+                // Task 0 commits first time.
+                ended(attempt(0, 1), .succeeded),
+                .taskChanged(task: ids[0], job: job.id, state: .succeeded, failures: 0),
+                // Task 1's shard was found committed at a reload: no attempt says so.
+                .taskChanged(task: ids[1], job: job.id, state: .succeeded, failures: 0),
+                // Task 2 fails once, then commits its second attempt.
+                ended(attempt(2, 1), .failed),
+                .taskChanged(task: ids[2], job: job.id, state: .queued, failures: 1),
+            ])
+            try store.apply([start(attempt(2, 2))])
+            try store.apply([
+                ended(attempt(2, 2), .succeeded),
+                .taskChanged(task: ids[2], job: job.id, state: .succeeded, failures: 1),
+            ])
+            // Task 3 stays running.
+            let rows = try store.query { db in
+                try Int64.fetchAll(db, sql: "SELECT id FROM task_states ORDER BY id").map(TaskID.init)
+            }
+            #expect(rows == [ids[1], ids[2]])  // task 2's is its older row: queued, 1 failure
+        }
+        let reopened = try StateStore(directory: directory.path)
+        let job = try #require(try reopened.loadUnfinished().first)
+        #expect(job.tasks.map(\.state) == [.succeeded, .succeeded, .succeeded, .running])
+        #expect(job.tasks.map(\.failures) == [0, 0, 1, 0])
+        #expect(job.tasks.map(\.lastAttempt) == [1, 0, 2, 1])
+        #expect(job.leases.map(\.attempt) == [TaskRef(taskID: ids[3], attempt: 1)])
+        #expect(try reopened.taskDetail(ids[0], job: jobID)?.state == .succeeded)
+        #expect(try reopened.taskDetail(ids[2], job: jobID)?.state == .succeeded)
+        #expect(try reopened.taskDetail(ids[3], job: jobID)?.state == .queued)
+        // Input bytes are 10 × the shard index: tasks 0, 1 and 2 committed.
+        #expect(try reopened.committedInputBytes(ofJob: jobID) == 0 + 10 + 20)
     }
 
     @Test func runningLeasesAndTaskStatesSurviveAReopen() throws {

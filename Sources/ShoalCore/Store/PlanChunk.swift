@@ -4,8 +4,8 @@ import Foundation
 /// in one blob (one row of `plans`). What a task *is* (shard index, label, spec, input bytes) never changes once
 /// planned, so it is written once per chunk instead of once per task: a 20,000-task job used to be 20,000 rows in
 /// two B-trees (a table and its unique index) before its first lease — a fifth of its run at 90,000 tasks/s — and is
-/// now five rows. What changes (a task's state and failure count) lives in `task_states`, a row per task written
-/// when its state first changes (`StateStore.write`).
+/// now five rows. What changes lives in the task's attempt rows (a committed attempt: the task succeeded) and in
+/// `task_states`, a row per task written when it fails, is cancelled or queued again (`StateStore.write`).
 ///
 /// The encoding is Shoal's own and versioned by its first byte: per task, the shard index (i64), input bytes
 /// (u64), label (u32 length + UTF-8) and spec (u32 length + bytes, or `sameSpec` for "as the task before": a

@@ -7,9 +7,11 @@ extension StateStore {
     /// messages (cancel, dismiss) change nothing here.
     ///
     /// A started attempt is one row in `attempts`; a task gets its row in `task_states` when its state changes
-    /// for good (succeeded, failed, cancelled, queued again) — until then it is queued, as planned (`plans`) —
-    /// and the reload takes a task's last attempt number from its attempt rows (`loadUnfinished`). So a task
-    /// that succeeds first time costs an attempt row written and ended and a state row.
+    /// for good (failed, cancelled, queued again) — until then it is queued, as planned (`plans`) — and the
+    /// reload takes a task's last attempt number from its attempt rows (`loadUnfinished`). A task that succeeded
+    /// is one whose attempt ended `succeeded` (the commit writes both in one batch), so its own change to
+    /// succeeded writes no row; only a success without one (a shard found committed at reload) does. So a task
+    /// that succeeds first time costs an attempt row written and ended.
     public func apply(_ directives: [SchedulerDirective], now: Date = Date()) throws {
         guard directives.contains(where: Self.persists) else { return }
         try database.write { db in try Self.write(directives, time: now.timeIntervalSince1970, in: db) }
@@ -55,9 +57,11 @@ extension StateStore {
         var startedJobs: Set<JobID> = []
         // Consecutive task changes to one state go in by many per statement (most batches: "succeeded, 0
         // failures" for every task); a task changed twice flushes first, so its later change lands last.
-        var taskStates: (state: TaskState, failures: Int, ids: Set<TaskID>, writer: RowBatchWriter)?
+        var taskStates: (state: TaskState, failures: Int, ids: IDSet, writer: RowBatchWriter)?
         // Likewise attempts that ended alike (all but the task id equal: a batch of no-op successes).
-        var endings: (ending: Ending, tasks: Set<TaskID>, writer: RowBatchWriter)?
+        var endings: (ending: Ending, tasks: IDSet, writer: RowBatchWriter)?
+        // Tasks whose attempt ended `succeeded` in this batch: that row says the task succeeded.
+        var succeeded = IDSet()
         for directive in directives {
             switch directive {
             case .start(let worker, let attempts):
@@ -83,7 +87,7 @@ extension StateStore {
                 let ending = Ending(record)
                 if endings?.ending != ending || endings?.tasks.contains(record.task.taskID) == true {
                     try endings?.writer.flush()
-                    endings = (ending, [], RowBatchWriter(
+                    endings = (ending, IDSet(), RowBatchWriter(
                         prefix: """
                             UPDATE attempts SET ended_at = ?1, ending = ?2, error = ?3, exit_status = ?4, signal = ?5,
                                 log_tail = ?6, runtime_ms = ?7
@@ -99,6 +103,7 @@ extension StateStore {
                 }
                 endings?.tasks.insert(record.task.taskID)
                 try endings?.writer.add(.id(record.task.taskID))
+                if record.ending == .succeeded { succeeded.insert(record.task.taskID) }
                 if !record.counters.isEmpty {
                     let add = try db.cachedStatement(sql: """
                         INSERT INTO counters (job_id, name, value) VALUES (?, ?, ?)
@@ -109,11 +114,12 @@ extension StateStore {
                     }
                 }
             case .taskChanged(let task, let job, let state, let failures):
+                if state == .succeeded && succeeded.contains(task) { continue }
                 if taskStates?.state != state || taskStates?.failures != failures || taskStates?.ids.contains(task) == true {
                     try taskStates?.writer.flush()
                     // The state is an enum's raw value and the count an integer: literals, one cached statement
                     // per pair.
-                    taskStates = (state, failures, [], RowBatchWriter(
+                    taskStates = (state, failures, IDSet(), RowBatchWriter(
                         prefix: "INSERT INTO task_states (id, job_id, state, failures) VALUES ",
                         row: "(?, ?, '\(state.rawValue)', \(failures))",
                         suffix: " ON CONFLICT (id) DO UPDATE SET state = excluded.state, failures = excluded.failures",

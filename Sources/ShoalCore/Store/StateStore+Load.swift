@@ -35,8 +35,9 @@ extension StateStore {
             return try records.map { record in
                 // Chunk by chunk (a million-task job must not hold a million rows and its descriptors at once):
                 // its plan, then what changed for its tasks — state rows, and attempt rows, which give a task's
-                // last attempt number (starting an attempt writes only its attempt row) and show a task still
-                // queued with an unended attempt to be running. All by ranges of primary keys.
+                // last attempt number (starting an attempt writes only its attempt row), show a task with an
+                // attempt that ended `succeeded` to have succeeded and a task still queued with an unended
+                // attempt to be running. All by ranges of primary keys.
                 let chunks = try Row.fetchAll(
                     db, sql: "SELECT first_task, stage, count FROM plans WHERE job_id = ? ORDER BY stage, first_task",
                     arguments: [record.id])
@@ -53,12 +54,13 @@ extension StateStore {
                             """, arguments: StatementArguments(range)) {
                         states[row["id"]] = (TaskState(rawValue: row["state"]) ?? .queued, row["failures"])
                     }
-                    var attempts: [Int64: (last: UInt32, open: Bool)] = [:]
+                    var attempts: [Int64: (last: UInt32, open: Bool, succeeded: Bool)] = [:]
                     for row in try Row.fetchAll(db, sql: """
-                            SELECT task_id, MAX(attempt) AS last, MAX(ending IS NULL) AS open FROM attempts
-                            WHERE task_id >= ? AND task_id < ? AND job_id = ? GROUP BY task_id
+                            SELECT task_id, MAX(attempt) AS last, MAX(ending IS NULL) AS open,
+                                MAX(ending IS 'succeeded') AS succeeded
+                            FROM attempts WHERE task_id >= ? AND task_id < ? AND job_id = ? GROUP BY task_id
                             """, arguments: StatementArguments(range)) {
-                        attempts[row["task_id"]] = (row["last"], row["open"])
+                        attempts[row["task_id"]] = (row["last"], row["open"], row["succeeded"])
                     }
                     leases += try Row.fetchAll(db, sql: """
                             SELECT task_id, attempt, worker, started_at FROM attempts
@@ -75,7 +77,11 @@ extension StateStore {
                         previous = (entry.spec, spec)
                         let changed = states[id], attempt = attempts[id]
                         var state = changed?.state ?? .queued
-                        if state == .queued && attempt?.open == true { state = .running }
+                        if attempt?.succeeded == true {
+                            state = .succeeded  // its committed attempt says so (no state row is written for it)
+                        } else if state == .queued && attempt?.open == true {
+                            state = .running
+                        }
                         tasks.append(TaskDescriptor(
                             id: TaskID(id), index: entry.index, label: entry.label, spec: spec, state: state,
                             lastAttempt: attempt?.last ?? 0, failures: changed?.failures ?? 0,

@@ -58,9 +58,11 @@ extension StateStore {
             return (entry, state.flatMap { TaskState(rawValue: $0["state"]) } ?? .queued, state?["failures"] ?? 0)
         }
         guard let (entry, state, failures) = found else { return nil }
+        let attempts = try attempts(ofTask: task)
         return TaskDetail(
-            id: task, job: job, index: entry.index, label: entry.label, state: state, failures: failures,
-            attempts: try attempts(ofTask: task))
+            id: task, job: job, index: entry.index, label: entry.label,
+            state: attempts.contains { $0.ending == .succeeded } ? .succeeded : state, failures: failures,
+            attempts: attempts)
     }
 
     /// The task of a job at shard index `index` (its first stage's, when stages repeat shard numbers).
@@ -101,8 +103,12 @@ extension StateStore {
             for chunk in try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ?"), arguments: [job]) {
                 let first: Int64 = chunk["first_task"], count: Int = chunk["count"]
+                // Succeeded: a committed attempt, or (a shard found committed at reload) a state row.
                 let succeeded = Set(try Int64.fetchAll(
-                    db.cachedStatement(sql: "SELECT id FROM task_states WHERE id >= ? AND id < ? AND state = 'succeeded'"),
+                    db.cachedStatement(sql: """
+                        SELECT task_id FROM attempts WHERE task_id >= ?1 AND task_id < ?2 AND ending = 'succeeded'
+                        UNION SELECT id FROM task_states WHERE id >= ?1 AND id < ?2 AND state = 'succeeded'
+                        """),
                     arguments: [first, first + Int64(count)]))
                 guard !succeeded.isEmpty else { continue }
                 try PlanChunk.decode(chunk["tasks"], first: first, count: count, labels: false) { id, entry in
