@@ -43,9 +43,12 @@ import ZeroMQ
     }
 
     /// Synchronous GRDB calls, kept out of async contexts (where GRDB's async overloads would be chosen).
+    /// Started runs (`AttemptRun`) holding the task: a batch here starts one attempt, so one run per task.
     private static func attemptRows(of task: TaskID, in database: DatabaseQueue) throws -> Int {
         try database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempts WHERE task_id = ?", arguments: [task]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM attempt_runs WHERE kind = 0 AND first_task <= ?1 AND last_task >= ?1",
+                arguments: [task]) ?? 0
         }
     }
 

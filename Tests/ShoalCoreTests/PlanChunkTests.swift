@@ -109,7 +109,7 @@ import ZeroMQ
     }
 
     /// A state directory written before plans were chunked (schema v6: a row per task) opens with every task as
-    /// it was: its id, shard index, label, spec, state and failures.
+    /// it was: its id, shard index, label, spec, state and failures, and its running attempt (v8: in a run).
     @Test func aStateDirectoryFromBeforeChunksIsMigrated() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("state.sqlite")
@@ -143,6 +143,10 @@ import ZeroMQ
         #expect(job.tasks.map(\.state) == [.succeeded, .succeeded, .queued, .running])
         #expect(job.tasks.map(\.failures) == [0, 1, 2, 0])
         #expect(job.leases.map(\.worker) == ["w9"])
+        // v8: the running attempt moved into a started run, with its start time, and out of `attempts`.
+        #expect(job.leases.map(\.startedAt) == [2.0] && job.leases.map(\.attempt) == [TaskRef(taskID: 13, attempt: 1)])
+        #expect(try store.query { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempts") } == 0)
+        #expect(try store.attempts(ofTask: 13).map(\.worker) == ["w9"])
         #expect(try store.committedInputBytes(ofJob: 3) == 11)
         #expect(try store.taskDetail(12, job: 3)?.label == "t0")
         // New tasks are numbered after the migrated ones.

@@ -4,8 +4,9 @@ import Foundation
 /// in one blob (one row of `plans`). What a task *is* (shard index, label, spec, input bytes) never changes once
 /// planned, so it is written once per chunk instead of once per task: a 20,000-task job used to be 20,000 rows in
 /// two B-trees (a table and its unique index) before its first lease — a fifth of its run at 90,000 tasks/s — and is
-/// now five rows. What changes lives in the task's attempt rows (a committed attempt: the task succeeded) and in
-/// `task_states`, a row per task written when it fails, is cancelled or queued again (`StateStore.write`).
+/// now five rows. What changes lives in the task's attempts (`AttemptRun`; a committed attempt: the task
+/// succeeded) and in `task_states`, a row per task written when it fails, is cancelled or queued again
+/// (`StateStore.write`).
 ///
 /// The encoding is Shoal's own and versioned by its first byte: per task, the shard index (i64), input bytes
 /// (u64), label (u32 length + UTF-8) and spec (u32 length + bytes, or `sameSpec` for "as the task before": a
@@ -33,15 +34,15 @@ struct PlanChunk {
         var previous: [UInt8]?
         for task in tasks {
             let spec = task.ephemeral ? [] : task.spec
-            append(Int64(task.index).littleEndian, to: &bytes)
-            append(task.inputBytes.littleEndian, to: &bytes)
+            bytes.appendLittleEndian(Int64(task.index))
+            bytes.appendLittleEndian(task.inputBytes)
             let label = task.label.utf8
-            append(UInt32(label.count).littleEndian, to: &bytes)
+            bytes.appendLittleEndian(UInt32(label.count))
             bytes.append(contentsOf: label)
             if spec == previous {
-                append(sameSpec.littleEndian, to: &bytes)
+                bytes.appendLittleEndian(sameSpec)
             } else {
-                append(UInt32(spec.count).littleEndian, to: &bytes)
+                bytes.appendLittleEndian(UInt32(spec.count))
                 bytes.append(contentsOf: spec)
                 previous = spec
             }
@@ -59,38 +60,20 @@ struct PlanChunk {
     ) throws {
         let chunk = "\(first)" + (job.map { " of job \($0)" } ?? "")
         try blob.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            func fail(_ what: String) -> StoreCorruption {
-                StoreCorruption(description: "plan chunk \(chunk): \(what) at byte \(offset) of \(raw.count)")
-            }
-            func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
-                guard raw.count - offset >= MemoryLayout<T>.size else { throw fail("truncated") }
-                defer { offset += MemoryLayout<T>.size }
-                return T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
-            }
-            func bytes(_ length: Int) throws -> UnsafeRawBufferPointer {
-                guard raw.count - offset >= length else { throw fail("truncated") }
-                defer { offset += length }
-                return UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)])
-            }
-            guard try read(UInt8.self) == format else { throw fail("unknown format") }
+            var reader = try BlobReader(raw, name: "plan chunk \(chunk)", format: format)
             var spec: [UInt8] = []
             for id in first..<(first + Int64(count)) {
-                let index = try read(Int64.self)
-                let inputBytes = try read(UInt64.self)
-                let labelBytes = try bytes(Int(try read(UInt32.self)))
+                let index = try reader.read(Int64.self)
+                let inputBytes = try reader.read(UInt64.self)
+                let labelBytes = try reader.bytes(Int(try reader.read(UInt32.self)))
                 let label = labels ? String(decoding: labelBytes, as: UTF8.self) : ""
-                let specLength = try read(UInt32.self)
-                if specLength != sameSpec { spec = Array(try bytes(Int(specLength))) }
-                guard let index = Int(exactly: index) else { throw fail("shard index out of range") }
+                let specLength = try reader.read(UInt32.self)
+                if specLength != sameSpec { spec = Array(try reader.bytes(Int(specLength))) }
+                guard let index = Int(exactly: index) else { throw reader.fail("shard index out of range") }
                 try body(id, Entry(index: index, label: label, spec: spec, inputBytes: inputBytes))
             }
-            guard offset == raw.count else { throw fail("\(raw.count - offset) bytes past the last task") }
+            try reader.finish("task")
         }
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
     }
 }
 

@@ -6,12 +6,13 @@ extension StateStore {
     /// Persists what a batch of scheduler directives changes, in one transaction. Directives that only send
     /// messages (cancel, dismiss) change nothing here.
     ///
-    /// A started attempt is one row in `attempts`; a task gets its row in `task_states` when its state changes
-    /// for good (failed, cancelled, queued again) — until then it is queued, as planned (`plans`) — and the
-    /// reload takes a task's last attempt number from its attempt rows (`loadUnfinished`). A task that succeeded
-    /// is one whose attempt ended `succeeded` (the commit writes both in one batch), so its own change to
-    /// succeeded writes no row; only a success without one (a shard found committed at reload) does. So a task
-    /// that succeeds first time costs an attempt row written and ended.
+    /// Started attempts, and committed ones, are entries of runs (`AttemptRun`: a row per job and worker of the
+    /// batch); an attempt that ends otherwise gets a row in `attempts`. A task gets its row in `task_states` when
+    /// its state changes for good (failed, cancelled, queued again) — until then it is queued, as planned
+    /// (`plans`) — and the reload takes a task's last attempt number from its started attempts
+    /// (`loadUnfinished`). A task that succeeded is one with a committed attempt (the commit writes both in one
+    /// batch), so its own change to succeeded writes no row; only a success without one (a shard found committed
+    /// at reload) does. So a task that succeeds first time costs two entries of a few bytes in two blobs.
     public func apply(_ directives: [SchedulerDirective], now: Date = Date()) throws {
         guard directives.contains(where: Self.persists) else { return }
         try database.write { db in try Self.write(directives, time: now.timeIntervalSince1970, in: db) }
@@ -58,52 +59,60 @@ extension StateStore {
         // Consecutive task changes to one state go in by many per statement (most batches: "succeeded, 0
         // failures" for every task); a task changed twice flushes first, so its later change lands last.
         var taskStates: (state: TaskState, failures: Int, ids: IDSet, writer: RowBatchWriter)?
-        // Likewise attempts that ended alike (all but the task id equal: a batch of no-op successes).
-        var endings: (ending: Ending, tasks: IDSet, writer: RowBatchWriter)?
-        // Tasks whose attempt ended `succeeded` in this batch: that row says the task succeeded.
+        // Started and committed attempts, a run per job and worker (`AttemptRun`), written at the end.
+        var runs: [RunKey: AttemptRun.Builder] = [:]
+        var runOrder: [RunKey] = []
+        // Attempts that ended otherwise: full rows (rare: failures, workers lost, cancellations).
+        var endedRows: RowBatchWriter?
+        // Tasks whose attempt committed in this batch: its entry says the task succeeded.
         var succeeded = IDSet()
+        func run(_ kind: AttemptRun.Kind, job: JobID, worker: WorkerID, _ add: (inout AttemptRun.Builder) -> Void) {
+            let key = RunKey(kind: kind, job: job, worker: worker)
+            if runs[key] == nil { runOrder.append(key) }
+            add(&runs[key, default: AttemptRun.Builder()])
+        }
         for directive in directives {
             switch directive {
             case .start(let worker, let attempts):
-                // An attempt row that ended earlier in this batch is written before it could be started again.
-                try endings?.writer.flush()
-                endings = nil
-                var insertAttempts = RowBatchWriter(
-                    prefix: "INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative, started_at)"
-                        + " VALUES ",
-                    row: "(?, ?, ?, ?, ?, ?)", in: db)
                 for attempt in attempts {
-                    try insertAttempts.add(
-                        .id(attempt.task.taskID), .int(attempt.task.attempt), .id(attempt.job), .text(worker),
-                        .bool(attempt.speculative), .real(time))
+                    run(.started, job: attempt.job, worker: worker) {
+                        $0.add(AttemptRun.Started(
+                            task: Int64(bitPattern: attempt.task.taskID), attempt: attempt.task.attempt,
+                            speculative: attempt.speculative))
+                    }
                     if startedJobs.insert(attempt.job).inserted {
                         try db.cachedStatement(
                             sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'"
                         ).execute(arguments: [time, attempt.job])
                     }
                 }
-                try insertAttempts.flush()
             case .attemptEnded(let record):
-                let ending = Ending(record)
-                if endings?.ending != ending || endings?.tasks.contains(record.task.taskID) == true {
-                    try endings?.writer.flush()
-                    endings = (ending, IDSet(), RowBatchWriter(
-                        prefix: """
-                            UPDATE attempts SET ended_at = ?1, ending = ?2, error = ?3, exit_status = ?4, signal = ?5,
-                                log_tail = ?6, runtime_ms = ?7
-                            WHERE attempt = ?8 AND task_id IN (
-                            """,
-                        row: "?", suffix: ")",
-                        leading: [
-                            .real(time), .text(ending.ending.rawValue), .nonEmpty(ending.error), .int(ending.exitStatus),
-                            .int(ending.signal), .nonEmpty(ending.logTail), .integer(ending.runtimeMs),
-                            .int(ending.attempt),
-                        ],
-                        in: db))
+                let runtimeMs = record.runtime.milliseconds
+                if record.ending == .succeeded {
+                    // A commit: exit 0, no error (`Scheduler.committed`).
+                    run(.succeeded, job: record.job, worker: record.worker) {
+                        $0.add(AttemptRun.Succeeded(
+                            task: Int64(bitPattern: record.task.taskID), attempt: record.task.attempt,
+                            runtimeMs: UInt32(clamping: runtimeMs), logTail: record.logTail))
+                    }
+                    succeeded.insert(record.task.taskID)
+                } else {
+                    // Its start time and whether it was speculative are in its started run; the row's own are
+                    // what a reader falls back on.
+                    if endedRows == nil {
+                        endedRows = RowBatchWriter(
+                            prefix: """
+                                INSERT OR REPLACE INTO attempts (task_id, attempt, job_id, worker, speculative,
+                                    started_at, ended_at, ending, error, exit_status, signal, log_tail, runtime_ms) VALUES
+                                """ + " ",
+                            row: "(?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)", in: db)
+                    }
+                    try endedRows?.add(
+                        .id(record.task.taskID), .int(record.task.attempt), .id(record.job), .text(record.worker),
+                        .real(time - Double(runtimeMs) / 1000), .real(time), .text(record.ending.rawValue),
+                        .nonEmpty(record.error), .int(record.exitStatus), .int(record.signal),
+                        .nonEmpty(record.logTail), .integer(runtimeMs))
                 }
-                endings?.tasks.insert(record.task.taskID)
-                try endings?.writer.add(.id(record.task.taskID))
-                if record.ending == .succeeded { succeeded.insert(record.task.taskID) }
                 if !record.counters.isEmpty {
                     let add = try db.cachedStatement(sql: """
                         INSERT INTO counters (job_id, name, value) VALUES (?, ?, ?)
@@ -138,28 +147,24 @@ extension StateStore {
             }
         }
         try taskStates?.writer.flush()
-        try endings?.writer.flush()
+        try endedRows?.flush()
+        let insertRun = try db.cachedStatement(sql: """
+            INSERT INTO attempt_runs (job_id, kind, worker, at, first_task, last_task, attempts)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for key in runOrder {
+            guard let builder = runs[key] else { continue }
+            try insertRun.execute(arguments: [
+                key.job, key.kind.rawValue, key.worker, time, builder.firstTask, builder.lastTask, Data(builder.bytes),
+            ])
+        }
     }
 
-    /// How an attempt ended, but for its task: what attempts written by one statement share.
-    struct Ending: Equatable {
-        var attempt: UInt32
-        var ending: AttemptEnding
-        var error: String
-        var exitStatus: Int32
-        var signal: Int32
-        var logTail: String
-        var runtimeMs: Int64
-
-        init(_ record: AttemptRecord) {
-            attempt = record.task.attempt
-            ending = record.ending
-            error = record.error
-            exitStatus = record.exitStatus
-            signal = record.signal
-            logTail = record.logTail
-            runtimeMs = record.runtime.milliseconds
-        }
+    /// A run being written: its kind, job and worker.
+    struct RunKey: Hashable {
+        var kind: AttemptRun.Kind
+        var job: JobID
+        var worker: WorkerID
     }
 
     static func persists(_ directive: SchedulerDirective) -> Bool {

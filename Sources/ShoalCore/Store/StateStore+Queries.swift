@@ -2,13 +2,52 @@ import Foundation
 import GRDB
 
 extension StateStore {
-    /// Every attempt of a task, oldest first.
+    /// Every attempt of a task, oldest first: those in its job's runs (`AttemptRun`: started, committed) and
+    /// those with rows of their own (ended otherwise), a row's ending over a run's.
     public func attempts(ofTask task: TaskID) throws -> [AttemptStatus] {
-        guard Int64(exactly: task) != nil else { return [] }
+        guard let id = Int64(exactly: task) else { return [] }
         return try readDurable { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt"), arguments: [task])
-                .map(Self.attemptStatus)
+            var attempts: [UInt32: AttemptStatus] = [:]
+            let job = try JobID.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT job_id FROM plans WHERE first_task <= ?1 AND first_task + count > ?1
+                    ORDER BY first_task DESC LIMIT 1
+                    """),
+                arguments: [id])
+            if let job {
+                try Self.forEachRun(of: job, task: id, in: db) { attempt, worker, at in
+                    guard attempt.task == id else { return }
+                    attempts[attempt.attempt] = AttemptStatus(
+                        task: task, attempt: attempt.attempt, worker: worker, speculative: attempt.speculative,
+                        startedAt: at, endedAt: nil, ending: nil, error: nil, exitStatus: nil, signal: nil,
+                        logTail: nil, runtimeMs: nil)
+                } succeeded: { attempt, worker, at in
+                    guard attempt.task == id else { return }
+                    var status = attempts[attempt.attempt] ?? AttemptStatus(
+                        task: task, attempt: attempt.attempt, worker: worker, speculative: false,
+                        startedAt: at - Double(attempt.runtimeMs) / 1000, endedAt: nil, ending: nil, error: nil,
+                        exitStatus: nil, signal: nil, logTail: nil, runtimeMs: nil)
+                    status.endedAt = at
+                    status.ending = .succeeded
+                    status.exitStatus = 0
+                    status.signal = 0
+                    status.logTail = attempt.logTail.isEmpty ? nil : attempt.logTail
+                    status.runtimeMs = Int64(attempt.runtimeMs)
+                    attempts[attempt.attempt] = status
+                }
+            }
+            for row in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM attempts WHERE task_id = ?"), arguments: [id]) {
+                var status = Self.attemptStatus(row)
+                if let started = attempts[status.attempt] {
+                    // Who ran it, and when it started, as its started run says.
+                    status.worker = started.worker
+                    status.speculative = started.speculative
+                    status.startedAt = started.startedAt
+                }
+                attempts[status.attempt] = status
+            }
+            return attempts.values.sorted { $0.attempt < $1.attempt }
         }
     }
 
@@ -100,16 +139,20 @@ extension StateStore {
         guard Int64(exactly: job) != nil else { return 0 }
         return try readDurable { db in
             var total: UInt64 = 0
+            // Succeeded: a committed attempt (in a run, or a row from before runs), or (a shard found committed
+            // at reload) a state row.
+            var committed = Set<Int64>()
+            try Self.forEachRun(of: job, in: db) { _, _, _ in } succeeded: { attempt, _, _ in committed.insert(attempt.task) }
             for chunk in try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ?"), arguments: [job]) {
                 let first: Int64 = chunk["first_task"], count: Int = chunk["count"]
-                // Succeeded: a committed attempt, or (a shard found committed at reload) a state row.
-                let succeeded = Set(try Int64.fetchAll(
+                var succeeded = Set(try Int64.fetchAll(
                     db.cachedStatement(sql: """
                         SELECT task_id FROM attempts WHERE task_id >= ?1 AND task_id < ?2 AND ending = 'succeeded'
                         UNION SELECT id FROM task_states WHERE id >= ?1 AND id < ?2 AND state = 'succeeded'
                         """),
                     arguments: [first, first + Int64(count)]))
+                succeeded.formUnion(committed.lazy.filter { $0 >= first && $0 < first + Int64(count) })
                 guard !succeeded.isEmpty else { continue }
                 try PlanChunk.decode(chunk["tasks"], first: first, count: count, labels: false) { id, entry in
                     if succeeded.contains(id) { total &+= entry.inputBytes }
