@@ -271,25 +271,29 @@ public struct Scheduler: Sendable {
         _ result: TaskResult, from workerID: WorkerID, now: ContinuousClock.Instant
     ) -> [SchedulerDirective] {
         let attempt = result.task
-        workers.update(workerID) { $0.lastSeen = now }
+        // The worker is found once (its id is a string: hashing it for each of the steps below showed in `perf`).
+        let worker = workers.position(of: workerID)
+        if let worker { workers[at: worker].lastSeen = now }
         // The entry is changed where it lies (`tasks[at: index]`): read out and written back, every field of
         // it would be copied twice, which was a tenth of the coordinator's time per task.
         guard let index = tasks.position(of: attempt.taskID), let live = tasks[at: index].live[attempt.attempt],
               live.worker == workerID
         else {
             // Not (or no longer) a live lease: free the slot if this worker held it, and say nothing else.
-            if releaseSlot(attempt, on: workerID) { return dismissIfDrained(workerID) }
-            return []
+            guard let worker, workers[at: worker].attempts.removeValue(forKey: attempt) != nil else { return [] }
+            return dismissIfDrained(at: worker).map { [$0] } ?? []
         }
         switch result.outcome {
         case .succeeded where tasks[at: index].state == .running:
-            releaseSlot(attempt, on: workerID)
             let commit = tasks[at: index].beginCommit(
                 attempt, CommittingAttempt(
                     attempt: attempt, worker: workerID, runtime: live.startedAt.duration(to: now),
                     logTail: result.logTail, counters: result.counters),
                 outputs: result.outputs)
-            return [.commit(commit)] + dismissIfDrained(workerID)
+            guard let worker else { return [.commit(commit)] }
+            workers[at: worker].attempts.removeValue(forKey: attempt)
+            guard let dismiss = dismissIfDrained(at: worker) else { return [.commit(commit)] }
+            return [.commit(commit), dismiss]
         case .succeeded:
             // Another copy is already committing or committed.
             return endAttempt(attempt, on: workerID, as: .superseded, error: "another attempt committed first",
@@ -471,12 +475,17 @@ public struct Scheduler: Sendable {
 
     /// Sends a drained worker away once it holds nothing.
     mutating func dismissIfDrained(_ workerID: WorkerID) -> [SchedulerDirective] {
+        guard let index = workers.position(of: workerID) else { return [] }
+        return dismissIfDrained(at: index).map { [$0] } ?? []
+    }
+
+    /// `dismissIfDrained` for the worker at `index` of `workers`.
+    mutating func dismissIfDrained(at index: Int) -> SchedulerDirective? {
         // Fields read where they lie: a copy of the entry would retain all of it, for every result.
-        guard let index = workers.position(of: workerID), workers[at: index].draining,
-              workers[at: index].registered, workers[at: index].attempts.isEmpty,
-              !workers[at: index].dismissed else { return [] }
-        workers.update(workerID) { $0.dismissed = true }
-        return [.dismiss(worker: workerID, reason: "drained")]
+        guard workers[at: index].draining, workers[at: index].registered, workers[at: index].attempts.isEmpty,
+              !workers[at: index].dismissed else { return nil }
+        workers[at: index].dismissed = true
+        return .dismiss(worker: workers[at: index].id, reason: "drained")
     }
 
     mutating func removeWorker(_ workerID: WorkerID) {

@@ -56,20 +56,26 @@ extension StateStore {
     /// The rows `directives` change, written into `db` (inside the caller's transaction).
     static func write(_ directives: [SchedulerDirective], time: Double, in db: Database) throws {
         var startedJobs: Set<JobID> = []
+        var lastStartedJob: JobID?
         // Consecutive task changes to one state go in by many per statement (most batches: "succeeded, 0
         // failures" for every task); a task changed twice flushes first, so its later change lands last.
         var taskStates: (state: TaskState, failures: Int, ids: IDSet, writer: RowBatchWriter)?
-        // Started and committed attempts, a run per job and worker (`AttemptRun`), written at the end.
-        var runs: [RunKey: AttemptRun.Builder] = [:]
-        var runOrder: [RunKey] = []
+        // Started and committed attempts, a run per job and worker (`AttemptRun`), written at the end. A batch
+        // has a few: found by a look at the last one used, then a scan (hashing a key with the worker's name per
+        // attempt was 5% of the coordinator's time).
+        var runs: [(key: RunKey, builder: AttemptRun.Builder)] = []
+        var lastRun = 0
         // Attempts that ended otherwise: full rows (rare: failures, workers lost, cancellations).
         var endedRows: RowBatchWriter?
         // Tasks whose attempt committed in this batch: its entry says the task succeeded.
         var succeeded = IDSet()
         func run(_ kind: AttemptRun.Kind, job: JobID, worker: WorkerID, _ add: (inout AttemptRun.Builder) -> Void) {
             let key = RunKey(kind: kind, job: job, worker: worker)
-            if runs[key] == nil { runOrder.append(key) }
-            add(&runs[key, default: AttemptRun.Builder()])
+            if lastRun >= runs.count || runs[lastRun].key != key {
+                lastRun = runs.firstIndex { $0.key == key } ?? runs.endIndex
+                if lastRun == runs.endIndex { runs.append((key, AttemptRun.Builder())) }
+            }
+            add(&runs[lastRun].builder)
         }
         for directive in directives {
             switch directive {
@@ -80,10 +86,13 @@ extension StateStore {
                             task: Int64(bitPattern: attempt.task.taskID), attempt: attempt.task.attempt,
                             speculative: attempt.speculative))
                     }
-                    if startedJobs.insert(attempt.job).inserted {
-                        try db.cachedStatement(
-                            sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'"
-                        ).execute(arguments: [time, attempt.job])
+                    if attempt.job != lastStartedJob {
+                        lastStartedJob = attempt.job
+                        if startedJobs.insert(attempt.job).inserted {
+                            try db.cachedStatement(
+                                sql: "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'"
+                            ).execute(arguments: [time, attempt.job])
+                        }
                     }
                 }
             case .attemptEnded(let record):
@@ -152,8 +161,7 @@ extension StateStore {
             INSERT INTO attempt_runs (job_id, kind, worker, at, first_task, last_task, attempts)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
-        for key in runOrder {
-            guard let builder = runs[key] else { continue }
+        for (key, builder) in runs {
             try insertRun.execute(arguments: [
                 key.job, key.kind.rawValue, key.worker, time, builder.firstTask, builder.lastTask, Data(builder.bytes),
             ])
