@@ -188,7 +188,7 @@ extension CoordinatorEngine {
             return JobStatus(
                 record: current, counts: live?.counts ?? Self.finishedCounts(record),
                 retries: try live?.retries ?? store.retries(ofJob: record.id), records: live?.records ?? 0,
-                bytes: try live?.bytes ?? store.committedInputBytes(ofJob: record.id),
+                bytes: try live?.bytes ?? committedBytes(of: current),
                 counters: try store.counters(ofJob: record.id),
                 running: live?.running ?? [], troubles: try store.troubles(ofJob: record.id, limit: jobID == 0 ? 3 : 20))
         }
@@ -206,6 +206,17 @@ extension CoordinatorEngine {
             return status
         }
         return ClusterStatus(coordinator: summary, jobs: jobs, workers: workers, task: detail)
+    }
+
+    /// The committed input bytes of a job the scheduler no longer holds, from the store (once, if it finished).
+    func committedBytes(of record: JobRecord) throws -> UInt64 {
+        if let bytes = finishedBytes[record.id] { return bytes }
+        let bytes = try store.committedInputBytes(ofJob: record.id)
+        if record.state.isTerminal {
+            if finishedBytes.count >= 256 { finishedBytes.removeAll() }
+            finishedBytes[record.id] = bytes
+        }
+        return bytes
     }
 
     /// Counts for a job the scheduler no longer holds, from its final state.

@@ -42,6 +42,10 @@ final class CoordinatorEngine {
     var finishedSummaries: [(JobID, String)] = []
     /// Outputs of ephemeral tasks (`PlannedTask.ephemeral`), held for the kind's `nextStage`: job → stage → index.
     var heldOutputs: [JobID: [Int: [Int: [String: Frame]]]] = [:]
+    /// The committed input bytes of finished jobs, as `shoal status` last read them from the store: they no longer
+    /// change, and reading them decodes the job's plan and runs (`shoal submit --wait` asks once more at the end,
+    /// while the next job may be running). Emptied when it grows past 256 jobs.
+    var finishedBytes: [JobID: UInt64] = [:]
     /// Workers whose shared-memory probe this coordinator found (`SharedMemoryProbe`), with the prefix their
     /// segments' names must carry: bulk frames to and from them go through shared memory.
     var sharedMemoryPeers: [WorkerID: String] = [:]

@@ -276,8 +276,8 @@ public struct Scheduler: Sendable {
         if let worker { workers[at: worker].lastSeen = now }
         // The entry is changed where it lies (`tasks[at: index]`): read out and written back, every field of
         // it would be copied twice, which was a tenth of the coordinator's time per task.
-        guard let index = tasks.position(of: attempt.taskID), let live = tasks[at: index].live[attempt.attempt],
-              live.worker == workerID
+        guard let index = tasks.position(of: attempt.taskID),
+              let startedAt = tasks[at: index].live.startedAt(attempt.attempt, on: workerID)
         else {
             // Not (or no longer) a live lease: free the slot if this worker held it, and say nothing else.
             guard let worker, workers[at: worker].attempts.removeValue(forKey: attempt) != nil else { return [] }
@@ -287,7 +287,7 @@ public struct Scheduler: Sendable {
         case .succeeded where tasks[at: index].state == .running:
             let commit = tasks[at: index].beginCommit(
                 attempt, CommittingAttempt(
-                    attempt: attempt, worker: workerID, runtime: live.startedAt.duration(to: now),
+                    attempt: attempt, worker: workerID, runtime: startedAt.duration(to: now),
                     logTail: result.logTail, counters: result.counters),
                 outputs: result.outputs)
             guard let worker else { return [.commit(commit)] }

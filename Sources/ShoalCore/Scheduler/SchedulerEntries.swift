@@ -144,7 +144,9 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     subscript(number: UInt32) -> LiveAttempt? {
         get {
-            if let head, head.key == number { return head.value }
+            // Read through the optional, not bound out of it: binding copied the whole head (and retained its
+            // strings) on every result.
+            if head?.key == number { return head?.value }
             return rest.first { $0.key == number }?.value
         }
         set {
@@ -163,11 +165,21 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// When attempt `number` started, if it is live on `worker`: what a result needs, read where it lies.
+    func startedAt(_ number: UInt32, on worker: WorkerID) -> ContinuousClock.Instant? {
+        if head?.key == number { return head?.value.worker == worker ? head?.value.startedAt : nil }
+        guard let index = rest.firstIndex(where: { $0.key == number }), rest[index].value.worker == worker else {
+            return nil
+        }
+        return rest[index].value.startedAt
+    }
+
     @discardableResult
     mutating func removeValue(forKey number: UInt32) -> LiveAttempt? {
-        if let head, head.key == number {
-            self.head = rest.isEmpty ? nil : rest.removeFirst()
-            return head.value
+        if head?.key == number {
+            let removed = head.take()
+            if !rest.isEmpty { head = rest.removeFirst() }
+            return removed?.value
         }
         guard let index = rest.firstIndex(where: { $0.key == number }) else { return nil }
         return rest.remove(at: index).value
