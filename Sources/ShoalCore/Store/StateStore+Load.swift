@@ -76,7 +76,7 @@ extension StateStore {
                         lastInRows[task] = max(lastInRows[task] ?? 0, number)
                         switch (row["ending"] as String?).flatMap(AttemptEnding.init(rawValue:)) {
                         case nil:
-                            // Unended: only a state directory from before runs, read without migrating.
+                            // Unended rows are no longer written (migration v8 moved them into runs); one is a lease.
                             open[ref] = ReloadedLease(attempt: ref, worker: row["worker"], startedAt: row["started_at"])
                         case .succeeded?:
                             open[ref] = nil
