@@ -22,15 +22,17 @@ extension Scheduler {
         // pass (sorting them all was most of a poll's cost), and only they are built (labels, worker names).
         var oldest: [(startedAt: ContinuousClock.Instant, ref: TaskRef, position: Int)] = []
         oldest.reserveCapacity(limit + 1)
-        forEachLiveAttempt(of: jobID) { ref, position, live in
-            records &+= live.progress.records
-            bytes &+= live.progress.bytes
+        forEachLiveAttempt(of: jobID) { ref, position in
+            // Its fields read where they lie: a copy of the attempt retained its strings, for each of thousands.
+            guard let (startedAt, done, read) = tasks[at: position].live.counts(ref.attempt) else { return }
+            records &+= done
+            bytes &+= read
             // The progress events ask for counts only (limit 0), every second, with thousands running.
             guard limit > 0 else { return }
-            let key = (live.startedAt, ref.taskID)
+            let key = (startedAt, ref.taskID)
             if oldest.count == limit, let last = oldest.last, key >= (last.startedAt, last.ref.taskID) { return }
             let at = oldest.firstIndex { key < ($0.startedAt, $0.ref.taskID) } ?? oldest.endIndex
-            oldest.insert((live.startedAt, ref, position), at: at)
+            oldest.insert((startedAt, ref, position), at: at)
             if oldest.count > limit { oldest.removeLast() }
         }
         let running = oldest.compactMap { attempt -> RunningAttempt? in

@@ -137,22 +137,23 @@ extension Scheduler {
     /// attempts running).
     func liveAttempts(of job: JobID? = nil) -> [LiveAttemptView] {
         var found: [LiveAttemptView] = []
-        forEachLiveAttempt(of: job) { ref, position, live in
+        forEachLiveAttempt(of: job) { ref, position in
+            guard let live = tasks[at: position].live[ref.attempt] else { return }
             found.append(LiveAttemptView(ref: ref, job: tasks[at: position].job, label: tasks[at: position].label, live: live))
         }
         return found
     }
 
-    /// `liveAttempts` without building its views: `body` gets each attempt, its task's position in `tasks` and
-    /// the attempt's live state.
-    func forEachLiveAttempt(of job: JobID? = nil, _ body: (TaskRef, Int, LiveAttempt) -> Void) {
+    /// `liveAttempts` without building its views or copying the attempts: `body` gets each attempt and its
+    /// task's position in `tasks`, and reads what it needs there (`tasks[at:].live`).
+    func forEachLiveAttempt(of job: JobID? = nil, _ body: (TaskRef, Int) -> Void) {
         for position in workers.indices {
             let workerID = workers[at: position].id
             for ref in workers[at: position].attempts.keys {
                 guard let index = tasks.position(of: ref.taskID), tasks[at: index].state == .running,
                       job == nil || tasks[at: index].job == job,
-                      let live = tasks[at: index].live[ref.attempt], live.worker == workerID else { continue }
-                body(ref, index, live)
+                      tasks[at: index].live.startedAt(ref.attempt, on: workerID) != nil else { continue }
+                body(ref, index)
             }
         }
     }

@@ -174,6 +174,16 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return rest[index].value.startedAt
     }
 
+    /// When attempt `number` started and the records and bytes it reported, read where they lie.
+    func counts(_ number: UInt32) -> (startedAt: ContinuousClock.Instant, records: UInt64, bytes: UInt64)? {
+        if head?.key == number, let startedAt = head?.value.startedAt, let records = head?.value.progress.records,
+           let bytes = head?.value.progress.bytes {
+            return (startedAt, records, bytes)
+        }
+        guard let index = rest.firstIndex(where: { $0.key == number }) else { return nil }
+        return (rest[index].value.startedAt, rest[index].value.progress.records, rest[index].value.progress.bytes)
+    }
+
     @discardableResult
     mutating func removeValue(forKey number: UInt32) -> LiveAttempt? {
         if head?.key == number {
