@@ -305,7 +305,9 @@ final class CoordinatorEngine {
             records[job]?.stage = stage + 1
             records[job]?.moreStages = plan.moreStages
             records[job]?.taskCount += tasks.count
-            logger.info("job stage planned", metadata: [
+            // A training job plans a stage per step (ephemeral tasks): one line each would flood the log.
+            let level: Logger.Level = !tasks.isEmpty && plan.tasks.allSatisfy(\.ephemeral) ? .debug : .info
+            logger.log(level: level, "job stage planned", metadata: [
                 "job": "\(job)", "stage": "\(stage + 1)", "tasks": "\(tasks.count)",
             ])
             publish(topic: "job.\(job)", kind: "job", ["job": "\(job)", "stage": "\(stage + 1)"])
