@@ -7,48 +7,54 @@ extension StateStore {
     public func attempts(ofTask task: TaskID) throws -> [AttemptStatus] {
         guard let id = Int64(exactly: task) else { return [] }
         return try readDurable { db in
-            var attempts: [UInt32: AttemptStatus] = [:]
             let job = try JobID.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT job_id FROM plans WHERE first_task <= ?1 AND first_task + count > ?1
                     ORDER BY first_task DESC LIMIT 1
                     """),
                 arguments: [id])
-            if let job {
-                try Self.forEachRun(of: job, task: id, in: db) { attempt, worker, at in
-                    guard attempt.task == id else { return }
-                    attempts[attempt.attempt] = AttemptStatus(
-                        task: task, attempt: attempt.attempt, worker: worker, speculative: attempt.speculative,
-                        startedAt: at, endedAt: nil, ending: nil, error: nil, exitStatus: nil, signal: nil,
-                        logTail: nil, runtimeMs: nil)
-                } succeeded: { attempt, worker, at in
-                    guard attempt.task == id else { return }
-                    var status = attempts[attempt.attempt] ?? AttemptStatus(
-                        task: task, attempt: attempt.attempt, worker: worker, speculative: false,
-                        startedAt: at - Double(attempt.runtimeMs) / 1000, endedAt: nil, ending: nil, error: nil,
-                        exitStatus: nil, signal: nil, logTail: nil, runtimeMs: nil)
-                    status.endedAt = at
-                    status.ending = .succeeded
-                    status.exitStatus = 0
-                    status.signal = 0
-                    status.logTail = attempt.logTail.isEmpty ? nil : attempt.logTail
-                    status.runtimeMs = Int64(attempt.runtimeMs)
-                    attempts[attempt.attempt] = status
-                }
-            }
-            for row in try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM attempts WHERE task_id = ?"), arguments: [id]) {
-                var status = Self.attemptStatus(row)
-                if let started = attempts[status.attempt] {
-                    // Who ran it, and when it started, as its started run says.
-                    status.worker = started.worker
-                    status.speculative = started.speculative
-                    status.startedAt = started.startedAt
-                }
-                attempts[status.attempt] = status
-            }
-            return attempts.values.sorted { $0.attempt < $1.attempt }
+            return try Self.attempts(ofTask: id, job: job, in: db)
         }
+    }
+
+    /// `attempts(ofTask:)` of a task of `job` (nil: a task no plan holds, whose rows alone are read).
+    static func attempts(ofTask id: Int64, job: JobID?, in db: Database) throws -> [AttemptStatus] {
+        let task = TaskID(bitPattern: id)
+        var attempts: [UInt32: AttemptStatus] = [:]
+        if let job {
+            try Self.forEachRun(of: job, task: id, in: db) { attempt, worker, at in
+                guard attempt.task == id else { return }
+                attempts[attempt.attempt] = AttemptStatus(
+                    task: task, attempt: attempt.attempt, worker: worker, speculative: attempt.speculative,
+                    startedAt: at, endedAt: nil, ending: nil, error: nil, exitStatus: nil, signal: nil,
+                    logTail: nil, runtimeMs: nil)
+            } succeeded: { attempt, worker, at in
+                guard attempt.task == id else { return }
+                var status = attempts[attempt.attempt] ?? AttemptStatus(
+                    task: task, attempt: attempt.attempt, worker: worker, speculative: false,
+                    startedAt: at - Double(attempt.runtimeMs) / 1000, endedAt: nil, ending: nil, error: nil,
+                    exitStatus: nil, signal: nil, logTail: nil, runtimeMs: nil)
+                status.endedAt = at
+                status.ending = .succeeded
+                status.exitStatus = 0
+                status.signal = 0
+                status.logTail = attempt.logTail.isEmpty ? nil : attempt.logTail
+                status.runtimeMs = Int64(attempt.runtimeMs)
+                attempts[attempt.attempt] = status
+            }
+        }
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM attempts WHERE task_id = ?"), arguments: [id]) {
+            var status = Self.attemptStatus(row)
+            if let started = attempts[status.attempt] {
+                // Who ran it, and when it started, as its started run says.
+                status.worker = started.worker
+                status.speculative = started.speculative
+                status.startedAt = started.startedAt
+            }
+            attempts[status.attempt] = status
+        }
+        return attempts.values.sorted { $0.attempt < $1.attempt }
     }
 
     /// The job's most recent attempts that ended without succeeding, newest first.
@@ -77,7 +83,7 @@ extension StateStore {
     /// A task in detail, or `nil` when it does not exist (or belongs to another job).
     public func taskDetail(_ task: TaskID, job: JobID) throws -> TaskDetail? {
         guard let id = Int64(exactly: task), Int64(exactly: job) != nil else { return nil }
-        let found = try readDurable { db -> (PlanChunk.Entry, TaskState, Int)? in
+        let found = try readDurable { db -> (PlanChunk.Entry, TaskState, Int, [AttemptStatus])? in
             guard let chunk = try Row.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT first_task, job_id, count, tasks FROM plans WHERE first_task <= ?
@@ -94,10 +100,10 @@ extension StateStore {
             guard let entry else { return nil }
             let state = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT state, failures FROM task_states WHERE id = ?"), arguments: [id])
-            return (entry, state.flatMap { TaskState(rawValue: $0["state"]) } ?? .queued, state?["failures"] ?? 0)
+            return (entry, state.flatMap { TaskState(rawValue: $0["state"]) } ?? .queued, state?["failures"] ?? 0,
+                    try Self.attempts(ofTask: id, job: job, in: db))
         }
-        guard let (entry, state, failures) = found else { return nil }
-        let attempts = try attempts(ofTask: task)
+        guard let (entry, state, failures, attempts) = found else { return nil }
         return TaskDetail(
             id: task, job: job, index: entry.index, label: entry.label,
             state: attempts.contains { $0.ending == .succeeded } ? .succeeded : state, failures: failures,
@@ -146,16 +152,14 @@ extension StateStore {
             for chunk in try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT first_task, count, tasks FROM plans WHERE job_id = ?"), arguments: [job]) {
                 let first: Int64 = chunk["first_task"], count: Int = chunk["count"]
-                var succeeded = Set(try Int64.fetchAll(
+                let succeeded = Set(try Int64.fetchAll(
                     db.cachedStatement(sql: """
                         SELECT task_id FROM attempts WHERE task_id >= ?1 AND task_id < ?2 AND ending = 'succeeded'
                         UNION SELECT id FROM task_states WHERE id >= ?1 AND id < ?2 AND state = 'succeeded'
                         """),
                     arguments: [first, first + Int64(count)]))
-                succeeded.formUnion(committed.lazy.filter { $0 >= first && $0 < first + Int64(count) })
-                guard !succeeded.isEmpty else { continue }
                 try PlanChunk.decode(chunk["tasks"], first: first, count: count, labels: false) { id, entry in
-                    if succeeded.contains(id) { total &+= entry.inputBytes }
+                    if committed.contains(id) || succeeded.contains(id) { total &+= entry.inputBytes }
                 }
             }
             return total
