@@ -129,7 +129,13 @@ struct TaskEntry: Sendable {
 struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     typealias Element = (key: UInt32, value: LiveAttempt)
 
-    private var head: Element?
+    /// The first attempt's number, `nil` when none is live. The head is kept as two stored fields, not an
+    /// optional (number, attempt) pair: reading through such an optional copied the whole pair out (and retained
+    /// its worker's name) on every lookup, which `perf` showed on each result and for each attempt a status poll
+    /// counts.
+    private var headNumber: UInt32?
+    /// The first attempt; `LiveAttempt.none` while `headNumber` is nil.
+    private var headAttempt = LiveAttempt.none
     /// The others (a speculative copy, a backup), by attempt number.
     private var rest: [Element] = []
 
@@ -137,22 +143,21 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         for (number, attempt) in elements { self[number] = attempt }
     }
 
-    var isEmpty: Bool { head == nil }
-    var count: Int { head == nil ? 0 : 1 + rest.count }
+    var isEmpty: Bool { headNumber == nil }
+    var count: Int { headNumber == nil ? 0 : 1 + rest.count }
     /// One of them (the only one, nearly always).
-    var first: Element? { head }
+    var first: Element? { headNumber.map { ($0, headAttempt) } }
 
     subscript(number: UInt32) -> LiveAttempt? {
         get {
-            // Read through the optional, not bound out of it: binding copied the whole head (and retained its
-            // strings) on every result.
-            if head?.key == number { return head?.value }
+            if headNumber == number { return headAttempt }
             return rest.first { $0.key == number }?.value
         }
         set {
             if let newValue {
-                if head == nil || head?.key == number {
-                    head = (number, newValue)
+                if headNumber == nil || headNumber == number {
+                    headNumber = number
+                    headAttempt = newValue
                 } else if let index = rest.firstIndex(where: { $0.key == number }) {
                     rest[index].value = newValue
                 } else {
@@ -167,7 +172,7 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// When attempt `number` started, if it is live on `worker`: what a result needs, read where it lies.
     func startedAt(_ number: UInt32, on worker: WorkerID) -> ContinuousClock.Instant? {
-        if head?.key == number { return head?.value.worker == worker ? head?.value.startedAt : nil }
+        if headNumber == number { return headAttempt.worker == worker ? headAttempt.startedAt : nil }
         guard let index = rest.firstIndex(where: { $0.key == number }), rest[index].value.worker == worker else {
             return nil
         }
@@ -176,9 +181,8 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// When attempt `number` started and the records and bytes it reported, read where they lie.
     func counts(_ number: UInt32) -> (startedAt: ContinuousClock.Instant, records: UInt64, bytes: UInt64)? {
-        if head?.key == number, let startedAt = head?.value.startedAt, let records = head?.value.progress.records,
-           let bytes = head?.value.progress.bytes {
-            return (startedAt, records, bytes)
+        if headNumber == number {
+            return (headAttempt.startedAt, headAttempt.progress.records, headAttempt.progress.bytes)
         }
         guard let index = rest.firstIndex(where: { $0.key == number }) else { return nil }
         return (rest[index].value.startedAt, rest[index].value.progress.records, rest[index].value.progress.bytes)
@@ -186,18 +190,23 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     @discardableResult
     mutating func removeValue(forKey number: UInt32) -> LiveAttempt? {
-        if head?.key == number {
-            let removed = head.take()
-            if !rest.isEmpty { head = rest.removeFirst() }
-            return removed?.value
+        if headNumber == number {
+            let removed = headAttempt
+            if rest.isEmpty {
+                headNumber = nil
+                headAttempt = .none
+            } else {
+                (headNumber, headAttempt) = rest.removeFirst()
+            }
+            return removed
         }
         guard let index = rest.firstIndex(where: { $0.key == number }) else { return nil }
         return rest.remove(at: index).value
     }
 
     func makeIterator() -> IndexingIterator<[Element]> {
-        guard let head else { return [].makeIterator() }
-        return ([head] + rest).makeIterator()
+        guard let headNumber else { return [].makeIterator() }
+        return ([(headNumber, headAttempt)] + rest).makeIterator()
     }
 }
 
@@ -216,6 +225,9 @@ struct LiveAttempt: Sendable {
         self.progress = TaskProgress(task: TaskRef(taskID: 0, attempt: 0), records: 0, bytes: 0)
         self.speculative = speculative
     }
+
+    /// The placeholder of an empty `LiveAttempts` (its empty strings allocate nothing).
+    static let none = LiveAttempt(worker: "", startedAt: .now, now: .now)
 }
 
 /// The succeeded attempt of a task whose outputs are being committed.
