@@ -81,6 +81,20 @@ extension CoordinatorEngine {
                 return reply(JobAccepted(requestID: submit.requestID, jobID: existing, resumed: true))
             }
             decide(scheduler.cancelJob(existing, reason: "restarted by a new submission"))
+            // Durable before its outputs go and the new job is stored: a restart in between must not find both
+            // unfinished, the old one counting shards that are gone.
+            try settle(now: now)
+        }
+        if let output = plan.outputDirectory, let other = records.values.first(where: {
+            !$0.state.isTerminal && $0.outputDirectory.map { OutputPaths.overlap($0, output) } ?? false
+        }) {
+            // Its commits and this job's would take each other's shards, and `--overwrite` would delete its
+            // committed ones.
+            return refuse(
+                routing, .invalidJob, inReplyTo: MessageType.submit.rawValue, requestID: submit.requestID,
+                "\(submit.sourceName): output: \(output) is also the output of job \(other.id) (\(other.name), "
+                    + "\(other.state.rawValue)); cancel it first (shoal cancel \(other.id)) or choose another output",
+                socket: Coordinator.Socket.clients)
         }
         if let output = plan.outputDirectory {
             // A shard already in place counts as committed, so an earlier run's outputs would silently stand in

@@ -92,13 +92,21 @@ final class CoordinatorEngine {
             let directives = scheduler.addJob(
                 reloaded.record.descriptor, tasks: tasks, state: reloaded.record.state, stage: reloaded.record.stage,
                 moreStages: reloaded.record.moreStages)
-            for lease in reloaded.leases where !reconciled.contains(where: {
-                if case .taskChanged(let task, _, _, _) = $0 { task == lease.attempt.taskID } else { false }
-            }) {
+            var closed: [SchedulerDirective] = []
+            for lease in reloaded.leases {
                 let age = Duration.milliseconds(Int64(max(0, wallNow - lease.startedAt) * 1000))
-                scheduler.restoreLease(lease.attempt, worker: lease.worker, startedAt: now - age, now: now)
+                let settled = reconciled.contains {
+                    if case .taskChanged(let task, _, _, _) = $0 { task == lease.attempt.taskID } else { false }
+                }
+                if !settled, scheduler.restoreLease(lease.attempt, worker: lease.worker, startedAt: now - age, now: now) {
+                    continue
+                }
+                // Left open, the lease would be restored at the next restart ahead of its task's real attempt.
+                closed.append(.attemptEnded(AttemptRecord(
+                    task: lease.attempt, job: reloaded.record.id, worker: lease.worker, ending: .unreported,
+                    error: "not resumed after the coordinator restarted: its task had ended", runtime: age)))
             }
-            decide(reconciled + directives)
+            decide(reconciled + closed + directives)
             logger.info("resumed job", metadata: [
                 "job": "\(reloaded.record.id)", "name": "\(reloaded.record.name)",
                 "leases": "\(reloaded.leases.count)",
@@ -138,6 +146,13 @@ final class CoordinatorEngine {
             logger.debug("message not delivered", metadata: [
                 "socket": "\(socket)", "error": "\(error)", "peer": "\(frames.first?.utf8String ?? "?")",
             ])
+            // Attempts whose TASK never left would otherwise hold their leases (and the worker's slots) until
+            // the hang timeout: the worker's next HELLO cannot speak for leases it never heard of.
+            if socket == Coordinator.Socket.workers, frames.count >= 2, let worker = frames[0].utf8String,
+               case .task(let batch)? = try? ShoalCodec.decode(frames.dropFirst())
+            {
+                decide(scheduler.undelivered(batch.assignments.map(\.task), to: worker, now: now))
+            }
         case .socket(.event(let socket, let event)):
             if event.isHandshakeFailure, let role = Self.role(ofSocket: socket) {
                 coordinator.authenticator?.noteFailedHandshake(event, role: role)
@@ -195,6 +210,8 @@ final class CoordinatorEngine {
         while index < decided.count {
             defer { index += 1 }
             guard case .commit(let commit) = decided[index] else { continue }
+            // Its job was cancelled or failed since (in this batch): nothing of it is written.
+            guard scheduler.isCommitting(commit.task) else { continue }
             var more: [SchedulerDirective]
             if commit.ephemeral {
                 // Made again if lost: held in memory for the next stage's planning, no file, no sync.

@@ -29,6 +29,13 @@ public enum OutputPaths {
         if descriptor >= 0 { close(descriptor) }
     }
 
+    /// Whether two output directories are one, or one lies inside the other (by their paths, `.` and `..`
+    /// resolved and trailing slashes dropped; symbolic links are not followed).
+    public static func overlap(_ a: String, _ b: String) -> Bool {
+        let x = (a as NSString).standardizingPath, y = (b as NSString).standardizingPath
+        return x == y || x.hasPrefix(y.hasSuffix("/") ? y : y + "/") || y.hasPrefix(x.hasSuffix("/") ? x : x + "/")
+    }
+
     /// Where attempt `attempt` of task `taskID` is assembled before the commit renames it to `shard(…)`.
     public static func attempt(_ directory: String, taskID: UInt64, attempt: UInt32) -> String {
         (staging(directory) as NSString).appendingPathComponent("task-\(taskID)-attempt-\(attempt)")

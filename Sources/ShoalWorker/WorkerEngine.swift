@@ -133,7 +133,16 @@ final class WorkerEngine {
                 }
             }
         case .cancel(let cancel):
-            for attempt in cancel.tasks { running[attempt]?.handle.cancel() }
+            for attempt in cancel.tasks {
+                if let run = running[attempt] {
+                    run.handle.cancel()
+                } else if !returned.contains(attempt) {
+                    // Never heard of (its TASK was lost) or already ended, its result sent before this CANCEL
+                    // came: say so, so that the coordinator frees the slot it may still count as taken.
+                    finishedResults.append(TaskResult(
+                        task: attempt, outcome: .cancelled, error: "not running on this worker when cancelled"))
+                }
+            }
         case .heartbeat:
             break
         case .drain(let drain):

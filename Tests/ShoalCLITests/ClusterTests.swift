@@ -1,6 +1,7 @@
 import Foundation
 import ShoalClient
 import ShoalCore
+import ShoalProtocol
 import ShoalTestSupport
 import Testing
 
@@ -238,6 +239,86 @@ import Testing
         let restarted = try await run(["--restart"])
         #expect(restarted.status == 0, "\(restarted.stderr)")
         #expect(try String(contentsOfFile: marker, encoding: .utf8).hasPrefix("shard 1 attempt "), "replaced")
+    }
+
+    @Test func twoUnfinishedJobsCannotShareAnOutputDirectory() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        // No worker: the first job stays queued, unfinished.
+        let first = try await cluster.submit(echoJob(name: "first", shards: 2, output: "out"), name: "first.yaml")
+        // As if it had committed a shard already.
+        let marker = cluster.directory.path("out/shard-00000/stdout")
+        try FileManager.default.createDirectory(
+            atPath: cluster.directory.path("out/shard-00000"), withIntermediateDirectories: true)
+        try "shard 0 attempt 1\n".write(toFile: marker, atomically: true, encoding: .utf8)
+
+        let client = try await cluster.client()
+        func submit(_ output: String, restart: Bool) async -> String? {
+            let yaml = echoJob(name: "second", shards: 2, output: output)
+            do {
+                _ = try await client.submit(
+                    jobFile: yaml, source: cluster.directory.path("second.yaml"),
+                    workingDirectory: cluster.directory.path, restart: restart)
+                return nil
+            } catch ClientError.refused(let reply) {
+                return reply.message
+            } catch {
+                return "unexpected: \(error)"
+            }
+        }
+        for (output, restart) in [("out", false), ("out", true), ("out/inner", true), ("./out/", false)] {
+            let refusal = await submit(output, restart: restart)
+            #expect(refusal?.contains("is also the output of job \(first) (first, queued)") == true,
+                    "\(output), restart \(restart): \(refusal ?? "accepted")")
+        }
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "shard 0 attempt 1\n", "untouched by --overwrite")
+        #expect(await submit("out-2", restart: false) == nil, "another directory is fine")
+        let status = try await client.status()
+        #expect(status.jobs.count == 2, "the refused submissions stored nothing: \(status.jobs.map(\.record.name))")
+        // The same job file with --restart replaces the unfinished job: cancelled first, then its outputs go.
+        let again = try await client.submit(
+            jobFile: echoJob(name: "first", shards: 2, output: "out"), source: cluster.directory.path("first.yaml"),
+            workingDirectory: cluster.directory.path, restart: true)
+        #expect(again.jobID != first && !again.resumed)
+        #expect(try await client.status(job: first).jobs.first?.record.state == .cancelled)
+        #expect(!FileManager.default.fileExists(atPath: marker), "the replaced job's shard was removed")
+        await client.close()
+    }
+
+    /// A coordinator killed after renaming a shard into place but before recording it: at reload the shard
+    /// counts as committed, and the lease of the attempt that made it is closed, not left open for the next
+    /// restart to hand back ahead of the task's later attempts.
+    @Test func aLeaseWhoseShardWasFoundInPlaceIsClosedAtReload() async throws {
+        let cluster = try ClusterFixture()
+        let output = cluster.directory.path("out")
+        let record = JobRecord(
+            name: "found", kind: "noop", priority: 0, maxAttempts: 3, timeoutMs: nil, hangTimeoutMs: 60_000,
+            speculation: false, source: cluster.directory.path("job.yaml"), workingDirectory: cluster.directory.path,
+            specHash: "found-in-place", outputDirectory: output, taskCount: 2)
+        let attempts: [TaskRef]
+        let job: JobID
+        do {
+            let store = try StateStore(directory: cluster.stateDirectory)
+            let (stored, tasks) = try store.insertJob(record, tasks: (0..<2).map {
+                PlannedTask(index: $0, label: "shard \($0)", spec: [UInt8($0)], inputBytes: 1)
+            })
+            job = stored.id
+            attempts = tasks.map { TaskRef(taskID: $0.id, attempt: 1) }
+            try store.apply([.start(worker: "gone", attempts: zip(attempts, tasks).map { attempt, task in
+                AttemptStart(task: attempt, job: stored.id, kind: "noop", timeoutMs: 0, spec: task.spec, speculative: false)
+            })])
+        }
+        try FileManager.default.createDirectory(
+            atPath: OutputPaths.shard(output, index: 0), withIntermediateDirectories: true)
+        try await cluster.startCoordinator()
+        try await cluster.waitFor("the reload", job: job) { status in
+            guard let found = status.jobs.first else { return false }
+            return found.counts.succeeded == 1 && found.troubles.contains { $0.task == attempts[0].taskID }
+        }
+        let status = try await cluster.client().status(job: job)
+        let closed = try #require(status.jobs.first?.troubles.first { $0.task == attempts[0].taskID })
+        #expect(closed.attempt == 1 && closed.ending == .unreported, "\(closed)")
+        #expect(status.jobs.first?.counts.running == 1, "the other task's lease waits for its worker")
     }
 
     func shoalOutputs(in directory: TemporaryDirectory) throws -> [String: String] {

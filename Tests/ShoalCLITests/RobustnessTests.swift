@@ -234,6 +234,38 @@ import ZeroMQ
         await fake.close()
     }
 
+    @Test func aWorkerAnswersACancelForAnAttemptItNeverHadSoItsSlotIsFreed() async throws {
+        let directory = try TemporaryDirectory(prefix: "shoal-fake")
+        let context = try Context()
+        let fake = try await RawPeer.router(context: context)
+        let worker = try ChildProcess(
+            try BuiltProducts.shoal, ["worker", "--coordinator", fake.endpoint, "--id", "w-cancel", "--slots", "1"],
+            in: directory, name: "w-cancel")
+        let hello = try #require(await fake.waitForMessage(within: .seconds(30)) { frames in
+            guard frames.count >= 3, case .hello = try? ShoalCodec.decode(frames.dropFirst()) else { return false }
+            return true
+        }, "the worker sent no HELLO to the fake coordinator; stderr: \(worker.stderr)")
+        fake.send([hello[0]] + ShoalCodec.encode(Welcome(
+            version: ProtocolVersion.current, coordinatorID: "fake", epoch: 1, heartbeatIntervalMs: 1_000,
+            heartbeatTimeoutMs: 30_000, maxPayloadFrameBytes: UInt64(ProtocolLimits.standard.maxPayloadFrameBytes))))
+        // An attempt whose TASK the worker never got (lost with a dropped connection), then cancelled as hung.
+        let lost = TaskRef(taskID: 41, attempt: 2)
+        let start = fake.messages.count
+        fake.send([hello[0]] + ShoalCodec.encode(CancelTasks(tasks: [lost], reason: "hung")))
+        let answer = await fake.waitForMessage(from: start, within: .seconds(30), unless: { !worker.isRunning }) { frames in
+            guard case .result(let batch)? = try? ShoalCodec.decode(frames.dropFirst()) else { return false }
+            return batch.results.contains { $0.task == lost }
+        }
+        let frames = try #require(answer, "no RESULT for the cancelled attempt; stderr: \(worker.stderr)")
+        guard case .result(let batch) = try ShoalCodec.decode(frames.dropFirst()) else { return }
+        let result = try #require(batch.results.first { $0.task == lost })
+        #expect(result.outcome == .cancelled, "\(result)")
+        #expect(result.error.contains("not running on this worker"), "\(result.error)")
+        worker.signal(SIGKILL)
+        _ = await worker.waitForExit(timeout: .seconds(20))
+        await fake.close()
+    }
+
     // MARK: - Oversized
 
     @Test func aFrameAboveTheMaximumMessageSizeIsDroppedAndTheCoordinatorServesOn() async throws {

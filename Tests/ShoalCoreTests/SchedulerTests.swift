@@ -332,6 +332,89 @@ import ZeroMQ
         #expect(s.dispatch(now: at(1)).isEmpty)
     }
 
+    @Test func aDrainedWorkerThatReconnectsIsDismissedAgain() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 2)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 1, at: at(0))
+        let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
+        _ = s.drain("a")
+        let finished = succeed(&s, attempt, on: "a", at: at(1))
+        #expect(finished.contains { if case .dismiss("a", _) = $0 { true } else { false } })
+        // The BYE was lost: the worker reconnects (a fresh HELLO), still draining, and holds nothing.
+        _ = register(&s, "a", slots: 1, at: at(2))
+        let again = s.drain("a")
+        #expect(again.contains { if case .dismiss("a", _) = $0 { true } else { false } }, "\(again)")
+    }
+
+    @Test func aTasksEveryOpenLeaseIsRestoredAndTheFirstToCommitWins() {
+        var s = scheduler(heartbeatTimeout: .seconds(5))
+        let (descriptor, tasks) = job(1, tasks: 2)
+        let reloaded = tasks.enumerated().map { index, task -> TaskDescriptor in
+            var task = task
+            task.state = index == 0 ? .running : .succeeded
+            task.lastAttempt = index == 0 ? 2 : 1
+            return task
+        }
+        _ = s.addJob(descriptor, tasks: reloaded, state: .running)
+        // Attempt 1 and its speculative copy, attempt 2, were both running when the coordinator died.
+        let original = TaskRef(taskID: 1000, attempt: 1)
+        let copy = TaskRef(taskID: 1000, attempt: 2)
+        let restored = [
+            s.restoreLease(original, worker: "a", startedAt: at(0), now: at(0)),
+            s.restoreLease(copy, worker: "b", startedAt: at(0), now: at(0)),
+            s.restoreLease(TaskRef(taskID: 1001, attempt: 1), worker: "a", startedAt: at(0), now: at(0)),
+        ]
+        #expect(restored == [true, true, false], "a settled task's lease is the caller's to close")
+        #expect(s.liveStatus(of: descriptor.id, now: at(0))?.counts.running == 1, "one task, two attempts")
+
+        let joinedA = register(&s, "a", slots: 1, held: [original], at: at(1))
+        let joinedB = register(&s, "b", slots: 1, held: [copy], at: at(1))
+        #expect(cancels(joinedA + joinedB).isEmpty, "both copies are the coordinator's leases: \(joinedA + joinedB)")
+        #expect(s.dispatch(now: at(1)).isEmpty, "nothing is queued: the task runs twice already")
+        let won = succeed(&s, copy, on: "b", at: at(2))
+        #expect(cancels(won)["a"] == [original], "the other copy loses")
+        #expect(endings(won)[original] == .superseded)
+        #expect(jobStates(won).map(\.1) == [.succeeded])
+        #expect(s.liveStatus(of: descriptor.id, now: at(2))?.retries == 0)
+    }
+
+    @Test func aJobStoppedWhileATaskCommitsClosesThatAttemptAndCountsIt() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 3)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 3, at: at(0))
+        let attempts = starts(s.dispatch(now: at(0)))["a"]!
+        let result = s.result(TaskResult(task: attempts[0], outcome: .succeeded), from: "a", now: at(1))
+        #expect(result.contains { if case .commit = $0 { true } else { false } })
+        #expect(s.isCommitting(attempts[0]))
+        // The cancel arrives in the same batch, before the shell commits the outputs.
+        let stopped = s.cancelJob(descriptor.id, reason: "by the user")
+        #expect(!s.isCommitting(attempts[0]), "the shell must not write its outputs")
+        #expect(endings(stopped)[attempts[0]] == .cancelled, "\(stopped)")
+        #expect(Set(cancels(stopped)["a"] ?? []) == Set(attempts.dropFirst()))
+        let counts = s.liveStatus(of: descriptor.id, now: at(1))?.counts
+        #expect(counts?.running == 0, "\(String(describing: counts))")
+        #expect(counts?.cancelled == 3, "\(String(describing: counts))")
+        let late = s.committed(attempts[0], now: at(1))
+        #expect(late.isEmpty, "a late commit changes nothing")
+        #expect(s.liveStatus(of: descriptor.id, now: at(1))?.counts == counts)
+    }
+
+    @Test func anUndeliveredTaskIsRequeuedAtOnceAndFreesItsSlot() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 1, maxAttempts: 1)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 1, at: at(0))
+        let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
+        let ended = s.undelivered([attempt], to: "a", now: at(0.1))
+        #expect(endings(ended)[attempt] == .unreported)
+        #expect(jobStates(ended).isEmpty, "not the task's fault: max_attempts 1 is not used up")
+        #expect(starts(s.dispatch(now: at(0.1)))["a"] == [TaskRef(taskID: attempt.taskID, attempt: 2)],
+                "the slot is free and the task queued again")
+        #expect(s.undelivered([attempt], to: "a", now: at(0.2)).isEmpty, "an attempt ends once")
+    }
+
     @Test func returnedAttemptsRequeueWithoutCountingAsFailures() {
         var s = scheduler()
         let (descriptor, tasks) = job(1, tasks: 1, maxAttempts: 1)

@@ -96,27 +96,38 @@ public struct Scheduler: Sendable {
 
     /// Gives a reloaded running attempt back to the worker that held it when the coordinator stopped. The worker
     /// appears as not yet reconnected; if it does not register within the heartbeat timeout, the attempt is lost.
+    /// A task's every open lease is restored (a speculative copy or backup beside the first), so whichever commits
+    /// first wins as before the restart.
+    /// - Returns: whether the lease is live again; one that is not (its task settled, its job finished) is for the
+    ///   caller to close, or it would stay open in the store.
+    @discardableResult
     public mutating func restoreLease(
         _ attempt: TaskRef, worker workerID: WorkerID, startedAt: ContinuousClock.Instant, now: ContinuousClock.Instant
-    ) {
-        guard var task = tasks[attempt.taskID], task.state == .queued, let entry = jobs[task.job],
-              !entry.state.isTerminal else { return }
+    ) -> Bool {
+        guard var task = tasks[attempt.taskID], let entry = jobs[task.job], !entry.state.isTerminal,
+              task.state == .queued || (task.state == .running && task.live[attempt.attempt] == nil)
+        else { return false }
         var job = jobs.removeValue(forKey: task.job)!  // put back below; see `startAttempt`
         if workers[workerID] == nil {
             workers[workerID] = WorkerEntry(placeholderFor: workerID, now: now)
             workerOrder.append(workerID)
         }
-        job.queue.remove(task.id)
-        job.counts.queued -= 1
-        job.counts.running += 1
-        if job.state == .queued { job.state = .running }
-        task.state = .running
+        let copy = task.state == .running
+        if !copy {
+            job.queue.remove(task.id)
+            job.counts.queued -= 1
+            job.counts.running += 1
+            if job.state == .queued { job.state = .running }
+            task.state = .running
+        }
         task.lastAttempt = max(task.lastAttempt, attempt.attempt)
-        task.live[attempt.attempt] = LiveAttempt(worker: workerID, startedAt: startedAt, now: now)
+        task.live[attempt.attempt] = LiveAttempt(worker: workerID, startedAt: startedAt, now: now, speculative: copy)
+        if copy { task.speculated = true }
         // Numbered 0, as leased before any HELLO: the worker's HELLO must list it.
         workers.update(workerID) { $0.attempts[attempt] = 0 }
         tasks[task.id] = task
         jobs[job.id] = job
+        return true
     }
 
     /// Adds the next stage's tasks to a job that completed its stage (`.stageCompleted`), with whether yet
@@ -187,6 +198,8 @@ public struct Scheduler: Sendable {
         worker.kinds = registration.kinds
         worker.registered = true
         worker.draining = false
+        // A fresh registration: a worker that reconnected after its BYE was lost can be dismissed again.
+        worker.dismissed = false
         worker.lastSeen = now
         worker.info = registration
         let held = Set(registration.held)
@@ -308,6 +321,18 @@ public struct Scheduler: Sendable {
         }
     }
 
+    /// The TASK that carried `attempts` could not be handed to `workerID`'s connection (it went away, and ZeroMQ
+    /// refused the message): the attempts never reached the worker, and go back to their tasks' queues now, not
+    /// at the hang timeout. Not the tasks' fault.
+    public mutating func undelivered(_ attempts: [TaskRef], to workerID: WorkerID, now: ContinuousClock.Instant)
+        -> [SchedulerDirective]
+    {
+        attempts.flatMap { attempt in
+            endAttempt(attempt, on: workerID, as: .unreported,
+                       error: "its TASK could not be delivered: the worker's connection was gone", now: now)
+        }
+    }
+
     /// The shell committed the outputs of the task's committing attempt.
     public mutating func committed(_ attempt: TaskRef, now: ContinuousClock.Instant) -> [SchedulerDirective] {
         // In place, as in `result`.
@@ -336,6 +361,13 @@ public struct Scheduler: Sendable {
         // Only the last task of a job (or stage) settles it.
         guard jobs[at: jobIndex].counts.succeeded == jobs[at: jobIndex].taskCount else { return directives }
         return directives + settleJob(jobID)
+    }
+
+    /// Whether `attempt` is its task's committing attempt: a `.commit` decided earlier in a batch is carried out
+    /// only while this holds (its job may have been stopped since).
+    public func isCommitting(_ attempt: TaskRef) -> Bool {
+        guard let index = tasks.position(of: attempt.taskID), tasks[at: index].state == .committing else { return false }
+        return tasks[at: index].committing?.attempt == attempt
     }
 
     /// Committing the outputs failed (disk full, permissions): the attempt counts as failed.
@@ -432,13 +464,21 @@ public struct Scheduler: Sendable {
             for (number, live) in task.live {
                 cancels[live.worker, default: []].append(TaskRef(taskID: taskID, attempt: number))
             }
-            if task.state == .running {
-                tasks.update(taskID) { $0.live = [:] }
-                tasks.update(taskID) { $0.state = .cancelled }
-                job.counts.running -= 1
-                job.counts.cancelled += 1
-                directives.append(.taskChanged(task: taskID, job: id, state: .cancelled, failures: task.failures))
+            // A committing task's commit is abandoned too (its outputs are not written: `isCommitting`), and its
+            // attempt closed here: left committing, it would be counted running in the job's final counts.
+            if let committing = task.committing, task.state == .committing {
+                directives.append(.attemptEnded(AttemptRecord(
+                    task: committing.attempt, job: id, worker: committing.worker, ending: .cancelled,
+                    error: "job \(state.rawValue) before its output was committed", runtime: committing.runtime)))
             }
+            tasks.update(taskID) {
+                $0.live = [:]
+                $0.committing = nil
+                $0.state = .cancelled
+            }
+            job.counts.running -= 1
+            job.counts.cancelled += 1
+            directives.append(.taskChanged(task: taskID, job: id, state: .cancelled, failures: task.failures))
         }
         job.state = state
         job.error = error
