@@ -210,17 +210,25 @@ import ZeroMQ
         #expect(workers.isEmpty, "a refused worker is not registered: \(workers.map(\.id))")
     }
 
-    @Test func aWorkerRefusedForItsVersionPrintsWhyAndExitsNonZero() async throws {
+    /// A real `shoal worker` connected to a ROUTER the test drives as its coordinator, and the HELLO it sent.
+    func workerOfAFakeCoordinator(_ id: String) async throws
+        -> (fake: RawPeer, worker: ChildProcess, hello: [Frame], directory: TemporaryDirectory)
+    {
         let directory = try TemporaryDirectory(prefix: "shoal-fake")
-        let context = try Context()
-        let fake = try await RawPeer.router(context: context)
+        let fake = try await RawPeer.router(context: try Context())
         let worker = try ChildProcess(
-            try BuiltProducts.shoal, ["worker", "--coordinator", fake.endpoint, "--id", "w-old", "--slots", "1"],
-            in: directory, name: "w-old")
+            try BuiltProducts.shoal, ["worker", "--coordinator", fake.endpoint, "--id", id, "--slots", "1"],
+            in: directory, name: id)
         let hello = try #require(await fake.waitForMessage(within: .seconds(30)) { frames in
             guard frames.count >= 3, case .hello = try? ShoalCodec.decode(frames.dropFirst()) else { return false }
             return true
         }, "the worker sent no HELLO to the fake coordinator; stderr: \(worker.stderr)")
+        return (fake, worker, hello, directory)
+    }
+
+    @Test func aWorkerRefusedForItsVersionPrintsWhyAndExitsNonZero() async throws {
+        let (fake, worker, hello, directory) = try await workerOfAFakeCoordinator("w-old")
+        defer { withExtendedLifetime(directory) {} }
         #expect(hello[0].utf8String == "w-old", "a worker's routing id is its id")
         let reason = "no common protocol version: the worker speaks 1…1, this coordinator speaks 8…8"
         fake.send([hello[0]] + ShoalCodec.encode(ErrorReply(
@@ -235,16 +243,8 @@ import ZeroMQ
     }
 
     @Test func aWorkerAnswersACancelForAnAttemptItNeverHadSoItsSlotIsFreed() async throws {
-        let directory = try TemporaryDirectory(prefix: "shoal-fake")
-        let context = try Context()
-        let fake = try await RawPeer.router(context: context)
-        let worker = try ChildProcess(
-            try BuiltProducts.shoal, ["worker", "--coordinator", fake.endpoint, "--id", "w-cancel", "--slots", "1"],
-            in: directory, name: "w-cancel")
-        let hello = try #require(await fake.waitForMessage(within: .seconds(30)) { frames in
-            guard frames.count >= 3, case .hello = try? ShoalCodec.decode(frames.dropFirst()) else { return false }
-            return true
-        }, "the worker sent no HELLO to the fake coordinator; stderr: \(worker.stderr)")
+        let (fake, worker, hello, directory) = try await workerOfAFakeCoordinator("w-cancel")
+        defer { withExtendedLifetime(directory) {} }
         fake.send([hello[0]] + ShoalCodec.encode(Welcome(
             version: ProtocolVersion.current, coordinatorID: "fake", epoch: 1, heartbeatIntervalMs: 1_000,
             heartbeatTimeoutMs: 30_000, maxPayloadFrameBytes: UInt64(ProtocolLimits.standard.maxPayloadFrameBytes))))
