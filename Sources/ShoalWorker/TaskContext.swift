@@ -38,11 +38,13 @@ public final class TaskContext: Sendable {
         }
     }
 
-    /// Adds `amount` to the counter `name` (e.g. from a `reporter:counter:` line).
+    /// Adds `amount` to the counter `name` (e.g. from a `reporter:counter:` line), saturating at Int64's bounds:
+    /// the amounts come from the task's own output, and an overflow must not trap the worker.
     public func increment(counter name: String, by amount: Int64) {
         state.withLock { progress in
             if let index = progress.counters.firstIndex(where: { $0.name == name }) {
-                progress.counters[index].value += amount
+                let (sum, overflow) = progress.counters[index].value.addingReportingOverflow(amount)
+                progress.counters[index].value = overflow ? (amount > 0 ? .max : .min) : sum
             } else {
                 progress.counters.append(Counter(name: name, value: amount))
             }

@@ -94,4 +94,70 @@ import Testing
         #expect(!again.contains("shards read again"), "\(again)")
         #expect(try rows(output, shards: specs.count) == written)
     }
+
+    /// Under `on_bad_row: fail`, a shard that began inside a quoted field reads part of that field as bad
+    /// records; they must not fail the job, which the finisher's second read of the shard makes exact.
+    @Test func underFailAShardThatBeganInsideAQuotedFieldDoesNotFailTheJob() throws {
+        let clean = directory.path("clean.csv")
+        try quotedNewlineCSV(cleanBytes: (1 << 20) + 50_000, multilineRecords: 12_000, badRows: false)
+            .write(toFile: clean, atomically: true, encoding: .utf8)
+        let failing = yaml.replacingOccurrences(of: "mixed.csv", with: "clean.csv")
+            .replacingOccurrences(of: "on_bad_row: quarantine", with: "on_bad_row: fail")
+        let (_, plan) = try plan(failing, workingDirectory: directory.path)
+        let specs = try plan.tasks.map { try ETLTaskSpec.decode($0.spec) }
+        let output = try #require(plan.outputDirectory)
+        try runAndCommit(specs, into: output)
+        let summary = try #require(try ETLJobPlanner().finish(plan.finish!, job: record(output, tasks: specs.count, finish: plan.finish!)))
+        let reread = try #require(summary.split(separator: "\n").first { $0.hasPrefix("shards read again") })
+        #expect(Int(reread.split(separator: " ").last ?? "") ?? 0 >= 2, "\(summary)")
+        #expect(!FileManager.default.fileExists(atPath: output + "/_quarantine.jsonl"))
+
+        let size = try contents(clean).count
+        let whole = ETLTaskSpec(
+            job: specs[0].job, shard: InputShard(index: 0, path: clean, start: Int64(dataStart), end: Int64(size), firstLine: 2))
+        let reference = directory.path("reference-clean")
+        try runAndCommit([whole], into: reference)
+        #expect(try rows(output, shards: specs.count) == (try rows(reference, shards: 1)))
+    }
+
+    /// A real bad record that opens a shard cut at a nominal offset still fails the job under `fail`, named by
+    /// its file and line — at the finish, once no second read explains it; one further into a shard fails its
+    /// task at once, as ever.
+    @Test func underFailARealBadRecordOpeningAShardFailsTheJobAtTheFinish() throws {
+        let path = directory.path("plain.csv")
+        var lines = ["id,kind,note,x"] + (0..<20_000).map { "\($0),\($0 % 3 == 0 ? "a" : "b"),plain,\($0 % 10)" }
+        func write() throws { try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8) }
+        try write()
+        let job = yaml.replacingOccurrences(of: "mixed.csv", with: "plain.csv")
+            .replacingOccurrences(of: "on_bad_row: quarantine", with: "on_bad_row: fail")
+        let specs = try plan(job, workingDirectory: directory.path).1.tasks.map { try ETLTaskSpec.decode($0.spec) }
+        #expect(specs.count >= 3 && specs.allSatisfy(\.shard.aligned))
+        // The record on the first line that starts at or after shard 1's cut: made bad, its length kept (the
+        // cuts stay where they are).
+        var offset = 0
+        let opening = try #require(lines.indices.first { index in
+            defer { offset += lines[index].utf8.count + 1 }
+            return offset >= specs[1].shard.start
+        })
+        lines[opening] = lines[opening].replacingOccurrences(of: ",", with: ";")
+        try write()
+        let output = directory.path("out/rows")
+        try runAndCommit(specs, into: output)
+        let finish = try #require(try plan(job, workingDirectory: directory.path).1.finish)
+        #expect {
+            _ = try ETLJobPlanner().finish(finish, job: record(output, tasks: specs.count, finish: finish))
+        } throws: { error in
+            "\(error)".contains("plain.csv:\(opening + 1): expected 4 fields, found 1 (on_bad_row: fail)")
+        }
+
+        // The same record one line further into the shard: its task fails at once.
+        lines[opening] = lines[opening].replacingOccurrences(of: ";", with: ",")
+        lines[opening + 1] = lines[opening + 1].replacingOccurrences(of: ",", with: ";")
+        try write()
+        #expect {
+            _ = try ShardRunner(spec: specs[1]).run()
+        } throws: { error in
+            "\(error)".contains("plain.csv:\(opening + 2): expected 4 fields, found 1 (on_bad_row: fail)")
+        }
+    }
 }

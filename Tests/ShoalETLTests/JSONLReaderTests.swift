@@ -19,6 +19,14 @@ import Testing
         return result
     }
 
+    @Test func byteOrderMarkIsSkipped() throws {
+        let scratch = try Scratch()
+        let path = try scratch.write("bom.jsonl", [0xEF, 0xBB, 0xBF] + Array("{\"id\": 7}\n{\"id\": 8}\n".utf8))
+        let result = try read(path, schema: schema(("id", .int)))
+        #expect(result.bad.isEmpty, "\(result.bad)")
+        #expect(result.rows == [[.int(7)], [.int(8)]])
+    }
+
     @Test func escapesNullsMissingKeysAndNested() throws {
         let scratch = try Scratch()
         let text = #"""

@@ -113,6 +113,18 @@ import Darwin
         #expect(result.logTail == "reporter:counter:bad\nplain")
     }
 
+    @Test func countersThatWouldOverflowSaturate() async throws {
+        let result = try await fixture.run(fixture.shell(
+            """
+            echo reporter:counter:g,up,9223372036854775807 >&2
+            echo reporter:counter:g,up,9223372036854775807 >&2
+            echo reporter:counter:g,down,-9223372036854775807 >&2
+            echo reporter:counter:g,down,-9223372036854775807 >&2
+            """))
+        #expect(result.outcome == .succeeded)
+        #expect(result.counters == [Counter(name: "g.up", value: .max), Counter(name: "g.down", value: .min)])
+    }
+
     @Test func theLogTailIsBounded() async throws {
         let many = try await fixture.run(fixture.shell("i=0; while [ $i -lt 100 ]; do echo line $i >&2; i=$((i+1)); done; exit 1"))
         let lines = many.logTail.split(separator: "\n")

@@ -10,6 +10,12 @@ public struct BadRow: Sendable, Equatable, CustomStringConvertible {
     /// The record's bytes without its line terminator (capped at `BadRow.rawLimit` bytes).
     public var raw: [UInt8]
 
+    /// The record comes before the first good record of a CSV shard that began at a nominal cut
+    /// (`FileShard.aligned`, not the file's first): if the cut fell inside a quoted field, this "record" is part
+    /// of that field, and the finisher reads the shard again from the true boundary. Under `on_bad_row: fail`
+    /// the finisher, not the worker, decides whether it fails the job.
+    public var opensNominalShard = false
+
     /// The most bytes of a bad record kept in `raw`: an unterminated quote can swallow the rest of a file.
     public static let rawLimit = 1 << 20
 

@@ -20,6 +20,8 @@ public final class CSVReader: RecordReader {
     public let schema: Schema
     /// The range read: the shard as given, or for an aligned shard its cuts moved to line starts.
     public let shard: FileShard
+    /// The shard was given as a nominal cut other than the file's first (`BadRow.opensNominalShard`).
+    private let startsAtNominalCut: Bool
     public private(set) var counters = ReaderCounters()
     /// When set, `recordLines` holds the line where each row of the last batch starts (for errors about a
     /// value found after reading, such as a training label out of range).
@@ -66,6 +68,8 @@ public final class CSVReader: RecordReader {
         let columns = try Self.resolve(projection ?? schema.names, in: schema, path: path)
         let compression = try options.compression ?? InputCompression.detect(path: path)
         var shard = shard
+        // Not a file's first shard: its start is a cut's next line start, which may lie inside a quoted field.
+        startsAtNominalCut = shard.aligned && shard.firstLine == 0
         if shard.aligned && compression == .none { shard = try LineBoundary.align(shard, path: path) }
         self.shard = shard
         let source: ByteSource
@@ -313,7 +317,10 @@ public final class CSVReader: RecordReader {
     private func report(_ reason: String, start: Int, end: Int, line: Int) throws {
         counters.badRows += 1
         let raw = Array(UnsafeBufferPointer(start: input.base + start, count: min(end - start, BadRow.rawLimit)))
-        try onBadRow(BadRow(file: path, line: try lineNumbers.absolute(line), reason: reason, raw: raw))
+        var bad = BadRow(file: path, line: try lineNumbers.absolute(line), reason: reason, raw: raw)
+        // Before the shard's first good record: what a start inside a quoted field reads until it is back in step.
+        bad.opensNominalShard = startsAtNominalCut && counters.records == 0
+        try onBadRow(bad)
     }
 
     /// Where the shard's records were: valid once `next()` returned nil.

@@ -131,7 +131,7 @@ public final class JSONLReader: RecordReader {
             position = next
             line += 1
             counters.bytes += next - start
-            if lineNumber == 1 && start == 0 && input.offset == 0 && lineEnd - start >= 3 && base[0] == 0xEF
+            if lineNumber == 0 && start == 0 && input.offset == 0 && lineEnd - start >= 3 && base[0] == 0xEF
                 && base[1] == 0xBB && base[2] == 0xBF
             {
                 base[0] = 0x20  // a byte order mark on the first line reads as space

@@ -50,6 +50,10 @@ public enum ETLFinalizer {
         let (shardSummaries, reread) = try rereadMisalignedShards(
             job: job, directory: directory, shardCount: context.shardCount)
         summary.shardsReread = reread
+        // A shard's bad first record that its second read did not explain away is a real one (docs/etl.md).
+        if let failure = shardSummaries.lazy.compactMap(\.deferredFailure).first {
+            throw Failure(description: "bad row at \(failure) (on_bad_row: fail)")
+        }
         var partial: GroupedAggregate? = nil
         var quarantine: [UInt8] = []
         var quarantined: Int64 = 0

@@ -89,6 +89,8 @@ public struct ShardRunner: Sendable {
                 batch = try reader.next { (bad: BadRow) in
                     summary.badRows[BadRowReason.category(of: bad), default: 0] += 1
                     switch policy {
+                    case .fail where bad.opensNominalShard:
+                        if summary.deferredFailure == nil { summary.deferredFailure = "\(bad.file):\(bad.line): \(bad.reason)" }
                     case .fail:
                         if firstFailure == nil { firstFailure = "\(bad.file):\(bad.line): \(bad.reason)" }
                     case .skip:

@@ -28,6 +28,11 @@ public struct ShardSummary: Codable, Sendable, Equatable {
     public var seconds: Double = 0
     /// Where the shard's records were in its file (CSV): the finisher checks that consecutive shards fit.
     public var extent: ShardExtent?
+    /// Under `on_bad_row: fail`, the first bad record before the first good one of a shard that began at a
+    /// nominal cut (`BadRow.opensNominalShard`), as "file:line: reason": part of a quoted field if the cut fell
+    /// inside one, which the finisher's second read of the shard makes moot; otherwise a real bad row, with which
+    /// the finisher fails the job.
+    public var deferredFailure: String?
 
     public init(shard: Int, source: String) {
         self.shard = shard
