@@ -112,6 +112,7 @@ public final class Worker: Service {
             inbox.finish()
         }
         engine.cancelAll()
+        await stopCommands()
         await loop.stop()
         // The attempts' scratch directories are gone with them; their parent goes too when it is empty
         // (rmdir refuses otherwise, so a cancelled attempt still cleaning up keeps its files).
@@ -122,6 +123,21 @@ public final class Worker: Service {
 }
 
 extension Worker {
+    /// Leaves no command running: cancelled attempts get their grace period to end (SIGTERM, then SIGKILL from
+    /// their own timers), and whatever still runs after it is killed here, before the process exits and those
+    /// timers with it.
+    func stopCommands() async {
+        let grace = (executors.executor(for: "command") as? CommandExecutor)?.killGracePeriod ?? .seconds(5)
+        let deadline = ContinuousClock.now + grace + .seconds(1)
+        while CommandProcessGroups.count > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let killed = CommandProcessGroups.killAll()
+        if killed > 0 {
+            logger.warning("killed the process groups of commands still running at exit", metadata: ["count": "\(killed)"])
+        }
+    }
+
     /// Feeds `engine` batch by batch until it is finished or the inbox ends; results leave at the end of each
     /// batch. Returns the error that stopped it, if one did.
     fileprivate static func serve(_ engine: WorkerEngine, inbox: Inbox<WorkerEngine.Input>) async -> Error? {

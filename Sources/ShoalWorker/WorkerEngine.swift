@@ -11,6 +11,8 @@ final class WorkerEngine {
     enum Input: Sendable {
         case socket(SocketLoop.Inbound)
         case tick
+        /// The connection `reconnect` asked for is in place: HELLO goes over it.
+        case reconnected
         case finished(TaskRef, TaskResult)
         case drain(reason: String)
     }
@@ -94,6 +96,8 @@ final class WorkerEngine {
             startDraining(reason: reason, now: now)
         case .tick:
             return tick(now: now)
+        case .reconnected:
+            sendHello(now: now)
         }
         return drainStep(now: now)
     }
@@ -249,12 +253,14 @@ final class WorkerEngine {
         let endpoint = configuration.coordinator
         let loop = worker.loop
         let inputs = self.inputs
+        // HELLO only once the new connection is there: sent before, it would go into the old one, whose queued
+        // messages the disconnect drops (linger 0) — or its WELCOME would come back on it.
+        awaitingWelcome = true
         Task {
             try? await loop.disconnect(endpoint, on: 0)
             try? await loop.connect(endpoint, on: 0)
-            inputs.post(.tick)
+            inputs.post(.reconnected)
         }
-        sendHello(now: now)
     }
 
     func sendHello(now: ContinuousClock.Instant) {

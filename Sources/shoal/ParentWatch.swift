@@ -1,4 +1,5 @@
 import Foundation
+import ShoalWorker
 
 /// Makes a child process end when the process that started it is gone, however that one ended.
 ///
@@ -20,6 +21,8 @@ enum ParentWatch {
             while getppid() == parent { usleep(500_000) }
             kill(getpid(), SIGTERM)
             usleep(useconds_t(grace * 1_000_000))
+            // A worker's commands must not outlive it (`CommandProcessGroups`); nothing else runs them down.
+            CommandProcessGroups.killAll()
             _exit(1)
         }
         thread.name = "shoal-parent-watch"

@@ -61,6 +61,32 @@ extension RobustnessTests {
         #expect(task.attempts.last?.ending == .succeeded)
         await run.events.close()
     }
+
+    /// A command that ignores SIGTERM does not outlive its worker: handed back at the drain timeout, it gets the
+    /// kill grace period, then its process group is killed before the worker exits.
+    @Test func aCommandIgnoringSIGTERMDoesNotOutliveItsDrainedWorker() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        let leaver = try await cluster.startWorker("leaver", slots: 1, extra: ["--drain-timeout", "0.5"])
+        let pidFile = cluster.directory.path("command.pid")
+        _ = try await cluster.submit("""
+            kind: command
+            name: stubborn
+            command: ["sh", "-c", "trap '' TERM; echo $$ > \(pidFile).tmp && mv \(pidFile).tmp \(pidFile); sleep 120"]
+            shards: 1
+            """)
+        #expect(await waitUntil(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: pidFile) },
+                "the command never started; worker stderr: \(leaver.stderr.suffix(2_000))")
+        let group = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(-group, 0) == 0, "the command's group runs")
+        leaver.signal(SIGTERM)
+        #expect(await leaver.waitForExit(timeout: .seconds(30)) != nil, "the worker did not exit: \(leaver.stderr.suffix(2_000))")
+        // Killed before the worker exited; reaped by whoever inherited it, which may take a moment.
+        let gone = await waitUntil(timeout: .seconds(10)) { kill(-group, 0) != 0 && errno == ESRCH }
+        if !gone { kill(-group, SIGKILL) }  // not leave it running if the test fails
+        #expect(gone, "the command's process group outlived its worker")
+    }
 }
 
 /// A cluster whose only worker ("leaver", one slot) runs a task of a `noop` job when it gets SIGTERM; a second

@@ -211,14 +211,14 @@ import ZeroMQ
     }
 
     /// A real `shoal worker` connected to a ROUTER the test drives as its coordinator, and the HELLO it sent.
-    func workerOfAFakeCoordinator(_ id: String) async throws
+    func workerOfAFakeCoordinator(_ id: String, environment: [String: String] = [:]) async throws
         -> (fake: RawPeer, worker: ChildProcess, hello: [Frame], directory: TemporaryDirectory)
     {
         let directory = try TemporaryDirectory(prefix: "shoal-fake")
         let fake = try await RawPeer.router(context: try Context())
         let worker = try ChildProcess(
             try BuiltProducts.shoal, ["worker", "--coordinator", fake.endpoint, "--id", id, "--slots", "1"],
-            in: directory, name: id)
+            in: directory, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, name: id)
         let hello = try #require(await fake.waitForMessage(within: .seconds(30)) { frames in
             guard frames.count >= 3, case .hello = try? ShoalCodec.decode(frames.dropFirst()) else { return false }
             return true
@@ -239,6 +239,34 @@ import ZeroMQ
         #expect(status != 0)
         #expect(!worker.wasSignalled)
         #expect((worker.stderr + worker.stdout).contains(reason), "it prints the reason: \(worker.stderr)")
+        await fake.close()
+    }
+
+    /// A worker that hears nothing for its heartbeat timeout reconnects and says HELLO again over the new
+    /// connection, so the WELCOME comes back on it and the worker is registered (it heartbeats).
+    @Test func aWorkerThatReconnectsSaysHelloOverTheNewConnection() async throws {
+        let (fake, worker, first, directory) = try await workerOfAFakeCoordinator(
+            "w-again", environment: ["SHOAL_HEARTBEAT_INTERVAL": "0.1", "SHOAL_HEARTBEAT_TIMEOUT": "1"])
+        defer { withExtendedLifetime(directory) {} }
+        // Unanswered: after a second of silence the worker reconnects.
+        let start = fake.messages.count
+        let again = try #require(await fake.waitForMessage(from: start, within: .seconds(30), unless: { !worker.isRunning }) { frames in
+            guard frames.count >= 3, case .hello = try? ShoalCodec.decode(frames.dropFirst()) else { return false }
+            return true
+        }, "no second HELLO; stderr: \(worker.stderr.suffix(2_000))")
+        #expect(again[0] == first[0])
+        #expect(worker.stderr.contains("reconnecting"), "\(worker.stderr.suffix(2_000))")
+        let welcomed = fake.messages.count
+        fake.send([again[0]] + ShoalCodec.encode(Welcome(
+            version: ProtocolVersion.current, coordinatorID: "fake", epoch: 1, heartbeatIntervalMs: 100,
+            heartbeatTimeoutMs: 30_000, maxPayloadFrameBytes: UInt64(ProtocolLimits.standard.maxPayloadFrameBytes))))
+        let heartbeat = await fake.waitForMessage(from: welcomed, within: .seconds(30), unless: { !worker.isRunning }) { frames in
+            guard case .heartbeat? = try? ShoalCodec.decode(frames.dropFirst()) else { return false }
+            return true
+        }
+        #expect(heartbeat != nil, "the WELCOME did not register the worker; stderr: \(worker.stderr.suffix(2_000))")
+        worker.signal(SIGKILL)
+        _ = await worker.waitForExit(timeout: .seconds(20))
         await fake.close()
     }
 

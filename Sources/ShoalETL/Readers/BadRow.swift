@@ -28,4 +28,9 @@ public struct BadRow: Sendable, Equatable, CustomStringConvertible {
 
     /// `file:line: reason`, the way compilers name a place in a file.
     public var description: String { "\(file):\(line): \(reason)" }
+
+    /// The same row, however it was read: `opensNominalShard` says where a shard began, not what the row is.
+    public static func == (a: BadRow, b: BadRow) -> Bool {
+        a.file == b.file && a.line == b.line && a.reason == b.reason && a.raw == b.raw
+    }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A command's process, spawned as the leader of a process group of its own, so that one signal to the group
 /// reaches everything it started (`sh -c` children, pipelines). Its methods block: call them from a thread
@@ -74,6 +75,7 @@ struct CommandProcess: Sendable {
             withCStrings(environmentLines) { envp in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
         }
         guard code == 0 else { throw SpawnError(code: code) }
+        CommandProcessGroups.add(pid)
         return CommandProcess(pid: pid)
     }
 
@@ -97,6 +99,8 @@ struct CommandProcess: Sendable {
     /// Collects the exit status, freeing the pid.
     /// - Returns: how the process ended; `nil` if something else in this process reaped it first.
     func reap() -> Ending? {
+        // Out of the registry before its pid can be reused: `killAll` never signals a stranger's group.
+        CommandProcessGroups.remove(pid)
         var status: Int32 = 0
         while true {
             let result = waitpid(pid, &status, 0)
@@ -147,5 +151,28 @@ struct CommandProcess: Sendable {
         let pointers = strings.map { strdup($0) } + [nil]
         defer { for pointer in pointers { free(pointer) } }
         return body(pointers)
+    }
+}
+
+/// The process groups of this worker's commands that have not been reaped, so that none outlives the worker: a
+/// command that ignores SIGTERM would otherwise run on after the worker left (drain timeout, BYE, its parent
+/// gone), while the coordinator runs its attempt again elsewhere. A worker killed with SIGKILL cannot do this;
+/// its commands' groups are left running (docs/architecture.md).
+public enum CommandProcessGroups {
+    private static let groups = Mutex<Set<pid_t>>([])
+
+    static func add(_ group: pid_t) { _ = groups.withLock { $0.insert(group) } }
+    static func remove(_ group: pid_t) { _ = groups.withLock { $0.remove(group) } }
+
+    /// How many groups are still running (spawned and not reaped).
+    public static var count: Int { groups.withLock { $0.count } }
+
+    /// Sends SIGKILL to every group still running; safe from any thread. Returns how many it signalled.
+    @discardableResult
+    public static func killAll() -> Int {
+        groups.withLock { groups in
+            for group in groups { kill(-group, SIGKILL) }
+            return groups.count
+        }
     }
 }
