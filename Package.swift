@@ -80,6 +80,7 @@ let package = Package(
             name: "ShoalCoordinator",
             dependencies: [
                 "ShoalCore",
+                "ShoalETL",
                 "ZeroMQ",
                 "ShoalProtocol",
                 .product(name: "Logging", package: "swift-log"),

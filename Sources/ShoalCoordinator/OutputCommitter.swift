@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalETL
 import ShoalProtocol
 import ZeroMQ
 

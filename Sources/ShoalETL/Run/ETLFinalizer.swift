@@ -191,30 +191,10 @@ public enum ETLFinalizer {
 
     /// Writes `bytes` to a temporary file beside `path`, flushes it, and renames it over `path`.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = directory + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw Failure(description: "\(temporary): \(String(cString: strerror(errno)))") }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return fsync(fd) == 0
-        }
-        let code = errno
-        close(fd)
-        guard ok else {
-            unlink(temporary)
-            throw Failure(description: "\(temporary): \(String(cString: strerror(code)))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw Failure(description: "\(path): \(String(cString: strerror(code)))")
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do { try SyncedFile.writeAtomically(bytes, to: path) } catch {
+            throw Failure(description: "\(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalETL
 
 /// A training job's state after some steps, as written to `_training/checkpoint-<step>.bin`: everything that,
 /// with the job's plan, reproduces the rest of the job bit for bit — parameters, optimizer state, the step (which
@@ -90,20 +91,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 /// Writing files so that a reader sees the old version or the new one, never a part.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw TrainingDataError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw TrainingDataError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-            written += n
-        }
-        guard fsync(descriptor) == 0 else { throw TrainingDataError("cannot sync \(temporary): \(String(cString: strerror(errno)))") }
-        guard rename(temporary, path) == 0 else {
-            throw TrainingDataError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
+        do { try SyncedFile.writeAtomically(bytes, to: path) } catch {
+            throw TrainingDataError("cannot write \(path): \(error)")
         }
     }
 }

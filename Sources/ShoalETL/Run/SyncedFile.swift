@@ -23,6 +23,27 @@ public enum SyncedFile {
         }
     }
 
+    /// Replaces `path` with `bytes` so that a reader — or the file system after a crash or power loss — sees the
+    /// old file or the new one, never a part: written and synced under a temporary name beside it, renamed over
+    /// it, and the directory synced so that the rename itself is on disk.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = (directory as NSString).appendingPathComponent(
+            ".\((path as NSString).lastPathComponent).tmp-\(getpid())")
+        do {
+            try bytes.withUnsafeBytes { try write($0, to: temporary, sync: true) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw SyncedFileError(path: path, reason: reason)
+        }
+        _ = syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
     /// `fsync`s a directory, so that the entries made in it (files, renames) are on disk; best effort.
     public static func syncDirectory(_ path: String) -> Bool {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
