@@ -21,7 +21,7 @@ public final class ChildProcess: @unchecked Sendable {
         // A test process that crashes cannot stop its children: they end by themselves once it is gone (the
         // shoal binary's ParentWatch).
         var environment = environment ?? ProcessInfo.processInfo.environment
-        environment["SHOAL_EXIT_WITH_PARENT"] = "1"
+        if environment["SHOAL_EXIT_WITH_PARENT"] == nil { environment["SHOAL_EXIT_WITH_PARENT"] = "\(getpid())" }
         process.environment = environment
         stdoutURL = directory.url.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).stdout")
         stderrURL = directory.url.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).stderr")

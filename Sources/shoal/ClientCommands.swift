@@ -52,6 +52,9 @@ struct SubmitCommand: AsyncParsableCommand {
         help: "Start anew instead of resuming an unfinished run of the same job, replacing an earlier run's outputs.")
     var restart = false
 
+    @Option(name: .long, help: "With --wait: seconds the coordinator may not answer (a restart) before giving up, exit 1.")
+    var maxSilence: Double = 300
+
     @OptionGroup var address: CoordinatorAddressOptions
 
     func run() async throws {
@@ -67,7 +70,8 @@ struct SubmitCommand: AsyncParsableCommand {
                 restart: restart, timeout: max(address.deadline, .seconds(60)))
             print(accepted.resumed ? "job \(accepted.jobID) (resumed)" : "job \(accepted.jobID)")
             guard wait else { return }
-            let final = try await JobProgress.follow(accepted.jobID, client: client)
+            let final = try await JobProgress.follow(
+                accepted.jobID, client: client, silenceLimit: .milliseconds(Int64(max(maxSilence, 1) * 1000)))
             if final.record.state != .succeeded { throw ExitCode(1) }
         }
     }

@@ -12,23 +12,45 @@ enum JobProgress {
         min(.milliseconds(200), max(.milliseconds(20), elapsed / 20))
     }
 
+    /// Why following a job stopped before the job ended.
+    struct Abandoned: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Polls the job's status until it is finished; prints progress and a summary.
+    /// - Parameters:
+    ///   - silenceLimit: how long the coordinator may go unanswered (a restart on its state directory comes
+    ///     back with the job) before this gives up; nil waits for ever.
+    ///   - giveUp: asked before every request; a reason to stop (the local cluster's processes died) ends it.
     /// - Returns: the job's final status.
-    static func follow(_ job: JobID, client: CoordinatorClient) async throws -> JobStatus {
+    /// - Throws: `Abandoned` when the coordinator stayed silent past `silenceLimit` or `giveUp` said why.
+    static func follow(
+        _ job: JobID, client: CoordinatorClient, silenceLimit: Duration? = nil,
+        giveUp: () -> String? = { nil }
+    ) async throws -> JobStatus {
         let terminal = isatty(STDERR_FILENO) == 1
         let started = ContinuousClock.now
         var lastLine = ""
         var lastPrinted = ContinuousClock.now - .seconds(10)
-        var unanswered = 0
+        var silentSince: ContinuousClock.Instant?
         while true {
+            if let reason = giveUp() {
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+                throw Abandoned(description: reason)
+            }
             let status: ClusterStatus
             do {
                 status = try await client.status(job: job, timeout: .seconds(5))
-                unanswered = 0
+                silentSince = nil
             } catch ClientError.noAnswer {
-                // A coordinator restarting on its state directory comes back with the job: keep waiting.
-                unanswered += 1
-                if unanswered == 1 { FileHandle.standardError.write(Data("waiting for the coordinator…\n".utf8)) }
+                // A coordinator restarting on its state directory comes back with the job: keep waiting, a while.
+                let since = silentSince ?? .now
+                if silentSince == nil { FileHandle.standardError.write(Data("waiting for the coordinator…\n".utf8)) }
+                silentSince = since
+                if let silenceLimit, since.duration(to: .now) >= silenceLimit {
+                    throw Abandoned(description: "the coordinator has not answered for \(Int(silenceLimit.seconds)) s; "
+                        + "stopped waiting (job \(job) may still be running: shoal status \(job))")
+                }
                 continue
             }
             guard let current = status.jobs.first else { throw ClientError.unexpected(.statusReport) }

@@ -54,8 +54,33 @@ final class LocalCluster {
         }
     }
 
+    /// How long a child has after SIGTERM before SIGKILL: a worker's drain (`--drain-timeout 2`), then its
+    /// commands' kill grace (5 s) before it kills what is left of them itself, and a margin. Less, and a worker
+    /// killed mid-way would leave a command that ignores SIGTERM running (`CommandProcessGroups`).
+    static let stopGrace: TimeInterval = 10
+
+    /// Why this cluster cannot finish a job any more, or nil: its coordinator exited, or every worker did.
+    func failure() -> String? {
+        if let coordinator, !coordinator.isRunning {
+            return "the coordinator exited (status \(coordinator.terminationStatus)); see \(logPath("coordinator.log"))"
+        }
+        if !workers.isEmpty, !workers.contains(where: \.isRunning) {
+            return "every worker exited; see the worker-N.log files in \(logDirectory)"
+        }
+        return nil
+    }
+
+    /// A new, empty directory under the system's temporary directory, named `prefix` and six random characters.
+    static func freshStateDirectory(prefix: String) throws -> String {
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent(prefix + "XXXXXX")).utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ValidationError("cannot create a state directory in \(NSTemporaryDirectory()): \(String(cString: strerror(errno)))")
+        }
+        return String(cString: made)
+    }
+
     /// Stops workers (they drain and leave), then the coordinator; each gets `grace` before SIGKILL.
-    func stop(grace: TimeInterval = 10) {
+    func stop(grace: TimeInterval = stopGrace) {
         for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGTERM) }
         for worker in workers { Self.wait(worker, grace: grace) }
         if let coordinator, coordinator.isRunning {
@@ -72,7 +97,7 @@ final class LocalCluster {
         process.arguments = arguments
         // The coordinator and workers end with this `shoal up`, even one killed with SIGKILL (`ParentWatch`).
         var environment = ProcessInfo.processInfo.environment
-        environment[ParentWatch.variable] = "1"
+        environment[ParentWatch.variable] = "\(getpid())"
         process.environment = environment
         let path = logPath(log)
         guard FileManager.default.createFile(atPath: path, contents: nil) else {

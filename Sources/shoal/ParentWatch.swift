@@ -15,8 +15,10 @@ enum ParentWatch {
 
     /// Starts the watch when the environment asks for it.
     static func startIfRequested(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        guard environment[variable] == "1" else { return }
-        let parent = getppid()
+        guard let value = environment[variable], !value.isEmpty, value != "0" else { return }
+        // The parent's PID when the starter gave it (`LocalCluster`): a parent that died before this line ran is
+        // caught too. "1" asks to watch whichever parent this process has now.
+        let parent = Int32(value).flatMap { $0 > 1 ? $0 : nil } ?? getppid()
         let thread = Thread {
             while getppid() == parent { usleep(500_000) }
             kill(getpid(), SIGTERM)

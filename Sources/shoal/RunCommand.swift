@@ -74,10 +74,14 @@ enum EmbeddedRun {
         jobs: [(path: String, text: String)], workers: Int, slots: Int?, stateDir: String?, restart: Bool,
         extra: [String] = []
     ) async throws -> Bool {
-        let state = stateDir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("shoal-run-\(getpid())")
+        // A fresh directory unless one is given: one named by the PID alone would, once the PID came round again
+        // (a container restarted), reload an earlier aborted run's jobs.
+        let state = try stateDir ?? LocalCluster.freshStateDirectory(prefix: "shoal-run-")
         let cluster = try LocalCluster(logDirectory: (state as NSString).appendingPathComponent("logs"))
-        let interrupts = InterruptTrap { [pids = cluster.pids] in pids.terminateAll(grace: 3) }
+        let interrupts = InterruptTrap { [pids = cluster.pids] in pids.terminateAll(grace: LocalCluster.stopGrace) }
         defer { interrupts.cancel() }
+        // Whatever ends this run (an error too), the children stop with it rather than wait for their parent watch.
+        defer { cluster.stop() }
         try cluster.startCoordinator([
             "--state-dir", state, "--worker-endpoint", "tcp://127.0.0.1:0", "--client-endpoint", "tcp://127.0.0.1:0",
             "--events-endpoint", "tcp://127.0.0.1:0", "--curve", "off",
@@ -94,9 +98,12 @@ enum EmbeddedRun {
                 let accepted = try await client.submit(
                     jobFile: job.text, source: job.path, workingDirectory: FileManager.default.currentDirectoryPath,
                     restart: restart)
-                let final = try await JobProgress.follow(accepted.jobID, client: client)
+                let final = try await JobProgress.follow(accepted.jobID, client: client, giveUp: cluster.failure)
                 succeeded = final.record.state == .succeeded
             } catch let error as ClientError {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                succeeded = false
+            } catch let error as JobProgress.Abandoned {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 succeeded = false
             }
@@ -105,7 +112,6 @@ enum EmbeddedRun {
             }
         }
         await client.close()
-        cluster.stop()
         return succeeded
     }
 }

@@ -60,11 +60,11 @@ struct UpCommand: AsyncParsableCommand {
               logs in           \(local.logDirectory)
             Ctrl-C stops everything.
             """)
-        let trap = InterruptTrap { [pids = local.pids] in pids.terminateAll(grace: 5) }
+        let trap = InterruptTrap { [pids = local.pids] in pids.terminateAll(grace: LocalCluster.stopGrace) }
         defer { trap.cancel() }
         // Wait for the coordinator to exit (it only does on a signal or a fatal error).
         while local.coordinator?.isRunning == true { try await Task.sleep(for: .milliseconds(200)) }
-        local.stop(grace: 5)
+        local.stop(grace: LocalCluster.stopGrace)
         throw ExitCode(1)
     }
 }

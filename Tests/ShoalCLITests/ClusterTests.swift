@@ -321,6 +321,54 @@ import Testing
         #expect(status.jobs.first?.counts.running == 1, "the other task's lease waits for its worker")
     }
 
+    /// `shoal run` whose coordinator dies mid-job stops and says so, exit 1 — not a progress bar waiting for ever.
+    @Test func shoalRunWhoseCoordinatorDiesExitsNonZero() async throws {
+        let directory = try TemporaryDirectory(prefix: "shoal-run-dies")
+        try echoJob(shards: 4, sleep: "60").write(toFile: directory.path("job.yaml"), atomically: true, encoding: .utf8)
+        let run = try ChildProcess(
+            try BuiltProducts.shoal, ["run", directory.path("job.yaml"), "--workers", "1"],
+            in: directory, currentDirectory: directory.path, name: "run")
+        // Its coordinator is the child started with `coordinator`; wait until the job runs on its worker.
+        let child = { @Sendable in Self.processes { $0.contains(" coordinator ") }.first { Self.parent(of: $0) == run.pid } }
+        #expect(await waitUntil(timeout: .seconds(60)) { child() != nil })
+        let coordinator = try #require(child(), "no coordinator under shoal run; stderr: \(run.stderr.suffix(2_000))")
+        // Following the job: its progress line is out (the job was accepted).
+        #expect(await waitUntil(timeout: .seconds(60)) { run.stderr.contains(" running ") })
+        kill(coordinator, SIGKILL)
+        let status = try #require(await run.waitForExit(timeout: .seconds(60)), "shoal run kept waiting: \(run.stderr.suffix(2_000))")
+        #expect(status == 1)
+        #expect(run.stderr.contains("the coordinator exited"), "\(run.stderr.suffix(2_000))")
+    }
+
+    /// `shoal submit --wait` gives up once the coordinator has been silent for --max-silence, exit 1.
+    @Test func submitWaitGivesUpOnASilentCoordinator() async throws {
+        let cluster = try ClusterFixture()
+        try await cluster.startCoordinator()
+        let worker = try await cluster.startWorker("w1", slots: 1)
+        try echoJob(shards: 2, sleep: "61").write(toFile: cluster.directory.path("job.yaml"), atomically: true, encoding: .utf8)
+        let submit = try ChildProcess(
+            try BuiltProducts.shoal, ["submit", "job.yaml", "--wait", "--max-silence", "2",
+                                      "--coordinator", cluster.clientEndpoint],
+            in: cluster.directory, currentDirectory: cluster.directory.path, name: "submit")
+        try await cluster.waitFor("the job to run") { $0.jobs.first?.counts.running == 1 }
+        cluster.coordinator?.signal(SIGKILL)
+        let status = try #require(await submit.waitForExit(timeout: .seconds(60)), "submit --wait kept waiting")
+        #expect(status == 1)
+        #expect(submit.stderr.contains("has not answered for 2 s"), "\(submit.stderr.suffix(2_000))")
+        // The worker goes with the fixture (SIGKILL): its command, ours too, is ended here by PID.
+        for pid in Self.processes(matching: { $0.hasPrefix("sleep 61") })
+        where Self.parent(of: pid).flatMap(Self.parent(of:)) == worker.pid {
+            kill(pid, SIGKILL)
+        }
+    }
+
+    /// The PID of `pid`'s parent, from /proc.
+    static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ").dropFirst().first.flatMap { Int32($0) }
+    }
+
     func shoalOutputs(in directory: TemporaryDirectory) throws -> [String: String] {
         var result: [String: String] = [:]
         for index in 0..<12 {

@@ -44,6 +44,20 @@ import Testing
         withExtendedLifetime(shell) {}
     }
 
+    /// Given its parent's PID, a process whose parent died before its watch started (reparented already) sees it.
+    @Test(.timeLimit(.minutes(1)))
+    func aWorkerWhoseNamedParentIsGoneAtStartEndsByItself() async throws {
+        let directory = try TemporaryDirectory()
+        let gone = try ChildProcess(URL(fileURLWithPath: "/bin/true"), [], in: directory, name: "true")
+        #expect(await gone.waitForExit(timeout: .seconds(20)) == 0)
+        let worker = try ChildProcess(
+            try BuiltProducts.shoal, ["worker", "--coordinator", "tcp://127.0.0.1:9", "--slots", "1"], in: directory,
+            environment: ProcessInfo.processInfo.environment.merging(["SHOAL_EXIT_WITH_PARENT": "\(gone.pid)"]) { $1 },
+            name: "worker")
+        // Ended by the SIGTERM the watch sends (before the worker's own handlers are up, it is the default action).
+        #expect(await worker.waitForExit(timeout: .seconds(30)) != nil, "the worker did not see its parent was gone")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func withoutTheWatchAnOrphanRunsOn() async throws {
         // The control: the same orphan without SHOAL_EXIT_WITH_PARENT is still running after the watch's period,

@@ -186,12 +186,19 @@ import ZeroMQ
         let context = try Context()
         let ours = ProtocolVersion.supported
         // A newer worker (7…9) and an older one (0…0); each HELLO encoded in its min_version, as section 5.1 says.
-        for (id, range) in [("from-the-future", UInt8(7)...UInt8(9)), ("from-the-past", UInt8(0)...UInt8(0))] {
+        // A version 1 or 2 worker's HELLO ends before the shared-memory probe (added in version 3): it too must
+        // decode, and be refused for its versions, not as malformed.
+        for (id, range) in [("from-the-future", UInt8(7)...UInt8(9)), ("from-the-past", UInt8(0)...UInt8(0)),
+                            ("from-version-2", UInt8(1)...UInt8(2))] {
             let peer = try await RawPeer.dealer(connecting: cluster.workerEndpoint, routingID: id, context: context)
-            peer.send(Hello(minVersion: range.lowerBound, maxVersion: range.upperBound, workerID: id, host: "test",
-                            pid: 1, slots: 2, cores: 2, memoryBytes: 1 << 30, software: "shoal 9.9.9",
-                            kinds: ["noop"]),
-                      version: range.lowerBound)
+            var frames = ShoalCodec.encode(
+                Hello(minVersion: range.lowerBound, maxVersion: range.upperBound, workerID: id, host: "test",
+                      pid: 1, slots: 2, cores: 2, memoryBytes: 1 << 30, software: "shoal 9.9.9", kinds: ["noop"]),
+                version: range.lowerBound)
+            if range.upperBound < 3 && range.upperBound > 0 {
+                frames[1] = Frame(Array(frames[1].bytes.dropLast(4 + 16)))  // the probe's empty name and its nonce
+            }
+            peer.send(frames)
             let reply = await peer.waitForReply(within: .seconds(10)) { _ in true }
             guard case .error(let error) = try #require(reply, "\(id): no answer to its HELLO") else {
                 Issue.record("\(id): a HELLO of versions \(range) was answered \(String(describing: reply))")

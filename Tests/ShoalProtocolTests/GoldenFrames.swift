@@ -29,14 +29,14 @@ extension Golden {
     static let hello = Golden(
         name: "HELLO",
         message: .hello(Hello(
-            minVersion: 1, maxVersion: 2, workerID: "w-1", host: "höst", pid: 4242, slots: 4, cores: 8,
+            minVersion: 3, maxVersion: 3, workerID: "w-1", host: "höst", pid: 4242, slots: 4, cores: 8,
             memoryBytes: 16 << 30, software: "shoal 0.1.0", kinds: ["command", "etl"],
             held: [TaskRef(taskID: 0x0102_0304_0506_0708, attempt: 3), TaskRef(taskID: 9, attempt: 0x0100_0000)])),
         frames: [
             [0x53, 0x48, 0x03, 0x01],  // "SH", version 3, type 0x01 HELLO
             [
-                0x01,  // min_version = 1
-                0x02,  // max_version = 2
+                0x03,  // min_version = 3
+                0x03,  // max_version = 3
                 0x03, 0x00, 0x00, 0x00,  // worker_id: length 3
                 0x77, 0x2D, 0x31,  // "w-1"
                 0x05, 0x00, 0x00, 0x00,  // host: length 5 (ö is 2 bytes)

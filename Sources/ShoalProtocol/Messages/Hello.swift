@@ -77,10 +77,16 @@ public struct Hello: WireMessage {
         held = try r.list("held", minimumElementBytes: TaskRef.encodedSize) {
             (r: inout WireReader) throws(ProtocolError) in try TaskRef(from: &r)
         }
-        let probeName = try r.string("shared_memory_probe")
-        var nonce: [UInt8] = []
-        for _ in 0..<16 { nonce.append(try r.u8("shared_memory_nonce")) }
-        sharedMemoryProbe = SharedMemoryProbe(name: probeName, nonce: nonce)
+        // Versions 1 and 2 end here: their HELLO must still decode, to be refused with both version ranges
+        // (docs/protocol.md, section 8) rather than as malformed.
+        if r.remaining == 0 && maxVersion < 3 {
+            sharedMemoryProbe = .none
+        } else {
+            let probeName = try r.string("shared_memory_probe")
+            var nonce: [UInt8] = []
+            for _ in 0..<16 { nonce.append(try r.u8("shared_memory_nonce")) }
+            sharedMemoryProbe = SharedMemoryProbe(name: probeName, nonce: nonce)
+        }
         _ = try Self.requirePayloads(payloads, count: 0, limits: r.limits)
     }
 }
