@@ -202,6 +202,17 @@ struct SharedMemoryTests {
         #expect(throws: SharedMemoryError.self) {
             try SharedMemorySegment.open(SharedMemoryReference(name: SharedMemorySegment.ownPrefix + "999-abc", count: 1), takeFile: false)
         }
+        // A reference frame is small, and names no more than a frame may hold: checked before anything is read.
+        #expect(try SharedMemoryReference(decoding: reference.encoded) == reference)
+        #expect(throws: ProtocolError.self) {
+            try SharedMemoryReference(decoding: Frame(reference.encoded.bytes + [UInt8](repeating: 0, count: 1 << 20)))
+        }
+        #expect(throws: ProtocolError.self) {
+            try SharedMemoryReference(decoding: SharedMemoryReference(name: segment.name, count: (1 << 30) + 1).encoded)
+        }
+        #expect(throws: ProtocolError.self) {
+            try SharedMemoryReference(decoding: SharedMemoryReference(name: segment.name, count: 4_097).encoded, limit: 4_096)
+        }
         // A result naming a segment from a worker that never proved it shares memory is not followed.
         let result = TaskResult(
             task: TaskRef(taskID: 1, attempt: 1), outcome: .succeeded,

@@ -49,11 +49,23 @@ public struct SharedMemoryReference: Sendable, Equatable {
         return Frame(w.bytes)
     }
 
-    public init(decoding frame: Frame) throws(ProtocolError) {
+    /// The most bytes a reference frame takes, with room to spare: a name (`SharedMemorySegment` names are at
+    /// most 96 bytes) and its size.
+    /// Checked before the frame's bytes are copied out — a peer may mark any frame, up to a gigabyte, a reference.
+    public static let maxEncodedBytes = 4 + 255 + 8
+
+    /// - Parameter limit: the most bytes the segment may hold (the protocol's payload frame limit by default):
+    ///   a frame in shared memory obeys the limit an inline frame does.
+    public init(decoding frame: Frame, limit: Int = ProtocolLimits.standard.maxPayloadFrameBytes) throws(ProtocolError) {
+        guard frame.count <= Self.maxEncodedBytes else {
+            throw .invalidValue(field: "shared-memory reference", reason: "\(frame.count) bytes, more than a reference takes")
+        }
         var r = WireReader(frame.bytes, type: "shared-memory reference")
         name = try r.string("name")
         let count = try r.u64("count")
-        guard count <= UInt64(Int.max) else { throw .invalidValue(field: "count", reason: "\(count) bytes") }
+        guard count <= UInt64(max(limit, 0)) else {
+            throw .invalidValue(field: "count", reason: "\(count) bytes, above the \(limit)-byte frame limit")
+        }
         self.count = Int(count)
     }
 }
