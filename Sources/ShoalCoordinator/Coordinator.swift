@@ -82,9 +82,15 @@ public final class Coordinator: Service {
                                                                    .sendHighWaterMark(0), .receiveHighWaterMark(0)], .worker),
                                bind: [settings.workerEndpoint], monitorEvents: monitor, lingerOnStop: 500,
                                admit: authenticator?.admits(.worker)),
-                    SocketSpec(.router, options: secured(common + [.routerMandatory(true)], .client),
-                               bind: [settings.clientEndpoint], monitorEvents: monitor, lingerOnStop: 500,
-                               admit: authenticator?.admits(.client)),
+                    // A client that stops reading its replies loses them (its requests time out); the others'
+                    // replies go on (`dropWhenFull`).
+                    {
+                        var spec = SocketSpec(.router, options: secured(common + [.routerMandatory(true)], .client),
+                                              bind: [settings.clientEndpoint], monitorEvents: monitor, lingerOnStop: 500,
+                                              admit: authenticator?.admits(.client))
+                        spec.dropWhenFull = true
+                        return spec
+                    }(),
                     // Watchers are clients: the same keys subscribe.
                     SocketSpec(.pub, options: secured([.linger(milliseconds: 0)], .client), bind: [settings.eventsEndpoint],
                                lingerOnStop: 0),

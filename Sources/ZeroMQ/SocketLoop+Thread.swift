@@ -174,6 +174,8 @@ struct LoopState {
     let wakeReceiver: Socket
     let poller = Poller()
     var pending: [PendingQueue]
+    /// `SocketSpec.dropWhenFull`, by socket.
+    let dropsWhenFull: [Bool]
     /// For sockets with an `admit` closure.
     var gate = AdmissionGate()
     let endpoints: [[String]]
@@ -211,6 +213,7 @@ struct LoopState {
         self.wakeReceiver = receiver
         self.endpoints = endpoints
         self.pending = Array(repeating: PendingQueue(), count: specs.count)
+        self.dropsWhenFull = specs.map(\.dropWhenFull)
         poller.register(receiver)
         for socket in sockets { poller.register(socket) }
         for (index, monitor) in monitors { monitorItems[index] = poller.register(monitor.socket) }
@@ -230,7 +233,14 @@ struct LoopState {
             return
         }
         do {
-            if try !sockets[index].send(frames, dontWait: true) { pending[index].append(frames) }
+            if try !sockets[index].send(frames, dontWait: true) {
+                if dropsWhenFull[index] {
+                    inbound.yield(.sendFailed(socket: index, error: ZMQError(operation: "zmq_msg_send", code: EAGAIN),
+                                              frames: frames))
+                } else {
+                    pending[index].append(frames)
+                }
+            }
         } catch {
             inbound.yield(.sendFailed(socket: index, error: error, frames: frames))
         }

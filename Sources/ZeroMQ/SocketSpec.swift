@@ -16,6 +16,11 @@ public struct SocketSpec: Sendable {
     /// connection is shut down (it will have to handshake again, and meet the handler), and the loop reports
     /// `.refused`. This is how a key revoked after its handshake loses its connection.
     public var admit: (@Sendable (_ userID: String) -> Bool)?
+    /// A message the socket cannot take now (a ROUTER peer whose queue is at its high-water mark) fails at once,
+    /// reported as `.sendFailed` with EAGAIN, instead of waiting in the loop's queue. For a socket serving many
+    /// peers: the loop's queue is one per socket, so a peer that stops reading would otherwise hold up every
+    /// message after its own — and keep the loop polling, since a ROUTER is writable while any peer has room.
+    public var dropWhenFull = false
 
     public init(
         _ type: SocketType,

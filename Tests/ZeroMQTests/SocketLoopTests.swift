@@ -135,6 +135,47 @@ import Testing
         await router.stop()
     }
 
+    /// With `dropWhenFull`, a peer that stops reading loses what does not fit, and the others are not held up.
+    @Test func aPeerThatStopsReadingDoesNotHoldUpTheOthers() async throws {
+        let context = try Context()
+        var spec = SocketSpec(.router, options: [.routerMandatory(true), .sendHighWaterMark(4), .linger(milliseconds: 0)],
+                              bind: ["tcp://127.0.0.1:0"])
+        spec.dropWhenFull = true
+        let router = try await SocketLoop.start(context: context, sockets: [spec], name: "test-router")
+        // A bare socket never read from: its queues fill up.
+        let stuck = try Socket(context, type: .dealer)
+        try stuck.set([.routingID(Array("stuck".utf8)), .receiveHighWaterMark(4), .linger(milliseconds: 0)])
+        try stuck.connect(router.endpoints[0][0])
+        let healthy = try await SocketLoop.start(
+            context: context,
+            sockets: [SocketSpec(.dealer, options: [.routingID(Array("healthy".utf8)), .linger(milliseconds: 0)],
+                                 connect: [router.endpoints[0][0]])],
+            name: "test-healthy")
+        _ = try stuck.send([Frame("hi")])
+        healthy.send([Frame("hi")], on: 0)
+        let heard = Mutex<Set<String>>([])
+        _ = try await router.firstInbound { item -> Bool? in
+            guard case .message(_, let frames) = item, let peer = frames.first?.utf8String else { return nil }
+            return heard.withLock { $0.insert(peer); return $0.count == 2 ? true : nil }
+        }
+        let big = Frame([UInt8](repeating: 7, count: 64 << 10))
+        for _ in 0..<2_000 { router.send([Frame("stuck"), big], on: 0) }
+        let refused = try await router.firstInbound { item -> ZMQError? in
+            if case .sendFailed(_, let error, let frames) = item, frames.first?.utf8String == "stuck" { return error }
+            return nil
+        }
+        #expect(refused.code == EAGAIN)
+        router.send([Frame("healthy"), Frame("after")], on: 0)
+        let reply = try await healthy.firstInbound { item -> String? in
+            if case .message(_, let frames) = item { return frames.last?.utf8String }
+            return nil
+        }
+        #expect(reply == "after")
+        stuck.close()
+        await healthy.stop()
+        await router.stop()
+    }
+
     @Test func monitorEventsArriveOnTheStream() async throws {
         let context = try Context()
         let router = try await SocketLoop.start(
