@@ -102,6 +102,22 @@ import Testing
         expectError(
             planningError("kind: noop\nname: x\nhang_timeout: 0s\ntasks: 1\n"), at: 3, 15, keyPath: "hang_timeout",
             saying: "must be more than zero")
+        // Numbers of seconds past what 64-bit nanoseconds hold: refused here, not an overflow in the coordinator.
+        for huge in ["10000000000000000", "1e21"] {
+            expectError(
+                planningError("kind: noop\nname: x\nhang_timeout: \(huge)\ntasks: 1\n"), at: 3, 15,
+                keyPath: "hang_timeout", saying: "(at most about 292 years)")
+        }
+        // A job timeout travels in 32-bit milliseconds, where 0 means none.
+        expectError(
+            planningError("kind: noop\nname: x\ntimeout: 0.0005\ntasks: 1\n"), at: 3, 10, keyPath: "timeout",
+            saying: "must be from 1ms to 1193h2m47.295s, got '0.0005'")
+        expectError(
+            planningError("kind: noop\nname: x\ntimeout: 50d\ntasks: 1\n"), at: 3, 10, keyPath: "timeout",
+            saying: "is not a duration")
+        expectError(
+            planningError("kind: noop\nname: x\ntimeout: 5000000\ntasks: 1\n"), at: 3, 10, keyPath: "timeout",
+            saying: "must be from 1ms to")
         expectError(
             planningError("kind: noop\nname: x\npriority: 99999999999999999999\ntasks: 1\n"), at: 3, 11,
             keyPath: "priority", saying: "must be between")

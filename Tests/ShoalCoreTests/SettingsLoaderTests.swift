@@ -114,6 +114,9 @@ import Testing
         expectError(
             yamlError("coordinator:\n  events: tcp://127.0.0.1:http\n"), at: 2, 11, keyPath: "coordinator.events",
             saying: "'http' is not a port number")
+        expectError(
+            yamlError("liveness:\n  heartbeat_interval: 1e16\n"), at: 2, 23, keyPath: "liveness.heartbeat_interval",
+            saying: "(at most about 292 years)")
     }
 
     @Test func theHeartbeatTimeoutMustExceedTheInterval() {

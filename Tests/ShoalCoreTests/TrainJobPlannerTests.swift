@@ -124,6 +124,8 @@ import Testing
         expectRefused(job(optimizer: "{ type: adam }"), line: 8, keyPath: "optimizer.lr", saying: "the learning rate")
         expectRefused(job(optimizer: "{ type: adam, lr: 0.1, momentum: 0.9 }"), line: 8, keyPath: "optimizer.momentum", saying: "belongs to sgd")
         expectRefused(job(optimizer: "{ type: sgd, lr: 0.1, nesterov: true }"), line: 8, keyPath: "optimizer.nesterov", saying: "needs a momentum")
+        // 0.99999999 is 1 in Float, the optimizer's arithmetic: refused, not a divergence at step 1.
+        expectRefused(job(optimizer: "{ type: adam, lr: 0.1, beta2: 0.99999999 }"), line: 8, keyPath: "optimizer.beta2", saying: "must be between")
         expectRefused(job(optimizer: "{ type: sgd, lr: 0.1, schedule: step }"), line: 8, keyPath: "optimizer.schedule", saying: "every_steps")
         expectRefused(job(extra: "epochs: 1\nmicro_batch_size: 128"), line: 12, keyPath: "micro_batch_size", saying: "does not fit a batch of 64")
         expectRefused(job(extra: "epoch: 1"), line: 11, keyPath: "epoch", saying: "did you mean 'epochs'?")

@@ -30,7 +30,8 @@ extension JobFile {
             name: name,
             priority: try reader.optionalInt("priority", range: Int(Int32.min)...Int(Int32.max)) ?? 0,
             maxAttempts: try reader.optionalInt("max_attempts", range: 1...1000) ?? settings.maxAttempts,
-            timeout: try reader.optionalDuration("timeout"),
+            // Sent to workers in milliseconds, 32 bits (TASK): at least 1 ms (0 means none there), at most ~49 days.
+            timeout: try reader.optionalDuration("timeout", range: .milliseconds(1) ... .milliseconds(Int64(UInt32.max))),
             hangTimeout: try reader.optionalDuration("hang_timeout") ?? settings.hangTimeout,
             speculation: try reader.optionalBool("speculation") ?? true,
             document: document)

@@ -92,23 +92,34 @@ extension YAMLMappingReader {
 
     /// The duration at `key` (`DurationText`: `250ms`, `30s`, `5m`, `1h30m`, or a number of seconds), or `nil`
     /// when absent. Zero is refused unless `allowZero`: a zero timeout is a mistake, not "no timeout".
-    public func optionalDuration(_ key: String, allowZero: Bool = false) throws(JobFileError) -> Duration? {
+    /// - Parameter range: the durations allowed, when narrower than any (said in the error with its bounds).
+    public func optionalDuration(
+        _ key: String, allowZero: Bool = false, range: ClosedRange<Duration>? = nil
+    ) throws(JobFileError) -> Duration? {
         guard let node = presentValue(key) else { return nil }
         let expected = "expected a duration such as 30s, got \(node.kindDescription)"
         guard case .scalar(let text, let scalar) = node.content else { throw mistake(node, path(key), expected) }
         let duration: Duration?
+        // Numbers of seconds are bounded as text is (`DurationText`: 64-bit nanoseconds, about 292 years): a
+        // larger one overflowed converting to milliseconds, and stopped the coordinator.
+        let longest = Double(Int64.max) / 1e9
         switch scalar {
-        case .int(let seconds): duration = seconds < 0 ? nil : .seconds(seconds)
-        case .float(let seconds): duration = seconds >= 0 && seconds.isFinite ? .seconds(seconds) : nil
+        case .int(let seconds): duration = seconds < 0 || Double(seconds) >= longest ? nil : .seconds(seconds)
+        case .float(let seconds): duration = seconds >= 0 && seconds < longest ? .seconds(seconds) : nil
         case .string: duration = DurationText.parse(text)
         case .null, .bool: throw mistake(node, path(key), expected)
         }
         guard let duration else {
             throw mistake(
                 node, path(key),
-                "'\(text)' is not a duration; write e.g. 250ms, 30s, 5m, 1h30m, or a positive number of seconds")
+                "'\(text)' is not a duration; write e.g. 250ms, 30s, 5m, 1h30m, or a positive number of seconds "
+                    + "(at most about 292 years)")
         }
         guard allowZero || duration > .zero else { throw mistake(node, path(key), "must be more than zero") }
+        if let range, !range.contains(duration) {
+            throw mistake(node, path(key), "must be from \(DurationText.format(range.lowerBound)) to "
+                + "\(DurationText.format(range.upperBound)), got '\(text)'")
+        }
         return duration
     }
 

@@ -243,7 +243,9 @@ extension TrainJobPlanner {
         return OptimizerSpec(
             kind: kind, learningRate: lr, momentum: momentum, nesterov: nesterov,
             beta1: try section.optionalDouble("beta1", range: 0...0.999_999) ?? 0.9,
-            beta2: try section.optionalDouble("beta2", range: 0...0.999_999_999) ?? 0.999,
+            // The optimizer computes in Float, whose largest value below 1 is 1 − 2⁻²⁴: a beta2 of 0.99999999
+            // would be 1 there (no second moment at all), and the first step would diverge.
+            beta2: try section.optionalDouble("beta2", range: 0...0.999_999_9) ?? 0.999,
             epsilon: try section.optionalDouble("eps", range: 1e-30...1) ?? 1e-8,
             weightDecay: try section.optionalDouble("weight_decay", range: 0...1e6),
             schedule: try schedule(section))
