@@ -152,6 +152,8 @@ import Testing
         let resumed = try await cluster.waitForEnd(of: restarted, timeout: .seconds(240))
         #expect(resumed.record.state == .succeeded, "\(resumed)")
         #expect(cluster.coordinator?.stderr.contains("resumed job") == true, "the job was unfinished when the coordinator died")
+        #expect(resumed.record.summary?.contains("earlier run's checkpoint") == false,
+                "the same job went on; it took up no earlier run's checkpoint: \(resumed.record.summary ?? "")")
         #expect(try Self.model(cluster, output: "out/coordinator-killed", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
 
         // A coordinator that lost its state (a new `shoal run`, another state directory): the same job file

@@ -32,6 +32,9 @@ public struct TrainingSession: Sendable {
         /// A job that took up an earlier run's checkpoint starts its steps at the runtime's stage 1 where the plan
         /// is further on: plan stage = runtime stage + `stageOffset`.
         public var stageOffset: Int?
+        /// The step of the earlier run's checkpoint this job took up (`adopt`), if it took one up. Not
+        /// `stageOffset`, which a `replan` after an ordinary restart also moves.
+        public var adoptedStep: Int?
     }
 
     /// A task of a stage, as the runtime's planner turns it into a `PlannedTask`.
@@ -79,7 +82,7 @@ public struct TrainingSession: Sendable {
     /// Plan stage − runtime stage (`Setup.stageOffset`).
     public var offset: Int { setup.stageOffset ?? 0 }
     /// The step whose checkpoint this job took up from an earlier run, if it did.
-    public var resumedFrom: Int? { setup.stageOffset }
+    public var resumedFrom: Int? { setup.adoptedStep }
 
     public static func directory(_ job: TrainJob) -> String { job.output + "/_training" }
 
@@ -174,6 +177,7 @@ public struct TrainingSession: Sendable {
         }
         setup.owner = owner
         setup.stageOffset = checkpoint.state.step
+        setup.adoptedStep = checkpoint.state.step
         let session = TrainingSession(
             job: job, setup: setup, network: Network(spec: job.config.model, inputs: setup.encoding.width),
             state: checkpoint.state, history: checkpoint.history, evaluations: checkpoint.evaluations)
