@@ -83,9 +83,11 @@ public final class Coordinator: Service {
                                bind: [settings.workerEndpoint], monitorEvents: monitor, lingerOnStop: 500,
                                admit: authenticator?.admits(.worker)),
                     // A client that stops reading its replies loses them (its requests time out); the others'
-                    // replies go on (`dropWhenFull`).
+                    // replies go on (`dropWhenFull`). Up to 100,000 replies wait for a peer that reads: a burst
+                    // (thousands of requests answered in one batch) is not a stuck client.
                     {
-                        var spec = SocketSpec(.router, options: secured(common + [.routerMandatory(true)], .client),
+                        var spec = SocketSpec(.router, options: secured(common + [.routerMandatory(true),
+                                                                                  .sendHighWaterMark(100_000)], .client),
                                               bind: [settings.clientEndpoint], monitorEvents: monitor, lingerOnStop: 500,
                                               admit: authenticator?.admits(.client))
                         spec.dropWhenFull = true

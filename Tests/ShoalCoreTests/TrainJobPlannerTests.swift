@@ -120,6 +120,18 @@ import Testing
         expectRefused(job(model: "{ type: logistic, classes: 3 }"), line: 7, keyPath: "model.classes", saying: "belongs to softmax")
         expectRefused(job(model: "{ type: mlp }"), line: 7, keyPath: "model.hidden", saying: "an mlp needs hidden")
         expectRefused(job(model: "{ type: logistic, hidden: [8] }"), line: 7, keyPath: "model.hidden", saying: "belongs to mlp")
+        // A gradient that no frame could carry: refused at submit, not allocated on the coordinator later.
+        expectRefused(job(model: "{ type: mlp, hidden: [65536, 65536] }"), line: 7, keyPath: "model",
+                      saying: "above the 1073741824 a frame may hold")
+        // 67 million parameters: 16 bytes each when deterministic (refused), 4 in a float job (accepted).
+        expectRefused(job(model: "{ type: mlp, hidden: [8192, 8192] }"), line: 7, keyPath: "model",
+                      saying: "or deterministic: false")
+        #expect(throws: Never.self) {
+            let job = try JobFile.parse(
+                text: job(model: "{ type: mlp, hidden: [8192, 8192] }", extra: "epochs: 1\ndeterministic: false"),
+                source: "job.yaml", workingDirectory: directory.path, settings: Settings())
+            _ = try JobKindRegistry.standard.plan(job)
+        }
         expectRefused(job(optimizer: "{ type: rmsprop, lr: 0.1 }"), line: 8, keyPath: "optimizer.type", saying: "expected sgd, adam or adamw")
         expectRefused(job(optimizer: "{ type: adam }"), line: 8, keyPath: "optimizer.lr", saying: "the learning rate")
         expectRefused(job(optimizer: "{ type: adam, lr: 0.1, momentum: 0.9 }"), line: 8, keyPath: "optimizer.momentum", saying: "belongs to sgd")

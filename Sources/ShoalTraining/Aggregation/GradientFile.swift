@@ -132,6 +132,21 @@ public struct GradientFile: Sendable, Equatable {
         (64 << 10) + parameters * (fixedPoint ? 16 : 4)
     }
 
+    /// The most bytes a gradient file may take: one payload frame (`ProtocolLimits.standard.maxPayloadFrameBytes`),
+    /// which a worker on another host must send it in.
+    public static let frameLimit = 1 << 30
+
+    /// Why a model of `parameters` cannot train, or nil: its gradient file would not fit one frame. Said at
+    /// submit for the least the model can be (every feature one input), and checked again once the features'
+    /// widths are known, before anything that size is allocated.
+    public static func sizeProblem(parameters: Int, fixedPoint: Bool) -> String? {
+        let bytes = maximumBytes(parameters: parameters, fixedPoint: fixedPoint)
+        guard bytes > frameLimit else { return nil }
+        return "a model of \(parameters) parameters: its \(fixedPoint ? "deterministic (16 bytes a parameter)" : "float")"
+            + " gradient would take \(bytes) bytes, above the \(frameLimit) a frame may hold; use fewer or narrower"
+            + " hidden layers\(fixedPoint ? ", or deterministic: false (4 bytes a parameter)" : "")"
+    }
+
     /// Where the values start: after the 9 fixed bytes and the header, rounded up to a multiple of 16.
     static func valuesOffset(headerLength: Int) -> Int { (9 + headerLength + 15) & ~15 }
 

@@ -114,6 +114,12 @@ public struct TrainingSession: Sendable {
             throw TrainingDataError("the features encode to no inputs (a one-hot column with no values?)")
         }
         let config = job.config
+        // Now that the one-hot widths are known: fail the job, rather than allocate what cannot be sent.
+        if let problem = GradientFile.sizeProblem(
+            parameters: Network(spec: config.model, inputs: encoding.width).parameterCount, fixedPoint: config.deterministic)
+        {
+            throw TrainingDataError("\(problem) (\(encoding.width) inputs once the features are encoded)")
+        }
         let plan = MicroBatchPlan(
             shardRows: rows, microBatchSize: config.microBatchSize, batchSize: config.batchSize, epochs: config.epochs,
             seed: config.seed)

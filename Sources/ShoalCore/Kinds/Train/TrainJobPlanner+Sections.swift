@@ -22,6 +22,13 @@ extension TrainJobPlanner {
         let epochs = try reader.requiredInt("epochs", range: 1...1_000_000)
         let seed = try reader.optionalInt("seed", range: 0...Int.max) ?? 0
         let deterministic = try reader.optionalBool("deterministic") ?? true
+        // The least the model can be, each feature one input (a one-hot column is as wide as its values, known
+        // after the statistics pass): a hidden layer of 65,536 × 65,536 is refused here, not allocated later.
+        if let problem = GradientFile.sizeProblem(
+            parameters: Network(spec: model, inputs: max(data.features.count, 1)).parameterCount, fixedPoint: deterministic)
+        {
+            throw reader.error(problem, key: "model")
+        }
         var checkpointEvery = 200
         if let section = try reader.optionalMapping("checkpoint", keys: ["every_steps"]) {
             checkpointEvery = try section.requiredInt("every_steps", range: 1...100_000_000)
