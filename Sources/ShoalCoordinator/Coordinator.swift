@@ -28,6 +28,10 @@ public final class Coordinator: Service {
     /// With CURVE: the allow-lists and the ZAP handler that consults them; `nil` for plaintext.
     public let authenticator: Authenticator?
     let zap: ZAPHandler?
+    /// SIGHUP → `reloadKeys`, from the moment `start` returns (before the ready file, which the CLI writes after it):
+    /// a key revoked and signalled while the state reloads is not left in force. Cancelled when `run` ends.
+    // `nonisolated(unsafe)`: set once in `init`; a DispatchSource is thread-safe for `cancel`, the only call after.
+    nonisolated(unsafe) private let hangup: any DispatchSourceSignal
 
     private init(
         settings: Settings, loop: SocketLoop, store: StateStore, planners: JobKindRegistry, logger: Logger,
@@ -43,6 +47,10 @@ public final class Coordinator: Service {
         workerEndpoint = loop.endpoints[Socket.workers][0]
         clientEndpoint = loop.endpoints[Socket.clients][0]
         eventsEndpoint = loop.endpoints[Socket.events][0]
+        // A DispatchSource: the signal itself is ignored since `start`, the source still sees it.
+        hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { [weak self] in try? self?.reloadKeys() }
+        hangup.resume()
     }
 
     /// Opens the state directory and binds the three endpoints of `settings`, with CURVE when the settings
@@ -52,8 +60,8 @@ public final class Coordinator: Service {
     public static func start(
         settings: Settings, context: Context, planners: JobKindRegistry = .standard, logger: Logger
     ) async throws -> Coordinator {
-        // SIGHUP reloads the keys (`run` installs the handler); ignored from here on, so that one sent as soon as
-        // the coordinator is ready cannot end it.
+        // SIGHUP reloads the keys (`hangup`, installed before this returns); ignored from here on, so that one
+        // sent as soon as the coordinator is ready cannot end it.
         signal(SIGHUP, SIG_IGN)
         let security = try ServerSecurity.resolve(settings)
         let store = try StateStore(directory: settings.stateDirectory)
@@ -143,10 +151,6 @@ public final class Coordinator: Service {
             for await item in loop.inbound { inbox.post(.socket(item)) }
             inbox.finish()
         }
-        // SIGHUP reloads the keys (a DispatchSource: the signal itself is ignored since `start`, the source sees it).
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hangup.setEventHandler { [weak self] in try? self?.reloadKeys() }
-        hangup.resume()
         let ticker = Task { [interval = settings.heartbeatInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval / 2)
