@@ -23,6 +23,19 @@ import ZeroMQ
         #expect(try String(contentsOfFile: publicPath, encoding: .utf8).contains("public-key = \"\(published.publicKey.z85)\""))
     }
 
+    @Test func aSecretKeyOtherUsersCanReadIsRefused() throws {
+        let (publicPath, secretPath) = try CurveCertificate.generate(name: "w", directory: directory.path)
+        chmod(secretPath, 0o644)
+        #expect {
+            _ = try CurveCertificate.read(path: secretPath)
+        } throws: { "\($0)".contains("w.key_secret") && "\($0)".contains("mode 644") && "\($0)".contains("chmod 600") }
+        // Group-readable (a Kubernetes secret volume with fsGroup) is allowed, and a public key may be read by all.
+        chmod(secretPath, 0o440)
+        #expect(try CurveCertificate.read(path: secretPath).secretKey != nil)
+        chmod(publicPath, 0o644)
+        #expect(try CurveCertificate.read(path: publicPath).secretKey == nil)
+    }
+
     @Test func anExistingKeyIsNeverOverwritten() throws {
         let (publicPath, secretPath) = try CurveCertificate.generate(name: "w", directory: directory.path)
         let before = try String(contentsOfFile: secretPath, encoding: .utf8)
@@ -40,6 +53,7 @@ import ZeroMQ
         let path = directory.path("bad.key_secret")
         try "curve\n    public-key = \"\(pair.publicKey.z85)\"\n    secret-key = \"\(other.secretKey.z85)\"\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
         #expect { _ = try CurveCertificate.read(path: path) } throws: {
             "\($0)".hasSuffix("bad.key_secret:3: the secret key does not belong to the public key")
         }

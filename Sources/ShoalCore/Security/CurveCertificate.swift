@@ -110,6 +110,16 @@ public struct CurveCertificate: Sendable, Equatable {
             throw CertificateError(path: path, "no curve public-key (is this a CURVE certificate?)")
         }
         let secretKey = try key("secret-key")
+        if secretKey != nil {
+            // As ssh does for its keys: a secret every user of the machine can read is no secret. Group-readable
+            // stays allowed (a Kubernetes secret volume with fsGroup, `defaultMode: 0440`).
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & 0o007 != 0 {
+                throw CertificateError(
+                    path: path, "a secret key must not be readable or writable by other users (mode "
+                        + String(info.st_mode & 0o777, radix: 8) + "); chmod 600 it")
+            }
+        }
         if let secretKey, try CurveKeyPair(secretKey: secretKey).publicKey != publicKey {
             throw CertificateError(path: path, line: values["curve.secret-key"]?.line, "the secret key does not belong to the public key")
         }
