@@ -115,6 +115,27 @@ import Testing
         #expect(resumed.state == before)
     }
 
+    /// A later submission of the same job file takes up an unfinished run's checkpoint only on the same data:
+    /// the same shards and the same statistics (a file rewritten in place keeps its shards, not its statistics).
+    @Test func anUnfinishedRunIsTakenUpOnlyOnTheSameData() throws {
+        let job = try job(checkpointEvery: 4)
+        let shards = try ETLInputPlanning.shards(of: job.data.train)
+        let statistics = try shards.map { shard in
+            try runner.run(TrainTaskSpec(job: job, task: .statistics(shard: shard), encoding: nil), job: 1)[0].bytes
+        }
+        var first = try TrainingSession.start(
+            owner: "first", job: job, trainShards: shards, statistics: statistics, specHash: "h")
+        try stages(&first, 1..<6, groups: 2)  // a checkpoint after step 4
+        let same = try TrainingSession.merge(statistics).merged
+        var other = same
+        other.rows += 1
+        #expect(TrainingSession.adopt(owner: "second", job: job, specHash: "h", trainShards: shards, statistics: other) == nil,
+                "other data, same shards: not taken up")
+        let adopted = try #require(
+            TrainingSession.adopt(owner: "second", job: job, specHash: "h", trainShards: shards, statistics: same))
+        #expect(adopted.resumedFrom == 4 && adopted.state.step == 4)
+    }
+
     /// Absorbing held outputs can write the new parameters where the coordinator sends them from (the frame of
     /// the next step), as the update makes them: the same bits as the state's, for both kinds of gradient.
     @Test(arguments: [true, false])

@@ -99,13 +99,7 @@ public struct TrainingSession: Sendable {
         guard statistics.count == trainShards.count else {
             throw TrainingDataError("the statistics pass committed \(statistics.count) of \(trainShards.count) shards")
         }
-        var merged = ShardStatistics()
-        var rows: [Int] = []
-        for bytes in statistics {
-            let shard = try JSONDecoder().decode(ShardStatistics.self, from: Data(bytes))
-            rows.append(shard.rows)
-            merged.merge(shard)
-        }
+        let (merged, rows) = try merge(statistics)
         guard merged.rows > 0 else {
             throw TrainingDataError("the training data holds no rows (\(merged.badRows) bad rows were skipped)")
         }
@@ -161,15 +155,31 @@ public struct TrainingSession: Sendable {
             state: checkpoint.state, history: checkpoint.history, evaluations: checkpoint.evaluations)
     }
 
+    /// The statistics pass's shard files merged in shard order, and each shard's rows.
+    public static func merge(_ statistics: [[UInt8]]) throws -> (merged: ShardStatistics, rows: [Int]) {
+        var merged = ShardStatistics()
+        var rows: [Int] = []
+        for bytes in statistics {
+            let shard = try JSONDecoder().decode(ShardStatistics.self, from: Data(bytes))
+            rows.append(shard.rows)
+            merged.merge(shard)
+        }
+        return (merged, rows)
+    }
+
     /// Takes up an earlier, unfinished run of the same job file on the same data: its newest checkpoint becomes
     /// this job's starting point (`resumedFrom`), its stage directories are removed (this job's stages reuse
     /// their numbers), and the files are made this job's. Nil when there is nothing to take up: no checkpoint,
     /// another job file (spec hash), other data (shards), or a run that had finished.
-    public static func adopt(owner: String, job: TrainJob, specHash: String, trainShards: [InputShard]) -> TrainingSession? {
+    /// - Parameter statistics: this run's statistics pass (`merge`): "the same data" means the same shards and
+    ///   the same statistics — a file rewritten in place (a gzip file is one shard whatever it holds) is other data.
+    public static func adopt(
+        owner: String, job: TrainJob, specHash: String, trainShards: [InputShard], statistics: ShardStatistics
+    ) -> TrainingSession? {
         let dir = directory(job)
         guard let data = FileManager.default.contents(atPath: dir + "/setup.json"),
               var setup = try? JSONDecoder().decode(Setup.self, from: data),
-              setup.specHash == specHash, setup.trainShards == trainShards,
+              setup.specHash == specHash, setup.trainShards == trainShards, setup.statistics == statistics,
               let newest = try? checkpointSteps(job).last,
               let bytes = FileManager.default.contents(atPath: checkpointPath(job, step: newest)),
               let checkpoint = try? Checkpoint.decode(Array(bytes)), checkpoint.owner == setup.owner,

@@ -55,22 +55,27 @@ public struct TrainJobPlanner: JobPlanner {
         if stage == 0 {
             let train = try Self.decode(spec)
             let shards = try ETLInputPlanning.shards(of: train.data.train)
-            if let restored = try? TrainingSession.restore(owner: Self.owner(job), job: train) {
-                session = restored
-            } else if let adopted = TrainingSession.adopt(
-                owner: Self.owner(job), job: train, specHash: job.specHash, trainShards: shards)
-            {
-                // The same job file on the same data, left unfinished by an earlier run: go on from its checkpoint.
-                session = adopted
-            } else {
-                let directory = job.commitDirectory(stage: 0)!
-                let statistics = try shards.map { shard -> [UInt8] in
+            let directory = job.commitDirectory(stage: 0)!
+            let statistics = { () throws -> [[UInt8]] in
+                try shards.map { shard -> [UInt8] in
                     let path = OutputPaths.shard(directory, index: shard.index) + "/statistics.json"
                     guard let data = FileManager.default.contents(atPath: path) else {
                         throw StageError(description: "\(path) is missing")
                     }
                     return Array(data)
                 }
+            }
+            if let restored = try? TrainingSession.restore(owner: Self.owner(job), job: train) {
+                session = restored
+            } else if let fresh = try? TrainingSession.merge(try statistics()),
+                      let adopted = TrainingSession.adopt(
+                          owner: Self.owner(job), job: train, specHash: job.specHash, trainShards: shards,
+                          statistics: fresh.merged)
+            {
+                // The same job file on the same data, left unfinished by an earlier run: go on from its checkpoint.
+                session = adopted
+            } else {
+                let statistics = try statistics()
                 session = try TrainingSession.start(
                     owner: Self.owner(job), job: train, trainShards: shards, statistics: statistics, specHash: job.specHash)
             }
