@@ -179,6 +179,24 @@ import Testing
         #expect(result["s"]?.value(at: 0) == .float(Double(Int64.max) * 2))
     }
 
+    @Test func aFloatSumThatReachesInfinityIsInfinityNotNaN() {
+        let aggregate = GroupedAggregate(
+            keyTypes: [], kinds: [.init(.sum, argumentType: .float), .init(.mean, argumentType: .float)])
+        for values in [[1.5, .infinity], [1e308, 1e308], [-.infinity, 2.0]] {
+            aggregate.add(keys: [], arguments: [Column(.float(values)), Column(.float(values))], orders: [nil, nil], rows: 2)
+        }
+        // +inf then −inf: a NaN now, as IEEE says for inf − inf (the sum's own, not the compensation's).
+        let other = GroupedAggregate(
+            keyTypes: [], kinds: [.init(.sum, argumentType: .float), .init(.mean, argumentType: .float)])
+        other.add(keys: [], arguments: [Column(.float([1e308, 1e308])), Column(.float([1e308, 1e308]))], orders: [nil, nil], rows: 2)
+        let result = other.result(keyNames: [], valueNames: ["s", "m"])
+        #expect(result["s"]?.value(at: 0) == .float(.infinity))
+        #expect(result["m"]?.value(at: 0) == .float(.infinity))
+        let both = aggregate.result(keyNames: [], valueNames: ["s", "m"])
+        guard case .float(let sum) = both["s"]?.value(at: 0) else { Issue.record("no float sum"); return }
+        #expect(sum.isNaN, "+inf and -inf together: \(sum)")
+    }
+
     @Test func damagedPartialsAreErrorsNotCrashes() throws {
         let rows = Self.rows(200, seed: 3)
         let partial = GroupedAggregate(keyTypes: [.string], kinds: Self.kinds)

@@ -152,7 +152,10 @@ final class FloatSumAccumulator: Accumulator {
     @inline(__always)
     private static func neumaier(_ sum: inout Double, _ compensation: inout Double, _ x: Double) {
         let t = sum + x
-        if sum.magnitude >= x.magnitude { compensation += (sum - t) + x } else { compensation += (x - t) + sum }
+        // Past the finite range the compensation means nothing, and inf − inf would make it (and the sum) NaN.
+        if t.isFinite {
+            if sum.magnitude >= x.magnitude { compensation += (sum - t) + x } else { compensation += (x - t) + sum }
+        }
         sum = t
     }
     func add(groups: [Int32], argument: Column?, order: Column?) {
@@ -199,7 +202,7 @@ final class FloatSumAccumulator: Accumulator {
     }
     func result(_ group: Int) -> Value {
         guard counts[group] > 0 else { return .null }
-        let total = sums[group] + compensations[group]
+        let total = sums[group].isFinite ? sums[group] + compensations[group] : sums[group]
         return .float(mean ? total / Double(counts[group]) : total)
     }
 }

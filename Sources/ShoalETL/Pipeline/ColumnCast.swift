@@ -26,8 +26,12 @@ enum ColumnCast {
         case (.int(let v), .float): return .float(Double(v))
         case (.int(let v), .bool): return .bool(v != 0)
         case (.float(let v), .int):
-            guard v.isFinite, v > -9.3e18, v < 9.3e18 else { return .null }
-            return .int(Int64(v.rounded(.towardZero)))
+            // Int64's range exactly: -2^63 is a Double, 2^63 the first one above it (9.3e18 let 2^63…9.3e18 trap).
+            let whole = v.rounded(.towardZero)
+            guard whole.isFinite, whole >= -9_223_372_036_854_775_808.0, whole < 9_223_372_036_854_775_808.0 else {
+                return .null
+            }
+            return .int(Int64(whole))
         case (.float(let v), .bool): return v.isNaN ? .null : .bool(v != 0)
         case (.bool(let v), .int): return .int(v ? 1 : 0)
         case (.bool(let v), .float): return .float(v ? 1 : 0)

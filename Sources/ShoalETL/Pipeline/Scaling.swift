@@ -57,6 +57,9 @@ enum ColumnScaling {
         guard statistics.count > 0 else { return (0, 0) }
         switch kind {
         case .standardize:
+            // One distinct value: a zero scale, whatever rounding left in m2 (ten rows of 0.1 have a batch mean of
+            // 0.09999999999999999 and an m2 of ~2e-33, which would scale every value to 1).
+            if statistics.min == statistics.max { return (statistics.mean, 0) }
             return (statistics.mean, (Swift.max(0, statistics.m2) / Double(statistics.count)).squareRoot())
         case .minMax:
             guard case .float(let lo) = statistics.min, case .float(let hi) = statistics.max else { return (0, 0) }
