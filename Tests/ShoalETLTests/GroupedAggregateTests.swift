@@ -214,5 +214,22 @@ import Testing
         }
         let other = GroupedAggregate(keyTypes: [.int], kinds: Self.kinds)
         #expect(throws: BinaryReader.Malformed.self) { try other.merge(try GroupedAggregate.decode(bytes)) }
+
+        // Keys and counts that decode but do not fit: refused, not read past their end or merged into a trap.
+        let ints = GroupedAggregate(keyTypes: [.int], kinds: [.init(.count, argumentType: nil)])
+        ints.add(keys: [Column(.int([0x0102_0304_0506_0708]))], arguments: [nil], orders: [nil], rows: 1)
+        let good = ints.encode()
+        #expect(try GroupedAggregate.decode(good).result(keyNames: ["k"], valueNames: ["n"])["n"]?.value(at: 0) == .int(1))
+        let key: [UInt8] = [9, 0, 0, 0, 0, 0, 0, 0, 1, 8, 7, 6, 5, 4, 3, 2, 1]  // data(): its length, then the key
+        let at = try #require((0...(good.count - key.count)).first { Array(good[$0..<$0 + key.count]) == key })
+        var short = good
+        short.replaceSubrange(at..<at + key.count, with: [1, 0, 0, 0, 0, 0, 0, 0, 1])  // a 1-byte int key
+        #expect(throws: BinaryReader.Malformed.self) { try GroupedAggregate.decode(short) }
+        var presence = good
+        presence[at + 8] = 2
+        #expect(throws: BinaryReader.Malformed.self) { try GroupedAggregate.decode(presence) }
+        var huge = good
+        huge.replaceSubrange((good.count - 8)..<good.count, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
+        #expect(throws: BinaryReader.Malformed.self) { try GroupedAggregate.decode(huge) }
     }
 }

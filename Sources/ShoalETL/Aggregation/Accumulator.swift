@@ -61,7 +61,7 @@ final class CountAccumulator: Accumulator {
     func encode(into w: inout BinaryWriter) { for n in counts { w.i64(n) } }
     func decode(from r: inout BinaryReader, groups: Int) throws(BinaryReader.Malformed) {
         counts = []
-        for _ in 0..<groups { counts.append(try r.i64()) }
+        for _ in 0..<groups { counts.append(try r.rowCount()) }
     }
     func result(_ group: Int) -> Value { .int(counts[group]) }
 }
@@ -197,7 +197,7 @@ final class FloatSumAccumulator: Accumulator {
         for _ in 0..<groups {
             sums.append(try r.f64())
             compensations.append(try r.f64())
-            counts.append(try r.i64())
+            counts.append(try r.rowCount())
         }
     }
     func result(_ group: Int) -> Value {
@@ -263,7 +263,7 @@ final class MomentsAccumulator: Accumulator {
     func decode(from r: inout BinaryReader, groups: Int) throws(BinaryReader.Malformed) {
         counts = []; means = []; m2 = []
         for _ in 0..<groups {
-            counts.append(try r.i64())
+            counts.append(try r.rowCount())
             means.append(try r.f64())
             m2.append(try r.f64())
         }

@@ -59,6 +59,13 @@ public struct BinaryReader: Sendable {
         try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
     public mutating func i64() throws(Malformed) -> Int64 { Int64(bitPattern: try u64()) }
+    /// A number of rows: 0 to 2^53, so that merging any number of partials cannot overflow (a damaged count
+    /// near Int64.max trapped the coordinator's merge).
+    public mutating func rowCount() throws(Malformed) -> Int64 {
+        let n = try i64()
+        guard n >= 0, n <= 1 << 53 else { throw Malformed(description: "row count \(n) at byte \(offset - 8) is impossible") }
+        return n
+    }
     public mutating func f64() throws(Malformed) -> Double { Double(bitPattern: try u64()) }
     public mutating func bool() throws(Malformed) -> Bool { try u8() != 0 }
     /// A count of elements each at least `minimumBytes` long: refuses counts the remaining bytes cannot hold.

@@ -126,6 +126,30 @@ enum GroupKeyEncoding {
         return p
     }
 
+    /// Whether `key` is one key of `types` exactly: a presence byte of 0 or 1 per column, then its value's
+    /// bytes, and nothing after. A partial aggregate's keys come from another process: `decode` trusts them.
+    static func isWellFormed(_ key: UnsafeRawBufferPointer, types: [DataType]) -> Bool {
+        var i = 0
+        func u32(at position: Int) -> Int { (0..<4).reduce(0) { $0 | Int(key[position + $1]) << (8 * $1) } }
+        for type in types {
+            guard i < key.count, key[i] <= 1 else { return false }
+            let present = key[i] == 1
+            i += 1
+            guard present else { continue }
+            switch type {
+            case .int, .float: i += 8
+            case .bool:
+                guard i < key.count, key[i] <= 1 else { return false }
+                i += 1
+            case .string:
+                guard i + 4 <= key.count else { return false }
+                i += 4 + u32(at: i)
+            }
+            guard i <= key.count else { return false }
+        }
+        return i == key.count
+    }
+
     /// The values of an encoded key, one per key column.
     static func decode(_ key: ArraySlice<UInt8>, types: [DataType]) -> [Value] {
         var values: [Value] = []

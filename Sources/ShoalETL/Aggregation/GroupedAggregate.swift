@@ -128,6 +128,9 @@ public final class GroupedAggregate {
         let groups = try r.count()
         for _ in 0..<groups {
             let key = try r.data()
+            guard key.withUnsafeBytes({ GroupKeyEncoding.isWellFormed($0, types: keyTypes) }) else {
+                throw .init(description: "a group key does not match the key columns \(keyTypes)")
+            }
             let id = key.withUnsafeBytes { aggregate.table.groupID(for: $0) }
             guard id == aggregate.table.count - 1 else { throw .init(description: "a group key appears twice") }
         }
