@@ -177,6 +177,26 @@ import Testing
         aggregate.add(keys: [], arguments: [big], orders: [nil], rows: 2)
         let result = aggregate.result(keyNames: [], valueNames: ["s"])
         #expect(result["s"]?.value(at: 0) == .float(Double(Int64.max) * 2))
+        let negative = GroupedAggregate(keyTypes: [], kinds: [.init(.sum, argumentType: .int)])
+        negative.add(keys: [], arguments: [Column(.int([.min, .min, -1]))], orders: [nil], rows: 3)
+        #expect(negative.result(keyNames: [], valueNames: ["s"])["s"]?.value(at: 0) == .float(Double(Int64.min) * 2 - 1))
+    }
+
+    /// A sum that leaves Int64's range on the way and ends inside it is the exact int, however the rows are cut
+    /// into shards (it used to be a float when the overflow happened within one shard).
+    @Test func anIntSumThatEndsInRangeIsExactWhereverTheShardsAreCut() throws {
+        let values: [Int64] = [.max, 1, -2, .max, .min, .min, 3]
+        let exact = values.reduce(Int64(0)) { $0 &+ $1 }  // the true sum fits: wrapping gives it exactly
+        for cut in 0...values.count {
+            let parts = [Array(values[..<cut]), Array(values[cut...])].map { part -> GroupedAggregate in
+                let aggregate = GroupedAggregate(keyTypes: [], kinds: [.init(.sum, argumentType: .int)])
+                aggregate.add(keys: [], arguments: [Column(.int(part))], orders: [nil], rows: part.count)
+                return aggregate
+            }
+            let merged = try GroupedAggregate.decode(parts[0].encode())
+            try merged.merge(try GroupedAggregate.decode(parts[1].encode()))
+            #expect(merged.result(keyNames: [], valueNames: ["s"])["s"]?.value(at: 0) == .int(exact), "cut at \(cut)")
+        }
     }
 
     @Test func aFloatSumThatReachesInfinityIsInfinityNotNaN() {

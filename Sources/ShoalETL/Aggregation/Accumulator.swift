@@ -66,70 +66,69 @@ final class CountAccumulator: Accumulator {
     func result(_ group: Int) -> Value { .int(counts[group]) }
 }
 
-/// `sum` of ints (and bools): exact in Int64; a group whose sum leaves Int64's range reports the sum as a float
-/// (kept alongside) rather than a wrapped, wrong integer.
+/// `sum` of ints (and bools): exact, in 128 bits (row counts are at most 2^53, so no sum of Int64s leaves them);
+/// a sum outside Int64's range at the end is reported as the nearest float rather than a wrapped, wrong integer.
+/// Deciding only at the end makes the result the same however rows fall into shards: a running Int64 that
+/// overflowed half way used to turn a sum that ends in range into a float, depending on where shards were cut.
 final class IntSumAccumulator: Accumulator {
-    var sums: [Int64] = []
-    var shadow: [Double] = []
-    var overflowed: [Bool] = []
+    /// The sums as 128-bit two's complement: `high` · 2^64 + `low`.
+    var high: [Int64] = []
+    var low: [UInt64] = []
     var seen: [Bool] = []
     var resultType: DataType { .int }
     func grow(to count: Int) {
-        let extra = count - sums.count
+        let extra = count - low.count
         guard extra > 0 else { return }
-        sums += .init(repeating: 0, count: extra)
-        shadow += .init(repeating: 0, count: extra)
-        overflowed += .init(repeating: false, count: extra)
+        high += .init(repeating: 0, count: extra)
+        low += .init(repeating: 0, count: extra)
         seen += .init(repeating: false, count: extra)
     }
-    private func add(_ g: Int, _ x: Int64) {
-        let (s, o) = sums[g].addingReportingOverflow(x)
-        sums[g] = s
-        if o { overflowed[g] = true }
-        shadow[g] += Double(x)
+    private func add(_ g: Int, high addHigh: Int64, low addLow: UInt64) {
+        let (sum, carry) = low[g].addingReportingOverflow(addLow)
+        low[g] = sum
+        high[g] = high[g] &+ addHigh &+ (carry ? 1 : 0)
         seen[g] = true
     }
     func add(groups: [Int32], argument: Column?, order: Column?) {
         guard let argument else { return }
         for (i, g) in groups.enumerated() where !argument.isNull(i) {
+            let x: Int64
             switch argument.data {
-            case .int(let v): add(Int(g), v[i])
-            case .bool(let v): add(Int(g), v[i] ? 1 : 0)
-            default: break
+            case .int(let v): x = v[i]
+            case .bool(let v): x = v[i] ? 1 : 0
+            default: continue
             }
+            add(Int(g), high: x < 0 ? -1 : 0, low: UInt64(bitPattern: x))
         }
     }
     func merge(_ other: Accumulator, mapping: [Int32]) {
         let other = other as! IntSumAccumulator
-        for g in other.sums.indices where other.seen[g] {
-            let t = Int(mapping[g])
-            let (s, o) = sums[t].addingReportingOverflow(other.sums[g])
-            sums[t] = s
-            overflowed[t] = overflowed[t] || o || other.overflowed[g]
-            shadow[t] += other.shadow[g]
-            seen[t] = true
+        for g in other.low.indices where other.seen[g] {
+            add(Int(mapping[g]), high: other.high[g], low: other.low[g])
         }
     }
     func encode(into w: inout BinaryWriter) {
-        for g in sums.indices {
-            w.i64(sums[g])
-            w.f64(shadow[g])
-            w.u8((overflowed[g] ? 2 : 0) | (seen[g] ? 1 : 0))
+        for g in low.indices {
+            w.u64(low[g])
+            w.i64(high[g])
+            w.u8(seen[g] ? 1 : 0)
         }
     }
     func decode(from r: inout BinaryReader, groups: Int) throws(BinaryReader.Malformed) {
-        sums = []; shadow = []; overflowed = []; seen = []
+        high = []; low = []; seen = []
         for _ in 0..<groups {
-            sums.append(try r.i64())
-            shadow.append(try r.f64())
-            let flags = try r.u8()
-            overflowed.append(flags & 2 != 0)
-            seen.append(flags & 1 != 0)
+            low.append(try r.u64())
+            high.append(try r.i64())
+            let flag = try r.u8()
+            guard flag <= 1 else { throw BinaryReader.Malformed(description: "an int sum's flag is \(flag)") }
+            seen.append(flag == 1)
         }
     }
     func result(_ group: Int) -> Value {
         guard seen[group] else { return .null }
-        return overflowed[group] ? .float(shadow[group]) : .int(sums[group])
+        let asInt = Int64(bitPattern: low[group])
+        if high[group] == (asInt < 0 ? -1 : 0) { return .int(asInt) }
+        return .float(Double(high[group]) * 18_446_744_073_709_551_616.0 + Double(low[group]))
     }
 }
 

@@ -77,7 +77,8 @@ public final class GroupedAggregate {
     }
 
     static let magic: [UInt8] = Array("SHOALAGG".utf8)
-    static let version: UInt8 = 1
+    /// 2: an int sum is 128 bits (`IntSumAccumulator`).
+    static let version: UInt8 = 2
 
     /// The partial as bytes (docs/etl.md, "Partial aggregates"): what a worker sends the coordinator.
     public func encode() -> [UInt8] {
