@@ -12,8 +12,9 @@ import Testing
         return v.description
     }
 
+    /// Quoted when it holds a delimiter, a quote or a line break, or is empty (`""`: an empty field is null).
     static func referenceField(_ s: String) -> String {
-        s.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+        s.isEmpty || s.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
@@ -67,6 +68,22 @@ import Testing
             }
             #expect(String(decoding: out, as: UTF8.self) == expected)
         }
+    }
+
+    /// An empty string and a null stay apart through a CSV file written and read again.
+    @Test func anEmptyStringAndANullReadBackAsThemselves() throws {
+        let batch = ColumnBatch(
+            names: ["k", "s"],
+            columns: [Column(.int([1, 2, 3])), Column(.string(StringColumn(["", "x", ""])), validity: [true, true, false])])
+        var out: [UInt8] = RowFormatter(format: .csv, names: batch.names).header()
+        RowFormatter(format: .csv, names: batch.names).append(batch, rows: nil, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "k,s\n1,\"\"\n2,x\n3,\n")
+        let path = NSTemporaryDirectory() + "/shoal-empty-\(UUID().uuidString).csv"
+        defer { unlink(path) }
+        try Data(out).write(to: URL(fileURLWithPath: path))
+        let reader = try CSVReader(path: path, schema: Schema([Field("k", .int), Field("s", .string)]), onBadRow: { _ in })
+        let read = try #require(try reader.next())
+        #expect((0..<3).map { read.columns[1].value(at: $0) } == [.string(""), .string("x"), .null])
     }
 
     @Test func everyFloatPrintsAsItsShortestRoundTripText() {

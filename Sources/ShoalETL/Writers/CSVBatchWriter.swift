@@ -159,11 +159,12 @@ enum CSVBatchWriter {
         return text.utf8CodeUnitCount
     }
 
-    /// A field, quoted (quotes doubled) only when it holds the delimiter, a quote, CR or LF.
+    /// A field, quoted (quotes doubled) only when it holds the delimiter, a quote, CR or LF — or nothing: an empty
+    /// string is `""`, so that it reads back as itself and not as null (an empty field).
     @inline(__always)
     static func writeField(_ field: UnsafeBufferPointer<UInt8>, delimiter: UInt8, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let quote = UInt8(ascii: "\"")
-        var needsQuotes = false
+        var needsQuotes = field.isEmpty
         for byte in field where byte == delimiter || byte == quote || byte == 10 || byte == 13 {
             needsQuotes = true
             break

@@ -1,5 +1,5 @@
-/// Writes batches as CSV (RFC 4180: a field is quoted only when it holds the delimiter, a quote, CR or LF; a
-/// null is an empty field) or as JSON Lines (one object per row; null as `null`, non-finite floats as `null`)
+/// Writes batches as CSV (RFC 4180: a field is quoted only when it holds the delimiter, a quote, CR or LF, or
+/// is an empty string, `""`; a null is an empty field) or as JSON Lines (one object per row; null as `null`, non-finite floats as `null`)
 /// straight into a byte buffer, column by column into row order without a `String` per row.
 public struct RowFormatter: Sendable {
     public let format: FileFormat
@@ -84,7 +84,7 @@ public struct RowFormatter: Sendable {
 
     func appendCSVField(_ field: ArraySlice<UInt8>, to out: inout [UInt8]) {
         let quote = UInt8(ascii: "\"")
-        let needsQuotes = field.contains { $0 == delimiter || $0 == quote || $0 == 10 || $0 == 13 }
+        let needsQuotes = field.isEmpty || field.contains { $0 == delimiter || $0 == quote || $0 == 10 || $0 == 13 }
         guard needsQuotes else {
             out.append(contentsOf: field)
             return
