@@ -30,3 +30,24 @@ import Testing
         #expect(ColumnCast.convert(.float(.infinity), to: .int) == .null)
     }
 }
+
+@Suite struct ValueOrderingTests {
+    /// Strings order by their UTF-8 bytes, both ways: canonically equivalent spellings are distinct values, and
+    /// `max` does not depend on which came first.
+    @Test func stringsOrderByTheirBytes() {
+        let composed = Value.string("\u{E9}"), decomposed = Value.string("e\u{301}")
+        #expect(ValueOrdering.compare(composed, decomposed) == 1)
+        #expect(ValueOrdering.compare(decomposed, composed) == -1)
+        #expect(ValueOrdering.compare(composed, composed) == 0)
+        for rows in [["\u{E9}", "e\u{301}"], ["e\u{301}", "\u{E9}"]] {
+            let aggregate = GroupedAggregate(keyTypes: [], kinds: [.init(.max, argumentType: .string)])
+            aggregate.add(keys: [], arguments: [Column(.string(StringColumn(rows)))], orders: [nil], rows: 2)
+            // Compared as bytes: `Value`'s == on strings would take either spelling.
+            guard case .string(let max)? = aggregate.result(keyNames: [], valueNames: ["m"])["m"]?.value(at: 0) else {
+                Issue.record("no string max")
+                continue
+            }
+            #expect(Array(max.utf8) == [0xC3, 0xA9], "\(rows)")
+        }
+    }
+}

@@ -9,7 +9,10 @@ public enum ValueOrdering {
         case (_, .null): return 1
         case (.int(let x), .int(let y)): return x < y ? -1 : (x == y ? 0 : 1)
         case (.string(let x), .string(let y)):
-            return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : (x == y ? 0 : 1)
+            // Bytes both ways: String's `==` is canonical equivalence ("é" as one scalar equals "e" + U+0301),
+            // which made the order depend on which came first.
+            if x.utf8.lexicographicallyPrecedes(y.utf8) { return -1 }
+            return x.utf8.elementsEqual(y.utf8) ? 0 : 1
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
         default:
             if let x = a.doubleValue, let y = b.doubleValue {
