@@ -251,5 +251,12 @@ import Testing
         var huge = good
         huge.replaceSubrange((good.count - 8)..<good.count, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
         #expect(throws: BinaryReader.Malformed.self) { try GroupedAggregate.decode(huge) }
+        // A min of an int column whose partial holds a string: refused, not read as 0 or as another type.
+        let mins = GroupedAggregate(keyTypes: [], kinds: [.init(.min, argumentType: .int)])
+        mins.add(keys: [], arguments: [Column(.int([7]))], orders: [nil], rows: 1)
+        var wrongType = mins.encode()
+        wrongType.replaceSubrange((wrongType.count - 9)..<wrongType.count, with: [4, 1, 0, 0, 0, 0, 0, 0, 0, 0x41])
+        #expect(throws: BinaryReader.Malformed.self) { try GroupedAggregate.decode(wrongType) }
+        #expect(try GroupedAggregate.decode(mins.encode()).result(keyNames: [], valueNames: ["m"])["m"]?.value(at: 0) == .int(7))
     }
 }

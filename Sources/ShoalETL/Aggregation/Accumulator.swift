@@ -314,7 +314,7 @@ final class ExtremeAccumulator: Accumulator {
     func encode(into w: inout BinaryWriter) { for v in values { w.value(v) } }
     func decode(from r: inout BinaryReader, groups: Int) throws(BinaryReader.Malformed) {
         values = []
-        for _ in 0..<groups { values.append(try r.value()) }
+        for _ in 0..<groups { values.append(try r.value(of: type)) }
     }
     func result(_ group: Int) -> Value { values[group] }
 }
@@ -403,7 +403,7 @@ final class FirstLastAccumulator: Accumulator {
         keys = []; values = []
         for _ in 0..<groups {
             keys.append(try r.value())
-            values.append(try r.value())
+            values.append(try r.value(of: type))
         }
     }
     func result(_ group: Int) -> Value { values[group] }

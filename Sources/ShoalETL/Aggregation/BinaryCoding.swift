@@ -79,6 +79,16 @@ public struct BinaryReader: Sendable {
     public mutating func data() throws(Malformed) -> [UInt8] { Array(try take(try count())) }
     public mutating func string() throws(Malformed) -> String { String(decoding: try data(), as: UTF8.self) }
 
+    /// A value that must be null or of `type`: a partial's min, max, first or last of a column of that type.
+    public mutating func value(of type: DataType) throws(Malformed) -> Value {
+        let at = offset
+        let value = try value()
+        guard value.isNull || value.type == type else {
+            throw Malformed(description: "a \(value.type.map { "\($0)" } ?? "?") value at byte \(at) where a \(type) belongs")
+        }
+        return value
+    }
+
     public mutating func value() throws(Malformed) -> Value {
         switch try u8() {
         case 0: return .null
