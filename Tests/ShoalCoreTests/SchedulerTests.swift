@@ -361,11 +361,16 @@ import ZeroMQ
         let joinedB = register(&s, "b", slots: 1, held: [copy], at: at(1))
         #expect(cancels(joinedA + joinedB).isEmpty, "both copies are the coordinator's leases: \(joinedA + joinedB)")
         #expect(s.dispatch(now: at(1)).isEmpty, "nothing is queued: the task runs twice already")
+        var failing = s  // the same moment, another outcome: one copy fails while the other runs
         let won = succeed(&s, copy, on: "b", at: at(2))
         #expect(cancels(won)["a"] == [original], "the other copy loses")
         #expect(endings(won)[original] == .superseded)
         #expect(jobStates(won).map(\.1) == [.succeeded])
         #expect(s.liveStatus(of: descriptor.id, now: at(2))?.retries == 0)
+        // The failure is stored at once, with the task still running: a restart must not forget it.
+        let failed = failing.result(TaskResult(task: original, outcome: .failed, error: "boom"), from: "a", now: at(2))
+        #expect(failed.contains { if case .taskChanged(1000, _, .running, 1) = $0 { true } else { false } }, "\(failed)")
+        #expect(jobStates(succeed(&failing, copy, on: "b", at: at(3))).map(\.1) == [.succeeded])
     }
 
     @Test func aJobStoppedWhileATaskCommitsClosesThatAttemptAndCountsIt() {

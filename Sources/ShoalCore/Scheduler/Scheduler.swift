@@ -426,6 +426,11 @@ public struct Scheduler: Sendable {
         guard task.state == .running, task.live.isEmpty else {
             tasks[taskID] = task
             jobs[job.id] = job
+            // A sibling still runs: the failure is stored now, or a restart before the task ends would forget it
+            // (and grant it an attempt more than max_attempts).
+            if record.ending.countsAsFailure {
+                directives.append(.taskChanged(task: taskID, job: job.id, state: task.state, failures: task.failures))
+            }
             return directives
         }
         job.counts.running -= 1
