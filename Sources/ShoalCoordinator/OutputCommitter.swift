@@ -100,7 +100,7 @@ public struct OutputCommitter: Sendable {
     /// A new job must not mix its shards with those (a shard found in place counts as committed).
     public static func earlierOutputs(in outputDirectory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []
-        let markers: Set = ["_SUCCESS", "_manifest.json", "_quarantine.jsonl", "_statistics.json"]
+        let markers: Set = ["_SUCCESS", "_manifest.json", "_quarantine.jsonl", "_statistics.json", PredictJobPlanner.finishedMarker]
         return names.filter {
             markers.contains($0) || ($0.hasPrefix("shard-") && Int($0.dropFirst(6)) != nil)
                 || ($0.hasPrefix("_stage-") && Int($0.dropFirst(7)) != nil)

@@ -213,9 +213,27 @@ public struct PredictTask: Codable, Sendable, Equatable {
 }
 
 extension PredictJob {
+    /// What `finish` leaves in the parts directory once `output` is written: the job and its summary. A
+    /// coordinator that dies before recording the job's success finishes it again after a restart (the parts are
+    /// gone by then): this says it is done.
+    public static let finishedMarker = "_finished.json"
+
+    private struct Finished: Codable {
+        var job: UInt64
+        var summary: String
+    }
+
     /// The job's end: the shards' lines in shard order under one header, written to `output` atomically; the
-    /// parts removed. Returns the summary.
-    public func finish(shardCount: Int, wallSeconds: Double) throws -> String {
+    /// parts removed. Returns the summary. Idempotent for `jobID`: finishing again returns the same summary.
+    public func finish(jobID: UInt64, shardCount: Int, wallSeconds: Double) throws -> String {
+        let marker = partsDirectory + "/" + Self.finishedMarker
+        if let data = FileManager.default.contents(atPath: marker),
+           let finished = try? JSONDecoder().decode(Finished.self, from: data), finished.job == jobID,
+           FileManager.default.fileExists(atPath: output)
+        {
+            removeParts(shardCount: shardCount)  // a task run again before the restart's finish left its part
+            return finished.summary
+        }
         let predictor = try Predictor(modelPath: model)
         var bytes = Array(predictor.header(keep: keep).utf8)
         var total = Predictor.Summary(rows: 0, badRows: 0)
@@ -230,10 +248,16 @@ extension PredictJob {
             total.badRows += part.badRows
         }
         try AtomicFile.write(bytes, to: output)
+        let summary = "predicted \(total.rows) rows with \(predictor.model.header.model.name) into \(output) in "
+            + String(format: "%.2f s", wallSeconds) + (total.badRows > 0 ? "; \(total.badRows) bad rows skipped" : "")
+        try AtomicFile.write(Array(JSONEncoder.sorted.encode(Finished(job: jobID, summary: summary))), to: marker)
+        removeParts(shardCount: shardCount)
+        return summary
+    }
+
+    private func removeParts(shardCount: Int) {
         for index in 0..<shardCount {
             try? FileManager.default.removeItem(atPath: partsDirectory + "/" + String(format: "shard-%05d", index))
         }
-        return "predicted \(total.rows) rows with \(predictor.model.header.model.name) into \(output) in "
-            + String(format: "%.2f s", wallSeconds) + (total.badRows > 0 ? "; \(total.badRows) bad rows skipped" : "")
     }
 }

@@ -81,8 +81,17 @@ public struct ModelFile: Sendable, Equatable {
         guard header.version == 1 else {
             throw TrainingDataError("\(path): model file version \(header.version); this Shoal reads version 1")
         }
-        guard bytes.count == 12 + length + 4 * header.parameterCount else {
+        guard header.parameterCount >= 0, bytes.count == 12 + length + 4 * header.parameterCount else {
             throw TrainingDataError("\(path): the model file is truncated (expected \(header.parameterCount) parameters)")
+        }
+        // The header must agree with itself: predictions index the inputs and weights by the network it describes
+        // (a hand-edited or foreign file would otherwise be read out of bounds, or misaligned without a word).
+        guard header.inputs > 0, header.encoding.width == header.inputs else {
+            throw TrainingDataError("\(path): the model's encoding makes \(header.encoding.width) inputs, its header says \(header.inputs)")
+        }
+        let expected = Network(spec: header.model, inputs: header.inputs).parameterCount
+        guard expected == header.parameterCount else {
+            throw TrainingDataError("\(path): a \(header.model.head) model of \(header.inputs) inputs has \(expected) parameters, the file \(header.parameterCount)")
         }
         var model = ModelFile(
             network: Network(spec: header.model, inputs: header.inputs), encoding: header.encoding, parameters: [],

@@ -65,9 +65,13 @@ public struct PredictJobPlanner: JobPlanner {
             finish: (try? JSONEncoder().encode(predict)).map { Array($0) })
     }
 
+    /// The file a finished predict job leaves in its parts directory (`PredictJob.finish`): an earlier run's output.
+    public static let finishedMarker = PredictJob.finishedMarker
+
     /// Concatenates the shards' predictions into the output file.
     public func finish(_ spec: [UInt8], job: JobRecord) throws -> String? {
         let predict = try JSONDecoder().decode(PredictJob.self, from: Data(spec))
-        return try predict.finish(shardCount: job.taskCount, wallSeconds: Date().timeIntervalSince1970 - job.submittedAt)
+        return try predict.finish(
+            jobID: job.id, shardCount: job.taskCount, wallSeconds: Date().timeIntervalSince1970 - job.submittedAt)
     }
 }
