@@ -49,12 +49,18 @@ import Testing
 
     func stageDirectory(_ job: TrainJob, _ stage: Int) -> String { job.output + "/_stage-\(stage)" }
 
-    /// A session through its statistics stage.
-    func started(_ job: TrainJob) throws -> TrainingSession {
+    /// The job's shards and their statistics pass, as workers run it.
+    func statisticsPass(_ job: TrainJob) throws -> (shards: [InputShard], statistics: [[UInt8]]) {
         let shards = try ETLInputPlanning.shards(of: job.data.train)
         let statistics = try shards.map { shard in
             try runner.run(TrainTaskSpec(job: job, task: .statistics(shard: shard), encoding: nil), job: 1)[0].bytes
         }
+        return (shards, statistics)
+    }
+
+    /// A session through its statistics stage.
+    func started(_ job: TrainJob) throws -> TrainingSession {
+        let (shards, statistics) = try statisticsPass(job)
         return try TrainingSession.start(owner: "test", job: job, trainShards: shards, statistics: statistics)
     }
 
@@ -119,10 +125,7 @@ import Testing
     /// the same shards and the same statistics (a file rewritten in place keeps its shards, not its statistics).
     @Test func anUnfinishedRunIsTakenUpOnlyOnTheSameData() throws {
         let job = try job(checkpointEvery: 4)
-        let shards = try ETLInputPlanning.shards(of: job.data.train)
-        let statistics = try shards.map { shard in
-            try runner.run(TrainTaskSpec(job: job, task: .statistics(shard: shard), encoding: nil), job: 1)[0].bytes
-        }
+        let (shards, statistics) = try statisticsPass(job)
         var first = try TrainingSession.start(
             owner: "first", job: job, trainShards: shards, statistics: statistics, specHash: "h")
         try stages(&first, 1..<6, groups: 2)  // a checkpoint after step 4

@@ -126,53 +126,36 @@ enum GroupKeyEncoding {
         return p
     }
 
-    /// Whether `key` is one key of `types` exactly: a presence byte of 0 or 1 per column, then its value's
-    /// bytes, and nothing after. A partial aggregate's keys come from another process: `decode` trusts them.
-    static func isWellFormed(_ key: UnsafeRawBufferPointer, types: [DataType]) -> Bool {
-        var i = 0
-        func u32(at position: Int) -> Int { (0..<4).reduce(0) { $0 | Int(key[position + $1]) << (8 * $1) } }
-        for type in types {
-            guard i < key.count, key[i] <= 1 else { return false }
-            let present = key[i] == 1
-            i += 1
-            guard present else { continue }
-            switch type {
-            case .int, .float: i += 8
-            case .bool:
-                guard i < key.count, key[i] <= 1 else { return false }
-                i += 1
-            case .string:
-                guard i + 4 <= key.count else { return false }
-                i += 4 + u32(at: i)
-            }
-            guard i <= key.count else { return false }
-        }
-        return i == key.count
-    }
-
-    /// The values of an encoded key, one per key column.
-    static func decode(_ key: ArraySlice<UInt8>, types: [DataType]) -> [Value] {
+    /// The values of an encoded key, one per key column; nil unless `key` is one key of `types` exactly (a
+    /// presence byte of 0 or 1 per column, then its value's bytes, and nothing after). A partial aggregate's keys
+    /// come from another process: `GroupedAggregate.decode` refuses one this cannot read.
+    static func decode(_ key: ArraySlice<UInt8>, types: [DataType]) -> [Value]? {
         var values: [Value] = []
         var i = key.startIndex
-        func take(_ n: Int) -> ArraySlice<UInt8> {
+        func take(_ n: Int) -> ArraySlice<UInt8>? {
+            guard n >= 0, key.endIndex - i >= n else { return nil }
             defer { i += n }
             return key[i..<i + n]
         }
         func u64(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
         for type in types {
-            guard take(1).first == 1 else {
+            guard let presence = take(1)?.first, presence <= 1 else { return nil }
+            guard presence == 1 else {
                 values.append(.null)
                 continue
             }
             switch type {
-            case .int: values.append(.int(Int64(bitPattern: u64(take(8)))))
-            case .float: values.append(.float(Double(bitPattern: u64(take(8)))))
-            case .bool: values.append(.bool(take(1).first == 1))
+            case .int, .float:
+                guard let bytes = take(8) else { return nil }
+                values.append(type == .int ? .int(Int64(bitPattern: u64(bytes))) : .float(Double(bitPattern: u64(bytes))))
+            case .bool:
+                guard let byte = take(1)?.first, byte <= 1 else { return nil }
+                values.append(.bool(byte == 1))
             case .string:
-                let length = Int(u64(take(4)))
-                values.append(.string(String(decoding: take(length), as: UTF8.self)))
+                guard let length = take(4), let bytes = take(Int(u64(length))) else { return nil }
+                values.append(.string(String(decoding: bytes, as: UTF8.self)))
             }
         }
-        return values
+        return i == key.endIndex ? values : nil
     }
 }

@@ -129,7 +129,7 @@ public final class GroupedAggregate {
         let groups = try r.count()
         for _ in 0..<groups {
             let key = try r.data()
-            guard key.withUnsafeBytes({ GroupKeyEncoding.isWellFormed($0, types: keyTypes) }) else {
+            guard GroupKeyEncoding.decode(key[...], types: keyTypes) != nil else {
                 throw .init(description: "a group key does not match the key columns \(keyTypes)")
             }
             let id = key.withUnsafeBytes { aggregate.table.groupID(for: $0) }
@@ -147,7 +147,8 @@ public final class GroupedAggregate {
             _ = [UInt8]().withUnsafeBytes { table.groupID(for: $0) }
             for accumulator in accumulators { accumulator.grow(to: 1) }
         }
-        let keys = (0..<table.count).map { GroupKeyEncoding.decode(table.key($0), types: keyTypes) }
+        // Encoded here, or checked by `decode`: always readable.
+        let keys = (0..<table.count).map { GroupKeyEncoding.decode(table.key($0), types: keyTypes)! }
         let order = keys.indices.sorted { ValueOrdering.compare(keys[$0], keys[$1]) < 0 }
         var builders = keyTypes.map { ColumnBuilder(type: $0) }
         var valueBuilders = accumulators.map { ColumnBuilder(type: $0.resultType) }

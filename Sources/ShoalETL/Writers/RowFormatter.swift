@@ -82,19 +82,14 @@ public struct RowFormatter: Sendable {
         }
     }
 
+    /// One field as `CSVBatchWriter.writeField` writes it (the one quoting rule), appended to `out`.
     func appendCSVField(_ field: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        let quote = UInt8(ascii: "\"")
-        let needsQuotes = field.isEmpty || field.contains { $0 == delimiter || $0 == quote || $0 == 10 || $0 == 13 }
-        guard needsQuotes else {
-            out.append(contentsOf: field)
-            return
+        let start = out.count, room = 2 * field.count + 2  // every byte a quote, plus the two around
+        out.append(contentsOf: repeatElement(0, count: room))
+        let written = field.withUnsafeBufferPointer { field in
+            out.withUnsafeMutableBufferPointer { CSVBatchWriter.writeField(field, delimiter: delimiter, to: $0.baseAddress! + start) }
         }
-        out.append(quote)
-        for byte in field {
-            if byte == quote { out.append(quote) }
-            out.append(byte)
-        }
-        out.append(quote)
+        out.removeLast(room - written)
     }
 
     static let nullBytes = Array("null".utf8)
