@@ -207,12 +207,22 @@ final class CoordinatorEngine {
             try carryOut(early.filter { if case .commit = $0 { false } else { true } }, now: now)
         }
         var index = 0
+        // The last commit directory looked up: a batch's commits are nearly all of one job and stage, and a
+        // lookup copies the job's record.
+        var directory: (job: JobID, stage: Int, path: String?)?
         while index < decided.count {
             defer { index += 1 }
             guard case .commit(let commit) = decided[index] else { continue }
-            // Its job was cancelled or failed since (in this batch): nothing of it is written.
-            guard scheduler.isCommitting(commit.task) else { continue }
             var more: [SchedulerDirective]
+            if directory.map({ $0.job != commit.job || $0.stage != commit.stage }) ?? true {
+                directory = (commit.job, commit.stage, records[commit.job]?.commitDirectory(stage: commit.stage))
+            }
+            // Its job was cancelled or failed since (in this batch): nothing of it is written. (Asked only
+            // where something would be: the call copies the whole scheduler out of this class, and `committed`
+            // checks the same for itself.)
+            if commit.ephemeral || directory?.path != nil {
+                guard scheduler.isCommitting(commit.task) else { continue }
+            }
             if commit.ephemeral {
                 // Made again if lost: held in memory for the next stage's planning, no file, no sync.
                 var files: [String: Frame] = [:]
@@ -223,8 +233,7 @@ final class CoordinatorEngine {
             }
             do {
                 let outcome = try committer.commit(
-                    commit.outputs, index: commit.index, attempt: commit.task,
-                    outputDirectory: records[commit.job]?.commitDirectory(stage: commit.stage))
+                    commit.outputs, index: commit.index, attempt: commit.task, outputDirectory: directory?.path)
                 if case .alreadyCommitted(let path) = outcome {
                     logger.info("shard already committed; this copy discarded", metadata: [
                         "task": "\(commit.task)", "path": "\(path)",
@@ -357,7 +366,8 @@ final class CoordinatorEngine {
     /// An attempt's attachments as its worker gets them: an output-room request becomes a room lent to this
     /// attempt alone when the worker shares this host's memory, and goes otherwise.
     func attachments(of start: AttemptStart, to worker: WorkerID) -> [Frame] {
-        start.attachments.compactMap { frame in
+        if start.attachments.isEmpty { return [] }
+        return start.attachments.compactMap { frame in
             guard let request = OutputRoomRequest.of(frame) else { return frame }
             guard sharedMemoryPeers[worker] != nil, request.bytes >= SharedMemorySegment.minimumBytes,
                   let lease = try? sharedMemoryPool.lease(count: request.bytes, outputRoom: true)
@@ -369,14 +379,18 @@ final class CoordinatorEngine {
 
     /// Sends what one directive says to send, and publishes its events.
     func send(_ directive: SchedulerDirective, now: ContinuousClock.Instant) {
-        if case .attemptEnded(let record) = directive {
+        if !rooms.isEmpty, case .attemptEnded(let record) = directive {
             // Its output room goes: back to the pool only if its result came (the writer is done with it).
             rooms[record.task] = nil
         }
         switch directive {
         case .start(let worker, let attempts):
             // A job's first start is when it goes from queued to running (the store recorded it already).
-            for job in Set(attempts.map(\.job)).sorted() where records[job]?.state == .queued {
+            // (The jobs are found by hand: a batch's starts are nearly all of one job, and a set of them was
+            // one hash per task.)
+            var jobs: [JobID] = []
+            for start in attempts where !jobs.contains(start.job) { jobs.append(start.job) }
+            for job in jobs.sorted() where records[job]?.state == .queued {
                 records[job]?.state = .running
                 publish(topic: "job.\(job)", kind: "job", ["job": "\(job)", "state": JobState.running.rawValue])
             }

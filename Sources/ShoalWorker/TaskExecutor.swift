@@ -19,8 +19,16 @@ public protocol TaskExecutor: Sendable {
 
     /// Whether attempts use `TaskContext.scratchDirectory`; the worker creates and removes it only then.
     var usesScratchDirectory: Bool { get }
+
+    /// The attempt's result, when it can be had at once, without waiting on anything (no I/O, no sleep, no
+    /// process); `nil` to run it with `run`. Called on the worker's engine, so it must be quick: it saves the
+    /// task, the context and the two thread hops an attempt run with `run` costs, which are most of a tiny
+    /// task's cost. Such an attempt reports no progress (it is over before the next heartbeat).
+    func immediateResult(of assignment: TaskAssignment) -> TaskResult?
 }
 
 extension TaskExecutor {
     public var usesScratchDirectory: Bool { true }
+
+    public func immediateResult(of assignment: TaskAssignment) -> TaskResult? { nil }
 }

@@ -185,6 +185,10 @@ final class WorkerEngine {
                 TaskResult(task: attempt, outcome: drainDeadline != nil ? .cancelled : .failed, error: reason))
             return
         }
+        if let result = executor.immediateResult(of: assignment) {
+            finishedResults.append(result)
+            return
+        }
         // Named only for an executor that uses one (formatting the path showed in a no-op task's profile).
         let scratch = executor.usesScratchDirectory ? "\(scratchRoot)/task-\(attempt.taskID)-attempt-\(attempt.attempt)" : ""
         if executor.usesScratchDirectory {

@@ -41,10 +41,10 @@ import Testing
         #expect(table.update(1_000) { _ in true } == nil)
     }
 
-    @Test func filteringAnEntryTableKeepsTheOrderAndThePositions() {
+    @Test func removingFromAnEntryTableKeepsTheOrderAndThePositions() {
         var table = EntryTable<String, Int>()
         for number in 0..<10 { table["k\(number)"] = number }
-        table.filter { $0 % 3 == 0 }
+        table.removeAll { $0 % 3 != 0 }
         #expect(table.map(\.value) == [0, 3, 6, 9])
         #expect(table.values == [0, 3, 6, 9])
         for key in ["k0", "k3", "k6", "k9"] {
@@ -59,9 +59,10 @@ import Testing
         var table = EntryTable<UInt64, String>()
         for id in UInt64(101)...200 { table[id] = "t\(id)" }
         for id in UInt64(101)...200 { #expect(table[at: table.position(of: id)!] == "t\(id)") }
-        // A removal moves the last entry into the gap; a filter closes gaps: positions no longer follow the ids.
+        // A removal moves the last entry into the gap; `removeAll(where:)` closes gaps: positions no longer follow
+        // the ids.
         table[150] = nil
-        table.filter { $0 != "t120" }
+        table.removeAll { $0 == "t120" }
         table[5] = "t5"
         for id in UInt64(101)...200 where id != 150 && id != 120 {
             #expect(table.position(of: id).map { table[at: $0] } == "t\(id)")

@@ -48,6 +48,24 @@ import ZeroMQ
         #expect(result.error.hasPrefix("invalid noop task spec"))
     }
 
+    /// A task that does not sleep ends on the worker's engine, with the result `run` would give; one that sleeps
+    /// is left to `run`.
+    @Test func onlyATaskThatDoesNotSleepEndsAtOnce() async {
+        let executor = NoopExecutor()
+        #expect(executor.immediateResult(of: assignment(NoopTaskSpec(sleepMs: 5, fail: false))) == nil)
+        for fail in [false, true] {
+            let spec = NoopTaskSpec(sleepMs: 0, fail: fail)
+            let immediate = executor.immediateResult(of: assignment(spec))
+            let ran = await executor.run(assignment(spec), context: context())
+            #expect(immediate?.outcome == (fail ? .failed : .succeeded))
+            #expect(immediate?.outcome == ran.outcome && immediate?.error == ran.error && immediate?.task == ran.task)
+        }
+        let bad = TaskAssignment(task: TaskRef(taskID: 3, attempt: 2), jobID: 1, kind: "noop", spec: Frame("[]"))
+        #expect(executor.immediateResult(of: bad)?.error.hasPrefix("invalid noop task spec") == true)
+        // Executors that do not say otherwise always run as tasks.
+        #expect(CommandExecutor().immediateResult(of: assignment(NoopTaskSpec(sleepMs: 0, fail: false))) == nil)
+    }
+
     @Test func theStandardRegistriesAgreeOnTheKinds() {
         #expect(ExecutorRegistry.standard.kinds == ["command", "etl", "noop", "predict", "train"])
         #expect(ExecutorRegistry.standard.executor(for: "noop")?.kind == "noop")

@@ -178,7 +178,7 @@ public struct Scheduler: Sendable {
     @discardableResult
     public mutating func forgetJob(_ id: JobID) -> Bool {
         guard let job = jobs[id], job.state.isTerminal else { return false }
-        tasks.filter { $0.job != id }
+        tasks.removeAll { $0.job == id }
         jobs[id] = nil
         return true
     }
@@ -350,7 +350,7 @@ public struct Scheduler: Sendable {
         var directives: [SchedulerDirective] = [.attemptEnded(AttemptRecord(
             task: attempt, job: jobID, worker: committing.worker, ending: .succeeded,
             exitStatus: 0, logTail: committing.logTail, runtime: committing.runtime, counters: committing.counters))]
-        for (number, sibling) in siblings.sorted(by: { $0.key < $1.key }) {
+        for (number, sibling) in siblings.isEmpty ? [] : siblings.sorted(by: { $0.key < $1.key }) {
             let ref = TaskRef(taskID: attempt.taskID, attempt: number)
             directives.append(.attemptEnded(AttemptRecord(
                 task: ref, job: jobID, worker: sibling.worker, ending: .superseded,

@@ -97,7 +97,7 @@ struct TaskEntry: Sendable {
         lastAttempt += 1
         state = .running
         if speculative { speculated = true }
-        live[lastAttempt] = LiveAttempt(worker: worker, startedAt: now, now: now, speculative: speculative)
+        live.insert(LiveAttempt(worker: worker, startedAt: now, now: now, speculative: speculative), as: lastAttempt)
         return TaskRef(taskID: id, attempt: lastAttempt)
     }
 
@@ -105,7 +105,7 @@ struct TaskEntry: Sendable {
     mutating func beginCommit(_ attempt: TaskRef, _ committing: CommittingAttempt, outputs: [NamedFrame])
         -> AttemptCommit
     {
-        live[attempt.attempt] = nil
+        live.remove(attempt.attempt)
         state = .committing
         self.committing = committing
         return AttemptCommit(
@@ -118,7 +118,7 @@ struct TaskEntry: Sendable {
     mutating func finishCommit() -> LiveAttempts {
         state = .succeeded
         committing = nil
-        defer { live = [:] }
+        defer { live = LiveAttempts() }
         return live
     }
 }
@@ -134,10 +134,12 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// its worker's name) on every lookup, which `perf` showed on each result and for each attempt a status poll
     /// counts.
     private var headNumber: UInt32?
-    /// The first attempt; `LiveAttempt.none` while `headNumber` is nil.
+    /// The first attempt; unread while `headNumber` is nil (then `LiveAttempt.none`, or the last one removed).
     private var headAttempt = LiveAttempt.none
     /// The others (a speculative copy, a backup), by attempt number.
     private var rest: [Element] = []
+
+    init() {}
 
     init(dictionaryLiteral elements: (UInt32, LiveAttempt)...) {
         for (number, attempt) in elements { self[number] = attempt }
@@ -155,18 +157,41 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
         set {
             if let newValue {
-                if headNumber == nil || headNumber == number {
-                    headNumber = number
-                    headAttempt = newValue
-                } else if let index = rest.firstIndex(where: { $0.key == number }) {
-                    rest[index].value = newValue
-                } else {
-                    rest.append((number, newValue))
-                    rest.sort { $0.key < $1.key }
-                }
+                insert(newValue, as: number)
             } else {
-                removeValue(forKey: number)
+                remove(number)
             }
+        }
+    }
+
+    // `insert` and `remove` are what the per-task path calls: through the subscript's optional, each lease and
+    // each result went through the generic optional's value witnesses (a tenth of `dispatch` in `perf`).
+
+    /// Adds or replaces attempt `number`.
+    mutating func insert(_ attempt: LiveAttempt, as number: UInt32) {
+        if headNumber == nil || headNumber == number {
+            headNumber = number
+            headAttempt = attempt
+        } else if let index = rest.firstIndex(where: { $0.key == number }) {
+            rest[index].value = attempt
+        } else {
+            rest.append((number, attempt))
+            rest.sort { $0.key < $1.key }
+        }
+    }
+
+    /// Removes attempt `number`, if live.
+    mutating func remove(_ number: UInt32) {
+        if headNumber == number {
+            if rest.isEmpty {
+                // The attempt stays in `headAttempt` until the next insert replaces it (unread while `headNumber`
+                // is nil): writing a placeholder over it cost a copy per result.
+                headNumber = nil
+            } else {
+                (headNumber, headAttempt) = rest.removeFirst()
+            }
+        } else if let index = rest.firstIndex(where: { $0.key == number }) {
+            rest.remove(at: index)
         }
     }
 
@@ -190,18 +215,9 @@ struct LiveAttempts: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     @discardableResult
     mutating func removeValue(forKey number: UInt32) -> LiveAttempt? {
-        if headNumber == number {
-            let removed = headAttempt
-            if rest.isEmpty {
-                headNumber = nil
-                headAttempt = .none
-            } else {
-                (headNumber, headAttempt) = rest.removeFirst()
-            }
-            return removed
-        }
-        guard let index = rest.firstIndex(where: { $0.key == number }) else { return nil }
-        return rest.remove(at: index).value
+        guard let removed = self[number] else { return nil }
+        remove(number)
+        return removed
     }
 
     func makeIterator() -> IndexingIterator<[Element]> {

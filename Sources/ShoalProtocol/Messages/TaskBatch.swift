@@ -16,12 +16,19 @@ public struct TaskBatch: WireMessage {
         self.peerSharesMemory = peerSharesMemory
     }
 
+    // Both below loop by hand: arrays made per assignment (a spec-plus-attachments array to flatten, a list of
+    // attachment indices) were a share of a no-op task's cost at the coordinator.
     public var payloads: [Frame] {
-        assignments.flatMap { a in
-            [a.spec] + a.attachments.indices.map {
-                a.placement(ofAttachment: $0, peerSharesMemory: peerSharesMemory).wireFrame(for: a.attachments[$0])
+        var frames: [Frame] = []
+        frames.reserveCapacity(assignments.count)
+        for a in assignments {
+            frames.append(a.spec)
+            for index in a.attachments.indices {
+                frames.append(
+                    a.placement(ofAttachment: index, peerSharesMemory: peerSharesMemory).wireFrame(for: a.attachments[index]))
             }
         }
+        return frames
     }
 
     public func encodeBody(into w: inout WireWriter) {
@@ -30,7 +37,8 @@ public struct TaskBatch: WireMessage {
             w.u64(a.jobID)
             w.string(a.kind)
             w.u32(a.timeoutMs)
-            w.list(Array(a.attachments.indices)) { w, index in
+            w.u32(UInt32(a.attachments.count))
+            for index in a.attachments.indices {
                 w.u8(a.placement(ofAttachment: index, peerSharesMemory: peerSharesMemory).rawValue)
             }
         }

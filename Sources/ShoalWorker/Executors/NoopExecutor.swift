@@ -13,6 +13,18 @@ public struct NoopExecutor: TaskExecutor {
 
     public init() {}
 
+    /// A task that does not sleep ends at once, on the worker's engine.
+    public func immediateResult(of assignment: TaskAssignment) -> TaskResult? {
+        let spec: NoopTaskSpec
+        do {
+            spec = try decode(assignment.spec.bytes)
+        } catch {
+            return TaskResult(task: assignment.task, outcome: .failed, error: "invalid noop task spec: \(error)")
+        }
+        guard spec.sleepMs == 0 else { return nil }
+        return result(of: assignment, spec, counters: [])
+    }
+
     public func run(_ assignment: TaskAssignment, context: TaskContext) async -> TaskResult {
         let spec: NoopTaskSpec
         do {
@@ -27,10 +39,14 @@ public struct NoopExecutor: TaskExecutor {
             return TaskResult(task: assignment.task, outcome: .cancelled, error: "cancelled")
         }
         context.report(records: 1)
+        return result(of: assignment, spec, counters: context.progress.counters)
+    }
+
+    private func result(of assignment: TaskAssignment, _ spec: NoopTaskSpec, counters: [Counter]) -> TaskResult {
         if spec.fail {
             return TaskResult(task: assignment.task, outcome: .failed, error: "failed on purpose (fail_shards)")
         }
-        return TaskResult(task: assignment.task, outcome: .succeeded, counters: context.progress.counters)
+        return TaskResult(task: assignment.task, outcome: .succeeded, counters: counters)
     }
 
     private func decode(_ bytes: [UInt8]) throws -> NoopTaskSpec {
