@@ -63,6 +63,8 @@ public final class Coordinator: Service {
         // SIGHUP reloads the keys (`hangup`, installed before this returns); ignored from here on, so that one
         // sent as soon as the coordinator is ready cannot end it.
         signal(SIGHUP, SIG_IGN)
+        // Yams compiles its resolver's patterns on first use, ~1.5 ms that otherwise fell on the first job's clock.
+        _ = try? YAMLNode.parse(yaml: "warm: up", source: "(start-up)")
         let security = try ServerSecurity.resolve(settings)
         let store = try StateStore(directory: settings.stateDirectory)
         var authenticator: Authenticator?

@@ -26,9 +26,9 @@ extension CoordinatorEngine {
             guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
             scheduler.heartbeat(from: worker, progress: heartbeat.progress, now: now)
         case .result(let batch):
-            for result in batch.results {
-                decide(scheduler.result(sharedMemoryResolved(result, from: worker), from: worker, now: now))
-            }
+            let results = batch.results.contains(where: \.hasSharedMemoryOutputs)
+                ? batch.results.map { sharedMemoryResolved($0, from: worker) } : batch.results
+            scheduler.results(results, from: worker, now: now, into: &decided)
         case .drain(let drain):
             guard scheduler.isRegistered(worker) else { return refuseUnregistered(routing, message.type) }
             logger.info("worker draining", metadata: ["worker": "\(worker)", "reason": "\(drain.reason)"])

@@ -213,7 +213,6 @@ final class CoordinatorEngine {
         while index < decided.count {
             defer { index += 1 }
             guard case .commit(let commit) = decided[index] else { continue }
-            var more: [SchedulerDirective]
             if directory.map({ $0.job != commit.job || $0.stage != commit.stage }) ?? true {
                 directory = (commit.job, commit.stage, records[commit.job]?.commitDirectory(stage: commit.stage))
             }
@@ -228,7 +227,7 @@ final class CoordinatorEngine {
                 var files: [String: Frame] = [:]
                 for output in commit.outputs { files[output.name] = output.frame }
                 heldOutputs[commit.job, default: [:]][commit.stage, default: [:]][commit.index] = files
-                decided.append(contentsOf: scheduler.committed(commit.task, now: now))
+                scheduler.committed(commit.task, now: now, into: &decided)
                 continue
             }
             do {
@@ -239,12 +238,11 @@ final class CoordinatorEngine {
                         "task": "\(commit.task)", "path": "\(path)",
                     ])
                 }
-                more = scheduler.committed(commit.task, now: now)
+                scheduler.committed(commit.task, now: now, into: &decided)
             } catch {
                 logger.error("commit failed", metadata: ["task": "\(commit.task)", "error": "\(error)"])
-                more = scheduler.commitFailed(commit.task, error: "\(error)", now: now)
+                decided.append(contentsOf: scheduler.commitFailed(commit.task, error: "\(error)", now: now))
             }
-            decided.append(contentsOf: more)
         }
         finishSucceededJobs()
         let directives = decided

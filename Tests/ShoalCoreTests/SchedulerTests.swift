@@ -123,6 +123,32 @@ import ZeroMQ
             .contains { if case .commit = $0 { true } else { false } })
     }
 
+    /// A RESULT's results taken together (`results`, the coordinator's path) decide what they decide one by one:
+    /// successes, a failure, a result fenced off, and the last attempt of a draining worker, which dismisses it.
+    @Test func resultsTogetherDecideWhatTheyDecideOneByOne() {
+        var one = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 4, maxAttempts: 2)
+        _ = one.addJob(descriptor, tasks: tasks)
+        _ = register(&one, "a", slots: 4, at: at(0))
+        let started = starts(one.dispatch(now: at(0)))["a"]!
+        _ = one.drain("a")
+        var together = one
+        let results = [
+            TaskResult(task: started[0], outcome: .succeeded),
+            TaskResult(task: started[1], outcome: .failed, error: "exit 1"),
+            TaskResult(task: TaskRef(taskID: started[2].taskID, attempt: 9), outcome: .succeeded),
+            TaskResult(task: started[2], outcome: .succeeded),
+            TaskResult(task: started[3], outcome: .succeeded),
+        ]
+        let oneByOne = results.flatMap { one.result($0, from: "a", now: at(1)) }
+        var batch: [SchedulerDirective] = []
+        together.results(results, from: "a", now: at(1), into: &batch)
+        #expect(batch.map { "\($0)" } == oneByOne.map { "\($0)" })
+        #expect(batch.filter { if case .commit = $0 { true } else { false } }.count == 3)
+        #expect(batch.contains { if case .dismiss(worker: "a", _) = $0 { true } else { false } })
+        #expect(together.liveStatus(of: 1, now: at(1)) == one.liveStatus(of: 1, now: at(1)))
+    }
+
     @Test func aFailedAttemptIsRetriedWithANewAttemptNumberThenTheJobFails() {
         var s = scheduler()
         let (descriptor, tasks) = job(1, tasks: 2, maxAttempts: 2)

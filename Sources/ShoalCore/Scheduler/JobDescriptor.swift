@@ -28,6 +28,9 @@ public struct JobDescriptor: Sendable, Equatable {
         self.hangTimeout = hangTimeout
         self.speculation = speculation
     }
+
+    /// `timeout` as a TASK carries it: whole milliseconds, 0 for no limit.
+    var timeoutMs: UInt32 { timeout.map { UInt32(clamping: $0.milliseconds) } ?? 0 }
 }
 
 /// One task as the scheduler receives it: new from a plan, or reloaded from the store after a restart.

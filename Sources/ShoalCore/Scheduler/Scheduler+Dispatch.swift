@@ -14,23 +14,25 @@ extension Scheduler {
         dispatchOffset = (dispatchOffset + 1) % count
         // Each worker with credit, in the rotated order, with the starts it gets (by position, not by a
         // dictionary keyed by its name: that hashed the name for every task).
-        var batches: [(worker: WorkerID, kinds: Set<String>, starts: [AttemptStart])] = []
+        // With the worker's position in `workers` (no entry is removed during a dispatch): looking a worker up by
+        // its name hashed the name twice per task.
+        var batches: [(worker: WorkerID, at: Int, kinds: Set<String>, starts: [AttemptStart])] = []
         for offset in 0..<count {
             let workerID = workerOrder[(offset + dispatchOffset) % count]
             guard let index = workers.position(of: workerID), workers[at: index].credit > 0 else { continue }
-            batches.append((workerID, workers[at: index].kinds, []))
+            batches.append((workerID, index, workers[at: index].kinds, []))
         }
         var active = Array(batches.indices)
         while !active.isEmpty {
             var stillActive: [Int] = []
             for position in active {
-                let (workerID, kinds) = (batches[position].worker, batches[position].kinds)
+                let (workerID, workerAt, kinds) = (batches[position].worker, batches[position].at, batches[position].kinds)
                 guard let jobID = nextJob(for: kinds),
-                      let start = startAttempt(of: jobID, on: workerID, now: now, speculative: false)
+                      let start = startAttempt(of: jobID, on: workerID, at: workerAt, now: now, speculative: false)
                         ?? otherJobsStart(for: kinds, after: jobID, on: workerID, now: now)
                 else { continue }
                 batches[position].starts.append(start)
-                if (workers.read(workerID) { $0.credit } ?? 0) > 0 { stillActive.append(position) }
+                if workers[at: workerAt].credit > 0 { stillActive.append(position) }
             }
             active = stillActive
         }
@@ -78,18 +80,23 @@ extension Scheduler {
     /// Affinity (`PlannedTask.affinity`): a worker takes first a task whose affinity it owns (it ran one before),
     /// then one whose affinity has no owner, or an owner that is gone or has no free credit (it is busy: the
     /// task moves, and so does the affinity), and otherwise leaves the tasks to their owners.
-    mutating func startAttempt(of jobID: JobID, on workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool)
-        -> AttemptStart?
-    {
+    /// - Parameter workerPosition: where `workerID`'s entry lies in `workers`, when the caller knows.
+    mutating func startAttempt(
+        of jobID: JobID, on workerID: WorkerID, at workerPosition: Int? = nil, now: ContinuousClock.Instant,
+        speculative: Bool
+    ) -> AttemptStart? {
         guard let jobIndex = jobs.position(of: jobID) else { return nil }
         if !jobs[at: jobIndex].hasAffinity {
-            // The common case, changed in place: no copy of the job's entry (and of its queue) per task.
+            // The common case, changed in place: no copy of the job's entry (and of its queue) per task, nor of
+            // its descriptor (its strings).
             guard let taskID = jobs[at: jobIndex].queue.popFirst() else { return nil }
             jobs[at: jobIndex].counts.queued -= 1
             jobs[at: jobIndex].counts.running += 1
             if jobs[at: jobIndex].state == .queued { jobs[at: jobIndex].state = .running }
-            let descriptor = jobs[at: jobIndex].descriptor
-            return lease(taskID, job: descriptor, to: workerID, now: now, speculative: speculative)
+            return lease(
+                taskID, job: jobID, kind: jobs[at: jobIndex].descriptor.kind,
+                timeoutMs: jobs[at: jobIndex].descriptor.timeoutMs, to: workerID, at: workerPosition, now: now,
+                speculative: speculative)
         }
         // Taken out and put back: changing a copy while the dictionary still holds the entry would copy the
         // whole queue on every start.
@@ -117,16 +124,24 @@ extension Scheduler {
     mutating func lease(
         _ taskID: TaskID, job: JobDescriptor, to workerID: WorkerID, now: ContinuousClock.Instant, speculative: Bool
     ) -> AttemptStart {
+        lease(taskID, job: job.id, kind: job.kind, timeoutMs: job.timeoutMs, to: workerID, now: now,
+              speculative: speculative)
+    }
+
+    /// `lease`, with the job's fields it needs; `workerPosition` is where `workerID`'s entry lies, when known.
+    mutating func lease(
+        _ taskID: TaskID, job: JobID, kind: String, timeoutMs: UInt32, to workerID: WorkerID,
+        at workerPosition: Int? = nil, now: ContinuousClock.Instant, speculative: Bool
+    ) -> AttemptStart {
         // In place (`result` says why).
         let index = tasks.position(of: taskID)!
         let ref = tasks[at: index].startAttempt(on: workerID, now: now, speculative: speculative)
-        if let worker = workers.position(of: workerID) {
+        if let worker = workerPosition ?? workers.position(of: workerID) {
             workers[at: worker].leases += 1
             workers[at: worker].attempts[ref] = workers[at: worker].leases
         }
-        let timeoutMs = job.timeout.map { UInt32(clamping: $0.milliseconds) } ?? 0
         return AttemptStart(
-            task: ref, job: job.id, kind: job.kind, timeoutMs: timeoutMs, spec: tasks[at: index].spec,
+            task: ref, job: job, kind: kind, timeoutMs: timeoutMs, spec: tasks[at: index].spec,
             attachments: tasks[at: index].attachments, speculative: speculative)
     }
 }

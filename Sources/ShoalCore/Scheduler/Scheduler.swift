@@ -283,10 +283,51 @@ public struct Scheduler: Sendable {
     public mutating func result(
         _ result: TaskResult, from workerID: WorkerID, now: ContinuousClock.Instant
     ) -> [SchedulerDirective] {
-        let attempt = result.task
         // The worker is found once (its id is a string: hashing it for each of the steps below showed in `perf`).
         let worker = workers.position(of: workerID)
         if let worker { workers[at: worker].lastSeen = now }
+        return self.result(result, from: workerID, at: worker, now: now)
+    }
+
+    /// `result` for each of a RESULT's results, in order, appended to `directives`: the worker is found once for
+    /// them all, and a result that succeeds (nearly every one) makes no array of its own.
+    public mutating func results(
+        _ results: [TaskResult], from workerID: WorkerID, now: ContinuousClock.Instant,
+        into directives: inout [SchedulerDirective]
+    ) {
+        let worker = workers.position(of: workerID)
+        if let worker { workers[at: worker].lastSeen = now }
+        for result in results {
+            if let worker, result.outcome == .succeeded, let index = tasks.position(of: result.task.taskID),
+               tasks[at: index].state == .running,
+               let startedAt = tasks[at: index].live.startedAt(result.task.attempt, on: workerID)
+            {
+                directives.append(.commit(beginCommit(result, at: index, from: workerID, startedAt: startedAt, now: now)))
+                workers[at: worker].attempts.removeValue(forKey: result.task)
+                if let dismiss = dismissIfDrained(at: worker) { directives.append(dismiss) }
+            } else {
+                directives.append(contentsOf: self.result(result, from: workerID, at: worker, now: now))
+            }
+        }
+    }
+
+    /// A live attempt of the running task at `index` succeeded: its outputs go to be committed.
+    private mutating func beginCommit(
+        _ result: TaskResult, at index: Int, from workerID: WorkerID, startedAt: ContinuousClock.Instant,
+        now: ContinuousClock.Instant
+    ) -> AttemptCommit {
+        tasks[at: index].beginCommit(
+            result.task, CommittingAttempt(
+                attempt: result.task, worker: workerID, runtime: startedAt.duration(to: now),
+                logTail: result.logTail, counters: result.counters),
+            outputs: result.outputs)
+    }
+
+    /// `result`, with the worker's position in `workers` (nil when it is not there).
+    private mutating func result(
+        _ result: TaskResult, from workerID: WorkerID, at worker: Int?, now: ContinuousClock.Instant
+    ) -> [SchedulerDirective] {
+        let attempt = result.task
         // The entry is changed where it lies (`tasks[at: index]`): read out and written back, every field of
         // it would be copied twice, which was a tenth of the coordinator's time per task.
         guard let index = tasks.position(of: attempt.taskID),
@@ -298,11 +339,7 @@ public struct Scheduler: Sendable {
         }
         switch result.outcome {
         case .succeeded where tasks[at: index].state == .running:
-            let commit = tasks[at: index].beginCommit(
-                attempt, CommittingAttempt(
-                    attempt: attempt, worker: workerID, runtime: startedAt.duration(to: now),
-                    logTail: result.logTail, counters: result.counters),
-                outputs: result.outputs)
+            let commit = beginCommit(result, at: index, from: workerID, startedAt: startedAt, now: now)
             guard let worker else { return [.commit(commit)] }
             workers[at: worker].attempts.removeValue(forKey: attempt)
             guard let dismiss = dismissIfDrained(at: worker) else { return [.commit(commit)] }
@@ -335,11 +372,20 @@ public struct Scheduler: Sendable {
 
     /// The shell committed the outputs of the task's committing attempt.
     public mutating func committed(_ attempt: TaskRef, now: ContinuousClock.Instant) -> [SchedulerDirective] {
+        var directives: [SchedulerDirective] = []
+        committed(attempt, now: now, into: &directives)
+        return directives
+    }
+
+    /// `committed`, its directives appended to `directives` (an array per commit showed in `perf`).
+    public mutating func committed(
+        _ attempt: TaskRef, now: ContinuousClock.Instant, into directives: inout [SchedulerDirective]
+    ) {
         // In place, as in `result`.
         guard let index = tasks.position(of: attempt.taskID), tasks[at: index].state == .committing,
               let committing = tasks[at: index].committing, committing.attempt == attempt,
               let jobIndex = jobs.position(of: tasks[at: index].job)
-        else { return [] }
+        else { return }
         let (jobID, inputBytes, failures) = (tasks[at: index].job, tasks[at: index].inputBytes, tasks[at: index].failures)
         // Speculative siblings still running lose: cancel them, and let them go without counting.
         let siblings = tasks[at: index].finishCommit()
@@ -347,9 +393,9 @@ public struct Scheduler: Sendable {
         jobs[at: jobIndex].counts.succeeded += 1
         jobs[at: jobIndex].committedBytes &+= inputBytes
         jobs[at: jobIndex].runtimes.add(committing.runtime)
-        var directives: [SchedulerDirective] = [.attemptEnded(AttemptRecord(
+        directives.append(.attemptEnded(AttemptRecord(
             task: attempt, job: jobID, worker: committing.worker, ending: .succeeded,
-            exitStatus: 0, logTail: committing.logTail, runtime: committing.runtime, counters: committing.counters))]
+            exitStatus: 0, logTail: committing.logTail, runtime: committing.runtime, counters: committing.counters)))
         for (number, sibling) in siblings.isEmpty ? [] : siblings.sorted(by: { $0.key < $1.key }) {
             let ref = TaskRef(taskID: attempt.taskID, attempt: number)
             directives.append(.attemptEnded(AttemptRecord(
@@ -359,8 +405,8 @@ public struct Scheduler: Sendable {
         }
         directives.append(.taskChanged(task: attempt.taskID, job: jobID, state: .succeeded, failures: failures))
         // Only the last task of a job (or stage) settles it.
-        guard jobs[at: jobIndex].counts.succeeded == jobs[at: jobIndex].taskCount else { return directives }
-        return directives + settleJob(jobID)
+        guard jobs[at: jobIndex].counts.succeeded == jobs[at: jobIndex].taskCount else { return }
+        directives.append(contentsOf: settleJob(jobID))
     }
 
     /// Whether `attempt` is its task's committing attempt: a `.commit` decided earlier in a batch is carried out
