@@ -150,7 +150,7 @@ public final class Coordinator: Service {
         let engine = try CoordinatorEngine(coordinator: self)
         let inbox = Inbox<CoordinatorEngine.Input>()
         let forwarder = Task { [loop] in
-            for await item in loop.inbound { inbox.post(.socket(item)) }
+            for await item in loop.inbound { inbox.post(CoordinatorEngine.decodingWorkerMessages(item)) }
             inbox.finish()
         }
         let ticker = Task { [interval = settings.heartbeatInterval] in

@@ -7,12 +7,16 @@ extension CoordinatorEngine {
     /// A message on the worker endpoint. The routing id is the worker's id (workers set it to their HELLO
     /// `worker_id`), so a RESULT is attributed — and fenced — even before a restarted coordinator has heard
     /// the worker's HELLO.
-    func handleWorkerMessage(_ frames: [Frame], now: ContinuousClock.Instant) {
+    /// - Parameters:
+    ///   - frames: the message as it came, its routing frame first (at least two frames).
+    ///   - decoded: the frames after the routing frame, decoded (`decodingWorkerMessages`).
+    func handleWorkerMessage(_ frames: [Frame], _ decoded: Result<ShoalMessage, ProtocolError>, now: ContinuousClock.Instant) {
         guard let routing = frames.first, frames.count >= 2 else { return }
         let message: ShoalMessage
-        do {
-            message = try ShoalCodec.decode(frames.dropFirst())
-        } catch {
+        switch decoded {
+        case .success(let decoded):
+            message = decoded
+        case .failure(let error):
             refuseUndecodable(frames, socket: Coordinator.Socket.workers, error: error)
             return
         }

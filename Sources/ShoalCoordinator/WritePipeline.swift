@@ -30,8 +30,9 @@ final class WritePipeline: Sendable {
         self.loop = loop
     }
 
-    /// Queues `directives` to persist and `messages` to send once they are durable.
-    func persistThenSend(_ directives: [SchedulerDirective], _ messages: [(socket: Int, frames: [Frame])]) throws {
+    /// Queues `directives` to persist and `messages` to send (encoded here, `OutgoingMessage`) once they are
+    /// durable.
+    func persistThenSend(_ directives: [SchedulerDirective], _ messages: [(socket: Int, message: OutgoingMessage)]) throws {
         try check()
         if state.withLock({ $0.inFlight }) >= Self.depth { try drain() }
         state.withLock { $0.inFlight += 1 }  // only this engine adds: nothing can slip in between the two
@@ -43,7 +44,7 @@ final class WritePipeline: Sendable {
                 return state.failure == nil
             }
             guard send else { return }
-            for (socket, frames) in messages { loop.send(frames, on: socket) }
+            for (socket, message) in messages { loop.send(message.frames, on: socket) }
         }
     }
 

@@ -71,14 +71,27 @@ import ZeroMQ
         let (router, dealer) = try await loops(context)
         let pipeline = WritePipeline(store: store, loop: router)
         let (jobID, tasks) = try job(store, tasks: 50)
+        // Every other message a TASK, which the pipeline encodes when it sends it (its spec, the last frame,
+        // carries the number).
         for (number, task) in tasks.enumerated() {
-            try pipeline.persistThenSend([start(task, job: jobID)], [(0, [Frame("w"), Frame("\(number)")])])
+            let message: OutgoingMessage = number % 2 == 0
+                ? .frames([Frame("w"), Frame("\(number)")])
+                : .task(routing: Frame("w"), TaskBatch([TaskAssignment(
+                    task: TaskRef(taskID: task.id, attempt: 1), jobID: jobID, kind: "noop", spec: Frame("\(number)"))]))
+            try pipeline.persistThenSend([start(task, job: jobID)], [(0, message)])
         }
         let seen = try await withDeadline(.seconds(20)) { [inbound = dealer.inbound] in
             var seen: [String] = []
             for await item in inbound {
                 guard case .message(_, let frames) = item, let text = frames.last?.utf8String,
                       let number = Int(text) else { continue }
+                if number % 2 == 1 {
+                    guard case .task(let batch)? = try? ShoalCodec.decode(frames),
+                          batch.assignments.map(\.task) == [TaskRef(taskID: tasks[number].id, attempt: 1)] else {
+                        seen.append("\(text) not a TASK for its task")
+                        continue
+                    }
+                }
                 // By the time its message is here, the batch's attempt row is committed.
                 let committed = try Self.attemptRows(of: tasks[number].id, in: observer)
                 seen.append(committed == 1 ? text : "\(text) before its row")
@@ -104,11 +117,11 @@ import ZeroMQ
         configuration.allowsUnsafeTransactions = true
         let blocker = try DatabaseQueue(path: directory.path("state.sqlite"), configuration: configuration)
         try Self.execute("BEGIN IMMEDIATE", on: blocker)
-        try pipeline.persistThenSend([start(tasks[0], job: jobID)], [(0, [Frame("w"), Frame("lost 1")])])
-        try pipeline.persistThenSend([start(tasks[1], job: jobID)], [(0, [Frame("w"), Frame("lost 2")])])
+        try pipeline.persistThenSend([start(tasks[0], job: jobID)], [(0, .frames([Frame("w"), Frame("lost 1")]))])
+        try pipeline.persistThenSend([start(tasks[1], job: jobID)], [(0, .frames([Frame("w"), Frame("lost 2")]))])
         #expect(throws: WritePipelineError.self) { try pipeline.drain() }
         #expect(throws: WritePipelineError.self) {
-            try pipeline.persistThenSend([start(tasks[2], job: jobID)], [(0, [Frame("w"), Frame("lost 3")])])
+            try pipeline.persistThenSend([start(tasks[2], job: jobID)], [(0, .frames([Frame("w"), Frame("lost 3")]))])
         }
         try Self.execute("ROLLBACK", on: blocker)
         // Whatever the pipeline sent went out before this marker: the first message to arrive must be it.

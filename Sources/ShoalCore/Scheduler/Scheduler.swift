@@ -396,7 +396,7 @@ public struct Scheduler: Sendable {
         directives.append(.attemptEnded(AttemptRecord(
             task: attempt, job: jobID, worker: committing.worker, ending: .succeeded,
             exitStatus: 0, logTail: committing.logTail, runtime: committing.runtime, counters: committing.counters)))
-        for (number, sibling) in siblings.isEmpty ? [] : siblings.sorted(by: { $0.key < $1.key }) {
+        for (number, sibling) in siblings {
             let ref = TaskRef(taskID: attempt.taskID, attempt: number)
             directives.append(.attemptEnded(AttemptRecord(
                 task: ref, job: jobID, worker: sibling.worker, ending: .superseded,
