@@ -12,27 +12,35 @@ extension Scheduler {
         guard !workerOrder.isEmpty, jobs.values.contains(where: { !$0.queue.isEmpty }) else { return [] }
         let count = workerOrder.count
         dispatchOffset = (dispatchOffset + 1) % count
-        // Each worker with credit, in the rotated order, with the starts it gets (by position, not by a
-        // dictionary keyed by its name: that hashed the name for every task).
-        // With the worker's position in `workers` (no entry is removed during a dispatch): looking a worker up by
-        // its name hashed the name twice per task.
-        var batches: [(worker: WorkerID, at: Int, kinds: Set<String>, starts: [AttemptStart])] = []
+        // Each worker with credit, in the rotated order, with the starts it gets; by its position in `workers`
+        // (no entry is removed during a dispatch), its credit counted down here, and the jobs whose kind it runs
+        // found once: by its name, or through its kinds (a set of strings), each task hashed a string or three.
+        // (Jobs by id, not position: a job with affinity is taken out and put back as it leases, which moves it.)
+        var batches: [(worker: WorkerID, at: Int, kinds: Set<String>, jobs: [JobID], credit: Int, starts: [AttemptStart])] = []
+        let candidates = jobs.indices.filter { !jobs[at: $0].queue.isEmpty && !jobs[at: $0].state.isTerminal }
+        let queued = candidates.reduce(0) { $0 + jobs[at: $1].queue.count }
         for offset in 0..<count {
             let workerID = workerOrder[(offset + dispatchOffset) % count]
             guard let index = workers.position(of: workerID), workers[at: index].credit > 0 else { continue }
-            batches.append((workerID, index, workers[at: index].kinds, []))
+            let (credit, kinds) = (workers[at: index].credit, workers[at: index].kinds)
+            var starts: [AttemptStart] = []
+            starts.reserveCapacity(min(credit, queued))  // grown a step at a time, it showed
+            let runnable = candidates.compactMap { kinds.contains(jobs[at: $0].descriptor.kind) ? jobs[at: $0].id : nil }
+            batches.append((workerID, index, kinds, runnable, credit, starts))
         }
         var active = Array(batches.indices)
         while !active.isEmpty {
             var stillActive: [Int] = []
             for position in active {
                 let (workerID, workerAt, kinds) = (batches[position].worker, batches[position].at, batches[position].kinds)
-                guard let jobID = nextJob(for: kinds),
+                guard let jobID = nextJob(among: batches[position].jobs),
                       let start = startAttempt(of: jobID, on: workerID, at: workerAt, now: now, speculative: false)
                         ?? otherJobsStart(for: kinds, after: jobID, on: workerID, now: now)
                 else { continue }
                 batches[position].starts.append(start)
-                if workers[at: workerAt].credit > 0 { stillActive.append(position) }
+                // Every start leases one attempt to this worker: one credit less.
+                batches[position].credit -= 1
+                if batches[position].credit > 0 { stillActive.append(position) }
             }
             active = stillActive
         }
@@ -53,14 +61,15 @@ extension Scheduler {
         return nil
     }
 
-    /// The job whose queued task a worker running `kinds` should run next, or `nil` when none is queued.
-    func nextJob(for kinds: Set<String>) -> JobID? {
+    /// Of the jobs `candidates` (those whose kind a worker runs), the one whose queued task it should run next, or
+    /// `nil` when none has one queued.
+    func nextJob(among candidates: [JobID]) -> JobID? {
         // Called for every task handed out: the entries are read where they lie, by their rank's fields only (a
         // copy of each job's entry per task showed in `perf`).
         var best: (rank: (Int, Int, Int), id: JobID)?
-        for position in jobs.indices {
-            guard !jobs[at: position].queue.isEmpty, !jobs[at: position].state.isTerminal,
-                  kinds.contains(jobs[at: position].descriptor.kind) else { continue }
+        for id in candidates {
+            guard let position = jobs.position(of: id), !jobs[at: position].queue.isEmpty,
+                  !jobs[at: position].state.isTerminal else { continue }
             let rank = Self.rank(jobs[at: position])
             if best.map({ rank > $0.rank }) ?? true { best = (rank, jobs[at: position].id) }
         }

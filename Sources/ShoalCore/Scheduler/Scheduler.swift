@@ -87,7 +87,7 @@ public struct Scheduler: Sendable {
             case .cancelled: job.counts.cancelled += 1
             }
             job.retries += descriptor.failures
-            tasks.add(task.id, task)
+            tasks.add(task.id, consume task)  // moved in, not copied (its strings retained and released again)
         }
         jobs[job.id] = job
         if state.isTerminal { return [] }
