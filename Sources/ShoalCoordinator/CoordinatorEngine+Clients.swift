@@ -155,11 +155,7 @@ extension CoordinatorEngine {
     func answerStatus(_ requestID: UInt64, job: JobID, task: TaskID, routing: Frame, now: ContinuousClock.Instant) {
         do {
             let status = try clusterStatus(job: job, task: task, now: now)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let document = try encoder.encode(status)
-            post([routing] + ShoalCodec.encode(StatusReport(requestID: requestID, document: Frame([UInt8](document)))),
-                      on: Coordinator.Socket.clients)
+            outbox.append((Coordinator.Socket.clients, .status(routing: routing, requestID: requestID, status)))
         } catch let error as StatusError {
             refuse(routing, .notFound, inReplyTo: MessageType.status.rawValue, requestID: requestID,
                    error.message, socket: Coordinator.Socket.clients)

@@ -291,7 +291,10 @@ final class CoordinatorEngine {
     /// its final counts and summary, the next stage's planning) expects it durable.
     func carryOut(_ directives: [SchedulerDirective], now: ContinuousClock.Instant) throws {
         if finishedSummaries.isEmpty && directives.allSatisfy(Self.isPipelined) {
-            for directive in directives { send(directive, now: now) }
+            // Most of a busy batch's directives send nothing: passed over without a copy of each.
+            for index in directives.indices where !rooms.isEmpty || !directives[index].sendsNothing {
+                send(directives[index], now: now)
+            }
             let messages = outbox
             outbox.removeAll(keepingCapacity: true)
             try pipeline.persistThenSend(directives, messages)
@@ -531,18 +534,31 @@ final class CoordinatorEngine {
     }
 }
 
-/// A message the engine queued to send at the end of its batch: its frames, or a TASK still to encode. TASKs
-/// are encoded by whoever sends them — the store's queue for a pipelined batch (`WritePipeline`) — because
-/// encoding them was a tenth of the engine's time on the scheduling benchmark, and the engine is what the
-/// cluster waits on.
+/// A message the engine queued to send at the end of its batch: its frames, or a TASK or STATUS_REPORT still to
+/// encode. Those are encoded by whoever sends them — the store's queue for a pipelined batch (`WritePipeline`) —
+/// because encoding them was a tenth of the engine's time on the scheduling benchmark (the TASKs; the status
+/// JSON that `shoal submit --wait` polls for another twentieth), and the engine is what the cluster waits on.
 enum OutgoingMessage: Sendable {
     case frames([Frame])
     case task(routing: Frame, TaskBatch)
+    case status(routing: Frame, requestID: UInt64, ClusterStatus)
 
     var frames: [Frame] {
         switch self {
-        case .frames(let frames): frames
-        case .task(let routing, let batch): [routing] + ShoalCodec.encode(batch)
+        case .frames(let frames):
+            return frames
+        case .task(let routing, let batch):
+            return [routing] + ShoalCodec.encode(batch)
+        case .status(let routing, let requestID, let status):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            do {
+                let document = try encoder.encode(status)
+                return [routing] + ShoalCodec.encode(StatusReport(requestID: requestID, document: Frame([UInt8](document))))
+            } catch {
+                return [routing] + ShoalCodec.encode(ErrorReply(
+                    code: .internalError, inReplyTo: MessageType.status.rawValue, requestID: requestID, message: "\(error)"))
+            }
         }
     }
 }

@@ -149,6 +149,20 @@ import ZeroMQ
         #expect(together.liveStatus(of: 1, now: at(1)) == one.liveStatus(of: 1, now: at(1)))
     }
 
+    /// What the coordinator's shell may pass over: only directives whose carrying out is persisting them.
+    @Test func onlyQuietDirectivesSendNothing() {
+        let ref = TaskRef(taskID: 1, attempt: 1)
+        let ended = { (ending: AttemptEnding) in
+            SchedulerDirective.attemptEnded(AttemptRecord(task: ref, job: 1, worker: "a", ending: ending))
+        }
+        #expect(SchedulerDirective.taskChanged(task: 1, job: 1, state: .succeeded, failures: 0).sendsNothing)
+        #expect(ended(.succeeded).sendsNothing && ended(.superseded).sendsNothing)
+        #expect(!ended(.failed).sendsNothing)
+        #expect(!SchedulerDirective.cancel(worker: "a", attempts: [ref], reason: "r").sendsNothing)
+        #expect(!SchedulerDirective.jobChanged(job: 1, state: .succeeded, error: nil).sendsNothing)
+        #expect(!SchedulerDirective.start(worker: "a", attempts: []).sendsNothing)
+    }
+
     @Test func aFailedAttemptIsRetriedWithANewAttemptNumberThenTheJobFails() {
         var s = scheduler()
         let (descriptor, tasks) = job(1, tasks: 2, maxAttempts: 2)

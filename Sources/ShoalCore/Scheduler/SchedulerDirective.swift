@@ -27,6 +27,18 @@ public enum SchedulerDirective: Sendable {
     case dismiss(worker: WorkerID, reason: String)
 }
 
+extension SchedulerDirective {
+    /// Whether carrying the directive out is only persisting it: no message, no event, no log line (a task's new
+    /// state, a commit, an attempt that ended without failing). The shell passes over these.
+    public var sendsNothing: Bool {
+        switch self {
+        case .taskChanged, .commit: true
+        case .attemptEnded(let record): !record.ending.countsAsFailure
+        default: false
+        }
+    }
+}
+
 /// An attempt to start on a worker.
 public struct AttemptStart: Sendable, Equatable {
     public var task: TaskRef
