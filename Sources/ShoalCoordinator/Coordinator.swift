@@ -25,6 +25,9 @@ public final class Coordinator: Service {
     let store: StateStore
     let planners: JobKindRegistry
     let logger: Logger
+    /// The engine's inputs: the sockets' messages (`run`'s forwarder), the clock, and the engine's own
+    /// continuation of a dispatch (`CoordinatorEngine.Input.dispatch`).
+    let inbox = Inbox<CoordinatorEngine.Input>()
     /// With CURVE: the allow-lists and the ZAP handler that consults them; `nil` for plaintext.
     public let authenticator: Authenticator?
     let zap: ZAPHandler?
@@ -148,7 +151,7 @@ public final class Coordinator: Service {
     /// Serves until graceful shutdown (SIGINT/SIGTERM through a `ServiceGroup`) or cancellation.
     public func run() async throws {
         let engine = try CoordinatorEngine(coordinator: self)
-        let inbox = Inbox<CoordinatorEngine.Input>()
+        let inbox = self.inbox
         let forwarder = Task { [loop] in
             for await item in loop.inbound { inbox.post(CoordinatorEngine.decodingWorkerMessages(item)) }
             inbox.finish()

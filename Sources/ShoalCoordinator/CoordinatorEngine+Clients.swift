@@ -75,7 +75,9 @@ extension CoordinatorEngine {
                           error.description, socket: Coordinator.Socket.clients)
         }
         let hash = Self.specHash(text: text, workingDirectory: submit.workingDirectory)
-        if let existing = try store.unfinishedJob(specHash: hash) {
+        // The records first: a job accepted a moment ago may not be written yet (`insertJob` below).
+        let unfinished = records.values.filter { $0.specHash == hash && !$0.state.isTerminal }.map(\.id).max()
+        if let existing = try unfinished ?? store.unfinishedJob(specHash: hash) {
             if !submit.restart {
                 logger.info("resubmitted job resumes", metadata: ["job": "\(existing)"])
                 return reply(JobAccepted(requestID: submit.requestID, jobID: existing, resumed: true))
@@ -141,7 +143,15 @@ extension CoordinatorEngine {
             speculation: job.speculation, source: submit.sourceName, workingDirectory: submit.workingDirectory,
             specHash: hash, outputDirectory: plan.outputDirectory, taskCount: plan.tasks.count, submittedAt: received,
             finishSpec: plan.finish, moreStages: plan.moreStages)
-        let (stored, tasks) = try store.insertJob(record, tasks: plan.tasks)
+        // Its ids first, then the job and its tasks are written on the store's queue while this engine takes them
+        // up and leases the first; those leases, and ACCEPTED, are written and sent after them.
+        let ids = try store.nextIDs()
+        var stored = record
+        stored.id = ids.job
+        stored.state = .queued
+        stored.stage = 0
+        let tasks = try StateStore.descriptors(plan.tasks, job: ids.job, firstID: ids.task, stage: 0)
+        try pipeline.insertJob(stored, tasks: plan.tasks, firstTask: ids.task)
         records[stored.id] = stored
         decide(scheduler.addJob(stored.descriptor, tasks: tasks, moreStages: plan.moreStages))
         publish(topic: "job.\(stored.id)", kind: "job", ["job": "\(stored.id)", "state": "queued", "name": stored.name])

@@ -48,6 +48,22 @@ final class WritePipeline: Sendable {
         }
     }
 
+    /// Queues a new job and its tasks to insert (`StateStore.insertJobInOrder`, under the ids `nextIDs` gave)
+    /// before the batches queued after this call; a failure stops the pipeline as a batch's does.
+    func insertJob(_ job: JobRecord, tasks: [PlannedTask], firstTask: TaskID) throws {
+        try check()
+        if state.withLock({ $0.inFlight }) >= Self.depth { try drain() }
+        state.withLock { $0.inFlight += 1 }
+        store.insertJobInOrder(job, tasks: tasks, firstTask: firstTask, if: { [self] in
+            state.withLock { $0.failure == nil }
+        }) { [self] error in
+            state.withLock { state in
+                state.inFlight -= 1
+                if let error, state.failure == nil { state.failure = "\(error)" }
+            }
+        }
+    }
+
     /// Returns once every queued batch is durable and its messages sent; throws if one failed.
     func drain() throws {
         try store.waitForQueuedWrites()

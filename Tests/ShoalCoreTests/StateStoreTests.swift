@@ -41,6 +41,44 @@ import ZeroMQ
         #expect(try store.unfinishedJob(specHash: "other") == nil)
     }
 
+    /// A job inserted in order (the coordinator's path) under the ids `nextIDs` gave reads back as one inserted
+    /// at once would, and the ids after it follow it; ids taken by another insert meanwhile write nothing.
+    @Test func aJobInsertedInOrderTakesTheIdsItWasGiven() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        let (first, firstTasks) = try store.insertJob(record(hash: "a", tasks: 2), tasks: planned(2))
+        let ids = try store.nextIDs()
+        #expect(ids.job == first.id + 1 && ids.task == firstTasks.last!.id + 1)
+        var job = record(hash: "b", tasks: 3)
+        job.id = ids.job
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<String?>(nil)
+        store.insertJobInOrder(job, tasks: planned(3), firstTask: ids.task) { error in
+            failure.withLock { $0 = error.map { "\($0)" } }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(failure.withLock { $0 } == nil)
+        let descriptors = try StateStore.descriptors(planned(3), job: ids.job, firstID: ids.task, stage: 0)
+        #expect(descriptors.map(\.id) == [ids.task, ids.task + 1, ids.task + 2])
+        #expect(try store.job(ids.job)?.specHash == "b" && store.job(ids.job)?.state == .queued)
+        #expect(try store.unfinishedJob(specHash: "b") == ids.job)
+        let reloaded = try store.loadUnfinished().first { $0.record.id == ids.job }
+        #expect(reloaded?.tasks.map(\.id) == descriptors.map(\.id))
+        #expect(reloaded?.tasks.map(\.spec.bytes) == descriptors.map(\.spec.bytes))
+        // The same ids again: taken, so nothing is written and the insert fails.
+        var stale = record(hash: "c", tasks: 1)
+        stale.id = ids.job
+        store.insertJobInOrder(stale, tasks: planned(1), firstTask: ids.task) { error in
+            failure.withLock { $0 = error.map { "\($0)" } }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(failure.withLock { $0 }?.contains("the next are job \(ids.job + 1)") == true)
+        #expect(try store.unfinishedJob(specHash: "c") == nil)
+        #expect(try store.nextIDs() == (ids.job + 1, ids.task + 3))
+    }
+
     /// Status and logs read what is committed without queueing behind the writes: a poll must not stall the
     /// coordinator's engine behind a checkpoint or a pipeline of batches.
     @Test func statusReadsDoNotWaitForQueuedWrites() throws {

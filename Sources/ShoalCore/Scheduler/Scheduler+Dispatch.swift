@@ -9,7 +9,17 @@ extension Scheduler {
     /// equal priorities the job with the fewest running attempts, then the oldest. So equal jobs share the
     /// workers evenly, and a job submitted later is not starved by an earlier large one.
     public mutating func dispatch(now: ContinuousClock.Instant) -> [SchedulerDirective] {
-        guard !workerOrder.isEmpty, jobs.values.contains(where: { !$0.queue.isEmpty }) else { return [] }
+        dispatch(now: now, limit: .max).directives
+    }
+
+    /// `dispatch`, with at most `limit` starts per worker. `more` says that some worker stopped at the limit with
+    /// credit left while tasks were still queued: another dispatch would start more.
+    ///
+    /// The coordinator dispatches a few hundred at a time and comes back for the rest at once
+    /// (`CoordinatorEngine.dispatchChunk`): a new job's first thousands of leases, decided, stored and encoded as
+    /// one batch, kept the workers idle until the last of them was written.
+    public mutating func dispatch(now: ContinuousClock.Instant, limit: Int) -> (directives: [SchedulerDirective], more: Bool) {
+        guard !workerOrder.isEmpty, jobs.values.contains(where: { !$0.queue.isEmpty }) else { return ([], false) }
         let count = workerOrder.count
         dispatchOffset = (dispatchOffset + 1) % count
         // Each worker with credit, in the rotated order, with the starts it gets; by its position in `workers`
@@ -22,7 +32,7 @@ extension Scheduler {
         for offset in 0..<count {
             let workerID = workerOrder[(offset + dispatchOffset) % count]
             guard let index = workers.position(of: workerID), workers[at: index].credit > 0 else { continue }
-            let (credit, kinds) = (workers[at: index].credit, workers[at: index].kinds)
+            let (credit, kinds) = (min(workers[at: index].credit, limit), workers[at: index].kinds)
             var starts: [AttemptStart] = []
             starts.reserveCapacity(min(credit, queued))  // grown a step at a time, it showed
             let runnable = candidates.compactMap { kinds.contains(jobs[at: $0].descriptor.kind) ? jobs[at: $0].id : nil }
@@ -44,7 +54,14 @@ extension Scheduler {
             }
             active = stillActive
         }
-        return batches.compactMap { $0.starts.isEmpty ? nil : .start(worker: $0.worker, attempts: $0.starts) }
+        let directives = batches.compactMap {
+            $0.starts.isEmpty ? nil : SchedulerDirective.start(worker: $0.worker, attempts: $0.starts)
+        }
+        let more = batches.contains { batch in
+            batch.starts.count == limit && workers[at: batch.at].credit > 0
+                && batch.jobs.contains { jobs.position(of: $0).map { !jobs[at: $0].queue.isEmpty } ?? false }
+        }
+        return (directives, more)
     }
 
     /// When the best job's queued tasks are all reserved for other workers (affinity): the next jobs in the

@@ -7,19 +7,7 @@ extension StateStore {
     /// - Returns: the job as stored, and its tasks as the scheduler takes them.
     public func insertJob(_ job: JobRecord, tasks planned: [PlannedTask]) throws -> (JobRecord, [TaskDescriptor]) {
         try database.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO jobs (name, kind, priority, max_attempts, timeout_ms, hang_timeout_ms, speculation,
-                        state, error, source, working_directory, spec_hash, output_directory, task_count,
-                        submitted_at, finish_spec, more_stages)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    job.name, job.kind, job.priority, job.maxAttempts, job.timeoutMs, job.hangTimeoutMs,
-                    job.speculation, JobState.queued.rawValue, job.source, job.workingDirectory, job.specHash,
-                    job.outputDirectory, planned.count, job.submittedAt, job.finishSpec.map { Data($0) },
-                    job.moreStages,
-                ])
+            try Self.insertJobRow(job, taskCount: planned.count, id: nil, db: db)
             var stored = job
             stored.id = JobID(db.lastInsertedRowID)
             stored.state = .queued
@@ -27,6 +15,23 @@ extension StateStore {
             stored.taskCount = planned.count
             return (stored, try Self.insertTasks(planned, job: stored.id, stage: 0, db: db))
         }
+    }
+
+    /// The job's row, queued, under `id` (nil: the next AUTOINCREMENT id).
+    static func insertJobRow(_ job: JobRecord, taskCount: Int, id: JobID?, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO jobs (id, name, kind, priority, max_attempts, timeout_ms, hang_timeout_ms, speculation,
+                    state, error, source, working_directory, spec_hash, output_directory, task_count,
+                    submitted_at, finish_spec, more_stages)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, job.name, job.kind, job.priority, job.maxAttempts, job.timeoutMs, job.hangTimeoutMs,
+                job.speculation, JobState.queued.rawValue, job.source, job.workingDirectory, job.specHash,
+                job.outputDirectory, taskCount, job.submittedAt, job.finishSpec.map { Data($0) },
+                job.moreStages,
+            ])
     }
 
     /// Adds the next stage's tasks to a job whose stage `stage - 1` has committed, in one transaction.
@@ -46,16 +51,73 @@ extension StateStore {
     }
 
     static func insertTasks(_ planned: [PlannedTask], job: JobID, stage: Int, db: Database) throws -> [TaskDescriptor] {
-        // Ids are given here, in planning order after the highest so far (plans are never deleted, so none is
-        // used twice): a chunk's tasks have consecutive ids from its `first_task`.
-        let firstID = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT first_task + count FROM plans ORDER BY first_task DESC LIMIT 1")) ?? 1
+        let firstID = try nextTaskID(db)
         // A stage is planned once, and its shard indices are unique: they name its committed outputs.
         guard try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT 1 FROM plans WHERE job_id = ? AND stage = ? LIMIT 1"), arguments: [job, stage]
         ) == nil else {
             throw StageError(description: "job \(job) already has a stage \(stage)")
         }
+        let descriptors = try Self.descriptors(planned, job: job, firstID: TaskID(firstID), stage: stage)
+        try insertChunks(planned, job: job, stage: stage, firstID: firstID, db: db)
+        return descriptors
+    }
+
+    /// Task ids are given in planning order after the highest so far (plans are never deleted, so none is used
+    /// twice): a chunk's tasks have consecutive ids from its `first_task`.
+    static func nextTaskID(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT first_task + count FROM plans ORDER BY first_task DESC LIMIT 1")) ?? 1
+    }
+
+    /// The id the next job inserted gets (`jobs.id` is AUTOINCREMENT: one past the highest ever given).
+    static func nextJobID(_ db: Database) throws -> Int64 {
+        let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'") ?? 0
+        let highest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM jobs") ?? 0
+        return max(sequence, highest) + 1
+    }
+
+    /// The ids the next job and its first task will get: what `insertJobInOrder` needs. Waits for the writes
+    /// queued before it.
+    public func nextIDs() throws -> (job: JobID, task: TaskID) {
+        try database.writeWithoutTransaction { db in
+            (JobID(try Self.nextJobID(db)), TaskID(try Self.nextTaskID(db)))
+        }
+    }
+
+    /// Inserts a job and its tasks under the ids `nextIDs` gave (`job.id`, `firstTask`), queued in order behind
+    /// the writes before it, as `applyInOrder` is: the coordinator takes the job up while SQLite writes it (its
+    /// 20,000 tasks' plan chunks took ~4 ms). Fails, writing nothing, if another insert took those ids meanwhile.
+    public func insertJobInOrder(
+        _ job: JobRecord, tasks planned: [PlannedTask], firstTask: TaskID,
+        if proceed: @escaping @Sendable () -> Bool = { true }, then: @escaping @Sendable ((any Error)?) -> Void
+    ) {
+        database.asyncWriteWithoutTransaction { db in
+            do {
+                if proceed() {
+                    try db.inTransaction {
+                        let (jobID, taskID) = (try Self.nextJobID(db), try Self.nextTaskID(db))
+                        guard jobID == Int64(job.id), taskID == Int64(firstTask) else {
+                            throw StageError(description: "job \(job.id) was to have ids from job \(job.id), task "
+                                + "\(firstTask), but the next are job \(jobID), task \(taskID)")
+                        }
+                        try Self.insertJobRow(job, taskCount: planned.count, id: job.id, db: db)
+                        try Self.insertChunks(planned, job: job.id, stage: 0, firstID: taskID, db: db)
+                        return .commit
+                    }
+                }
+                then(nil)
+            } catch {
+                then(error)
+            }
+        }
+    }
+
+    /// The scheduler's descriptors of `planned` (stage `stage` of job `job`), their ids consecutive from `firstID`.
+    /// - Throws: `StageError` for a shard index planned twice, or attachments on a task that is not ephemeral.
+    public static func descriptors(_ planned: [PlannedTask], job: JobID, firstID: TaskID, stage: Int) throws
+        -> [TaskDescriptor]
+    {
         if !planned.indices.elementsEqual(planned.lazy.map(\.index)) {
             var seen = Set<Int>(minimumCapacity: planned.count)
             if let repeated = planned.first(where: { !seen.insert($0.index).inserted }) {
@@ -75,10 +137,15 @@ extension StateStore {
             let spec = previous.flatMap { $0.bytes == task.spec ? $0.frame : nil } ?? Frame(task.spec)
             previous = (task.spec, spec)
             descriptors.append(TaskDescriptor(
-                id: TaskID(firstID + Int64(offset)), index: task.index, label: task.label, spec: spec,
+                id: firstID + TaskID(offset), index: task.index, label: task.label, spec: spec,
                 inputBytes: task.inputBytes, stage: stage, affinity: task.affinity,
                 backups: task.backups, ephemeral: task.ephemeral, attachments: task.attachments))
         }
+        return descriptors
+    }
+
+    /// The plan chunks of `planned`, ids from `firstID`.
+    static func insertChunks(_ planned: [PlannedTask], job: JobID, stage: Int, firstID: Int64, db: Database) throws {
         // An ephemeral task's spec (a training step's parameters) is not stored: reloaded after a restart, the
         // task runs with an empty spec, which its kind takes for "planned again" (`PlannedTask.ephemeral`).
         let insert = try db.cachedStatement(
@@ -87,7 +154,6 @@ extension StateStore {
             let chunk = planned[start..<min(planned.count, start + PlanChunk.capacity)]
             try insert.execute(arguments: [firstID + Int64(start), job, stage, chunk.count, Data(PlanChunk.encode(chunk))])
         }
-        return descriptors
     }
 
     /// Rewrites a finished stage's chunks without their specs.
