@@ -80,6 +80,33 @@ import ZeroMQ
         #expect(starts(s.dispatch(now: at(1)))["a"]?.count == 1)
     }
 
+    /// A dispatch with a limit starts at most that many per worker, and says whether another would start more.
+    @Test func aLimitedDispatchSaysWhenMoreCouldStart() {
+        var s = scheduler()
+        let (descriptor, tasks) = job(1, tasks: 10)
+        _ = s.addJob(descriptor, tasks: tasks)
+        _ = register(&s, "a", slots: 8, at: at(0))
+        var counts: [Int] = []
+        var mores: [Bool] = []
+        for _ in 0..<4 {
+            let (directives, more) = s.dispatch(now: at(0), limit: 3)
+            counts.append(starts(directives)["a"]?.count ?? 0)
+            mores.append(more)
+        }
+        // 3 + 3 + 2 fill the 8 slots: the last stops for want of credit, not at the limit.
+        #expect(counts == [3, 3, 2, 0])
+        #expect(mores == [true, true, false, false])
+        var t = scheduler()
+        let (small, few) = job(2, tasks: 5)
+        _ = t.addJob(small, tasks: few)
+        _ = register(&t, "a", slots: 8, at: at(0))
+        let first = t.dispatch(now: at(0), limit: 3)
+        let second = t.dispatch(now: at(0), limit: 3)
+        // The queue runs dry at the limit's second round: nothing more to start.
+        #expect(starts(first.directives)["a"]?.count == 3 && first.more)
+        #expect(starts(second.directives)["a"]?.count == 2 && !second.more)
+    }
+
     @Test func fewTasksSpreadOverManyWorkers() {
         var s = scheduler()
         let (descriptor, tasks) = job(1, tasks: 3)
