@@ -428,14 +428,22 @@ final class CoordinatorEngine {
                 records[job]?.state = .running
                 publish(topic: "job.\(job)", kind: "job", ["job": "\(job)", "state": JobState.running.rawValue])
             }
-            // Stay well inside the message limits: at most 1,000 assignments per TASK.
-            for chunk in stride(from: 0, to: attempts.count, by: 1_000) {
-                let batch = TaskBatch(attempts[chunk..<min(chunk + 1_000, attempts.count)].map { start in
-                    TaskAssignment(task: start.task, jobID: start.job, kind: start.kind, timeoutMs: start.timeoutMs,
-                                   spec: start.spec, attachments: attachments(of: start, to: worker))
-                }, peerSharesMemory: sharedMemoryPeers[worker] != nil)
-                sendToWorker(worker, batch)
+            // Stay well inside the message limits: at most 1,000 assignments per TASK, and specs of at most
+            // 16 MiB together (they travel in one frame).
+            var chunk: [TaskAssignment] = []
+            var specBytes = 0
+            for start in attempts {
+                if !chunk.isEmpty && (chunk.count == 1_000 || specBytes + start.spec.count > 16 << 20) {
+                    sendToWorker(worker, TaskBatch(chunk, peerSharesMemory: sharedMemoryPeers[worker] != nil))
+                    chunk.removeAll(keepingCapacity: true)
+                    specBytes = 0
+                }
+                chunk.append(TaskAssignment(
+                    task: start.task, jobID: start.job, kind: start.kind, timeoutMs: start.timeoutMs, spec: start.spec,
+                    attachments: attachments(of: start, to: worker)))
+                specBytes += start.spec.count
             }
+            if !chunk.isEmpty { sendToWorker(worker, TaskBatch(chunk, peerSharesMemory: sharedMemoryPeers[worker] != nil)) }
         case .cancel(let worker, let attempts, let reason):
             sendToWorker(worker, CancelTasks(tasks: attempts, reason: reason))
         case .dismiss(let worker, let reason):

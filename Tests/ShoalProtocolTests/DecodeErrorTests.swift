@@ -102,7 +102,34 @@ struct DecodeErrorTests {
             return
         }
         let few = ProtocolLimits(maxPayloadFrames: 1)
-        #expect(decodeError(Golden.task.frames, limits: few) == .tooLarge(field: "TASK payload frames", size: 3, limit: 1))
+        #expect(decodeError(Golden.task.frames, limits: few) == .tooLarge(field: "TASK payload frames", size: 2, limit: 1))
+    }
+
+    /// The specs frame must be covered exactly by the spec lengths, and only a later assignment may repeat the
+    /// spec before it.
+    @Test("spec lengths that do not cover the specs frame, or a first spec that repeats")
+    func specLengths() {
+        // In the golden TASK: [0]'s spec_length at its offset from the body's end, and the specs frame (index 2).
+        let body = Golden.task.frames[1]
+        func with(_ length: UInt32, at offsetFromEnd: Int) -> [[UInt8]] {
+            var changed = body
+            changed.replaceSubrange((changed.count - offsetFromEnd)..<(changed.count - offsetFromEnd + 4), with: le32(length))
+            return [Golden.task.frames[0], changed] + Golden.task.frames.dropFirst(2)
+        }
+        // [1]'s spec_length: 48 bytes from the end (before its attachment count and placement, and [2]'s 39 bytes).
+        let second = 48
+        func invalid(_ frames: [[UInt8]]) -> String? {
+            if case .invalidValue(let field, _) = decodeError(frames) { field } else { nil }
+        }
+        #expect(try! ShoalCodec.decode(frames(with(3, at: second))) == Golden.task.message, "the offset is [1]'s length")
+        #expect(invalid(with(2, at: second)) == "specs", "a byte of the specs frame left over")
+        #expect(invalid(with(4, at: second)) == "assignments[1].spec_length", "past the end of the specs frame")
+        var specs = Golden.task.frames
+        specs[2] = Array(specs[2].dropLast())
+        #expect(invalid(specs) == "assignments[1].spec_length", "a specs frame shorter than the lengths")
+        var first = body
+        first.replaceSubrange(39..<43, with: le32(0xFFFF_FFFF))  // after the count, task, job, kind and timeout
+        #expect(invalid([Golden.task.frames[0], first] + Golden.task.frames.dropFirst(2)) == "assignments[0].spec_length")
     }
 
     @Test("payload frames missing or extra for what the body declares")
@@ -117,9 +144,9 @@ struct DecodeErrorTests {
             Issue.record("a TASK with an extra frame decoded")
             return
         }
-        // Attachments the frames do not back: two placements over one frame.
+        // Attachments the frames do not back: the last assignment's none made two.
         var body = Golden.task.frames[1]
-        body.replaceSubrange((body.count - 5)..., with: le32(2) + [0x00, 0x00])
+        body.replaceSubrange((body.count - 4)..., with: le32(2) + [0x00, 0x00])
         guard case .frameCount = decodeError([Golden.task.frames[0], body] + Golden.task.frames.dropFirst(2)) else {
             Issue.record("a TASK declaring 2 attachments over 1 frame decoded")
             return

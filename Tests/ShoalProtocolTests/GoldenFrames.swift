@@ -33,7 +33,7 @@ extension Golden {
             memoryBytes: 16 << 30, software: "shoal 0.1.0", kinds: ["command", "etl"],
             held: [TaskRef(taskID: 0x0102_0304_0506_0708, attempt: 3), TaskRef(taskID: 9, attempt: 0x0100_0000)])),
         frames: [
-            [0x53, 0x48, 0x03, 0x01],  // "SH", version 3, type 0x01 HELLO
+            [0x53, 0x48, 0x04, 0x01],  // "SH", version 4, type 0x01 HELLO
             [
                 0x03,  // min_version = 3
                 0x03,  // max_version = 3
@@ -69,7 +69,7 @@ extension Golden {
             version: 1, coordinatorID: "coord-α", epoch: 0x0123_4567_89AB_CDEF, heartbeatIntervalMs: 1000,
             heartbeatTimeoutMs: 5000, maxPayloadFrameBytes: 1 << 30, sharedMemory: true)),
         frames: [
-            [0x53, 0x48, 0x03, 0x02],  // "SH", version 3, type 0x02 WELCOME
+            [0x53, 0x48, 0x04, 0x02],  // "SH", version 4, type 0x02 WELCOME
             [
                 0x01,  // version = 1
                 0x08, 0x00, 0x00, 0x00,  // coordinator_id: length 8
@@ -91,7 +91,7 @@ extension Golden {
             TaskProgress(task: TaskRef(taskID: 11, attempt: 2), records: 0, bytes: 0, status: "", counters: []),
         ])),
         frames: [
-            [0x53, 0x48, 0x03, 0x03],  // "SH", version 3, type 0x03 HEARTBEAT
+            [0x53, 0x48, 0x04, 0x03],  // "SH", version 4, type 0x03 HEARTBEAT
             [
                 0x02, 0x00,  // free_slots = 2
                 0x02, 0x00, 0x00, 0x00,  // progress: count 2
@@ -119,7 +119,7 @@ extension Golden {
         name: "HEARTBEAT from the coordinator",
         message: .heartbeat(Heartbeat(freeSlots: 0, progress: [])),
         frames: [
-            [0x53, 0x48, 0x03, 0x03],  // "SH", version 3, type 0x03 HEARTBEAT
+            [0x53, 0x48, 0x04, 0x03],  // "SH", version 4, type 0x03 HEARTBEAT
             [
                 0x00, 0x00,  // free_slots = 0
                 0x00, 0x00, 0x00, 0x00,  // progress: count 0
@@ -131,7 +131,7 @@ extension Golden {
         message: .bye(Bye(
             reason: "shutdown", returned: [TaskRef(taskID: 5, attempt: 1), TaskRef(taskID: 6, attempt: 2)])),
         frames: [
-            [0x53, 0x48, 0x03, 0x04],  // "SH", version 3, type 0x04 BYE
+            [0x53, 0x48, 0x04, 0x04],  // "SH", version 4, type 0x04 BYE
             [
                 0x08, 0x00, 0x00, 0x00,  // reason: length 8
                 0x73, 0x68, 0x75, 0x74, 0x64, 0x6F, 0x77, 0x6E,  // "shutdown"
@@ -144,7 +144,7 @@ extension Golden {
         ])
 
     static let task = Golden(
-        name: "TASK with two assignments",
+        name: "TASK with three assignments, the third repeating the second's spec",
         message: .task(TaskBatch([
             TaskAssignment(
                 task: TaskRef(taskID: 100, attempt: 1), jobID: 7, kind: "command", timeoutMs: 60000,
@@ -152,17 +152,21 @@ extension Golden {
             TaskAssignment(
                 task: TaskRef(taskID: 101, attempt: 2), jobID: 7, kind: "etl", timeoutMs: 0,
                 spec: Frame([0x00, 0xFF, 0x10]), attachments: [Frame([0xAA, 0xBB])]),
+            TaskAssignment(
+                task: TaskRef(taskID: 102, attempt: 1), jobID: 7, kind: "etl", timeoutMs: 0,
+                spec: Frame([0x00, 0xFF, 0x10])),
         ])),
         frames: [
-            [0x53, 0x48, 0x03, 0x10],  // "SH", version 3, type 0x10 TASK
+            [0x53, 0x48, 0x04, 0x10],  // "SH", version 4, type 0x10 TASK
             [
-                0x02, 0x00, 0x00, 0x00,  // assignments: count 2
+                0x03, 0x00, 0x00, 0x00,  // assignments: count 3
                 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [0].task.task_id = 100
                 0x01, 0x00, 0x00, 0x00,  // [0].task.attempt = 1
                 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [0].job_id = 7
                 0x07, 0x00, 0x00, 0x00,  // [0].kind: length 7
                 0x63, 0x6F, 0x6D, 0x6D, 0x61, 0x6E, 0x64,  // "command"
                 0x60, 0xEA, 0x00, 0x00,  // [0].timeout_ms = 60000 = 0xEA60
+                0x07, 0x00, 0x00, 0x00,  // [0].spec_length = 7
                 0x00, 0x00, 0x00, 0x00,  // [0].attachments: count 0
                 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [1].task.task_id = 101
                 0x02, 0x00, 0x00, 0x00,  // [1].task.attempt = 2
@@ -170,12 +174,21 @@ extension Golden {
                 0x03, 0x00, 0x00, 0x00,  // [1].kind: length 3
                 0x65, 0x74, 0x6C,  // "etl"
                 0x00, 0x00, 0x00, 0x00,  // [1].timeout_ms = 0 (none)
+                0x03, 0x00, 0x00, 0x00,  // [1].spec_length = 3
                 0x01, 0x00, 0x00, 0x00,  // [1].attachments: count 1
                 0x00,  // [1].attachments[0].placement = 0 inline
+                0x66, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [2].task.task_id = 102
+                0x01, 0x00, 0x00, 0x00,  // [2].task.attempt = 1
+                0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // [2].job_id = 7
+                0x03, 0x00, 0x00, 0x00,  // [2].kind: length 3
+                0x65, 0x74, 0x6C,  // "etl"
+                0x00, 0x00, 0x00, 0x00,  // [2].timeout_ms = 0 (none)
+                0xFF, 0xFF, 0xFF, 0xFF,  // [2].spec_length = 0xFFFFFFFF: the spec of [1]
+                0x00, 0x00, 0x00, 0x00,  // [2].attachments: count 0
             ],
-            [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x31, 0x7D],  // payload 0: spec of assignment 0, {"a":1}
-            [0x00, 0xFF, 0x10],  // payload 1: spec of assignment 1, raw bytes
-            [0xAA, 0xBB],  // payload 2: assignment 1's attachment
+            // payload 0: the specs, {"a":1} then [1]'s raw bytes
+            [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x31, 0x7D, 0x00, 0xFF, 0x10],
+            [0xAA, 0xBB],  // payload 1: assignment 1's attachment
         ])
 
     static let result = Golden(
@@ -190,7 +203,7 @@ extension Golden {
                        outputs: [NamedFrame(name: "out", frame: Frame([0xAB]))]),
         ])),
         frames: [
-            [0x53, 0x48, 0x03, 0x11],  // "SH", version 3, type 0x11 RESULT
+            [0x53, 0x48, 0x04, 0x11],  // "SH", version 4, type 0x11 RESULT
             [
                 0x02, 0x00, 0x00, 0x00,  // results: count 2
                 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // results[0].task.task_id = 100
@@ -236,7 +249,7 @@ extension Golden {
         message: .result(ResultBatch([TaskResult(
             task: TaskRef(taskID: 1, attempt: 0xFFFF_FFFF), outcome: .cancelled, exitStatus: .min, signal: 0)])),
         frames: [
-            [0x53, 0x48, 0x03, 0x11],  // "SH", version 3, type 0x11 RESULT
+            [0x53, 0x48, 0x04, 0x11],  // "SH", version 4, type 0x11 RESULT
             [
                 0x01, 0x00, 0x00, 0x00,  // results: count 1
                 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // task.task_id = 1
@@ -256,7 +269,7 @@ extension Golden {
         message: .cancel(CancelTasks(
             tasks: [TaskRef(taskID: 100, attempt: 1), TaskRef(taskID: 101, attempt: 2)], reason: "job cancelled")),
         frames: [
-            [0x53, 0x48, 0x03, 0x12],  // "SH", version 3, type 0x12 CANCEL
+            [0x53, 0x48, 0x04, 0x12],  // "SH", version 4, type 0x12 CANCEL
             [
                 0x02, 0x00, 0x00, 0x00,  // tasks: count 2
                 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // tasks[0].task_id = 100
@@ -273,7 +286,7 @@ extension Golden {
         name: "PING (section 4.2 worked example)",
         message: .ping(Ping(nonce: 7, minVersion: 1, maxVersion: 1, sender: "doctor")),
         frames: [
-            [0x53, 0x48, 0x03, 0x20],  // frame 0 (4 bytes): 53 48 01 20
+            [0x53, 0x48, 0x04, 0x20],  // frame 0 (4 bytes): 53 48 04 20
             [
                 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // nonce = 7
                 0x01, 0x01,  // min_version = 1, max_version = 1
@@ -286,7 +299,7 @@ extension Golden {
         message: .pong(Pong(nonce: 7, version: 1, minVersion: 1, maxVersion: 1, role: "coordinator",
                             software: "shoal 0.1.0")),
         frames: [
-            [0x53, 0x48, 0x03, 0x21],  // "SH", version 3, type 0x21 PONG
+            [0x53, 0x48, 0x04, 0x21],  // "SH", version 4, type 0x21 PONG
             [
                 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // nonce = 7 (echoed)
                 0x01,  // version = 1 (chosen)
@@ -305,7 +318,7 @@ extension Golden {
             requestID: 42, restart: true, format: .json, sourceName: "jobs/日本.json", workingDirectory: "/srv",
             spec: Frame("{}"))),
         frames: [
-            [0x53, 0x48, 0x03, 0x30],  // "SH", version 3, type 0x30 SUBMIT
+            [0x53, 0x48, 0x04, 0x30],  // "SH", version 4, type 0x30 SUBMIT
             [
                 0x2A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 42
                 0x01,  // restart = true
@@ -325,7 +338,7 @@ extension Golden {
         name: "ACCEPTED",
         message: .accepted(JobAccepted(requestID: 42, jobID: 1234, resumed: true)),
         frames: [
-            [0x53, 0x48, 0x03, 0x31],  // "SH", version 3, type 0x31 ACCEPTED
+            [0x53, 0x48, 0x04, 0x31],  // "SH", version 4, type 0x31 ACCEPTED
             [
                 0x2A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 42
                 0xD2, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 1234 = 0x4D2
@@ -337,7 +350,7 @@ extension Golden {
         name: "STATUS",
         message: .status(StatusRequest(requestID: 43, jobID: 0)),
         frames: [
-            [0x53, 0x48, 0x03, 0x32],  // "SH", version 3, type 0x32 STATUS
+            [0x53, 0x48, 0x04, 0x32],  // "SH", version 4, type 0x32 STATUS
             [
                 0x2B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 43
                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 0 (every job and the cluster)
@@ -349,7 +362,7 @@ extension Golden {
         name: "STATUS of one task",
         message: .status(StatusRequest(requestID: 1, jobID: 2, taskID: 0x0102)),
         frames: [
-            [0x53, 0x48, 0x03, 0x32],  // "SH", version 3, type 0x32 STATUS
+            [0x53, 0x48, 0x04, 0x32],  // "SH", version 4, type 0x32 STATUS
             [
                 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 1
                 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 2
@@ -361,7 +374,7 @@ extension Golden {
         name: "DRAIN",
         message: .drain(Drain(reason: "SIGTERM")),
         frames: [
-            [0x53, 0x48, 0x03, 0x05],  // "SH", version 3, type 0x05 DRAIN
+            [0x53, 0x48, 0x04, 0x05],  // "SH", version 4, type 0x05 DRAIN
             [
                 0x07, 0x00, 0x00, 0x00,  // reason: length 7
                 0x53, 0x49, 0x47, 0x54, 0x45, 0x52, 0x4D,  // "SIGTERM"
@@ -372,7 +385,7 @@ extension Golden {
         name: "DRAIN-WORKER",
         message: .drainWorker(DrainWorker(requestID: 5, workerID: "w-2")),
         frames: [
-            [0x53, 0x48, 0x03, 0x35],  // "SH", version 3, type 0x35 DRAIN-WORKER
+            [0x53, 0x48, 0x04, 0x35],  // "SH", version 4, type 0x35 DRAIN-WORKER
             [
                 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 5
                 0x03, 0x00, 0x00, 0x00,  // worker_id: length 3
@@ -384,7 +397,7 @@ extension Golden {
         name: "RELOAD-KEYS",
         message: .reloadKeys(ReloadKeys(requestID: 6)),
         frames: [
-            [0x53, 0x48, 0x03, 0x36],  // "SH", version 3, type 0x36 RELOAD-KEYS
+            [0x53, 0x48, 0x04, 0x36],  // "SH", version 4, type 0x36 RELOAD-KEYS
             [0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],  // request_id = 6
         ])
 
@@ -392,7 +405,7 @@ extension Golden {
         name: "STATUS-REPORT",
         message: .statusReport(StatusReport(requestID: 43, document: Frame(#"{"jobs":[]}"#))),
         frames: [
-            [0x53, 0x48, 0x03, 0x33],  // "SH", version 3, type 0x33 STATUS-REPORT
+            [0x53, 0x48, 0x04, 0x33],  // "SH", version 4, type 0x33 STATUS-REPORT
             [
                 0x2B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 43
             ],
@@ -403,7 +416,7 @@ extension Golden {
         name: "CANCEL-JOB",
         message: .cancelJob(CancelJob(requestID: 44, jobID: 1234, reason: "user")),
         frames: [
-            [0x53, 0x48, 0x03, 0x34],  // "SH", version 3, type 0x34 CANCEL-JOB
+            [0x53, 0x48, 0x04, 0x34],  // "SH", version 4, type 0x34 CANCEL-JOB
             [
                 0x2C, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // request_id = 44
                 0xD2, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // job_id = 1234
@@ -416,7 +429,7 @@ extension Golden {
         name: "EVENT",
         message: .event(ClusterEvent(sequence: 258, timeMs: 1_700_000_000_000, kind: "job", document: Frame(#"{"s":1}"#))),
         frames: [
-            [0x53, 0x48, 0x03, 0x40],  // "SH", version 3, type 0x40 EVENT
+            [0x53, 0x48, 0x04, 0x40],  // "SH", version 4, type 0x40 EVENT
             [
                 0x02, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // sequence = 258 = 0x102
                 0x00, 0x68, 0xE5, 0xCF, 0x8B, 0x01, 0x00, 0x00,  // time_ms = 1_700_000_000_000 = 0x18B_CFE5_6800
@@ -434,7 +447,7 @@ extension Golden {
             code: .unsupportedVersion, inReplyTo: 0x01, requestID: 0, message: "use version 1", minVersion: 1,
             maxVersion: 1)),
         frames: [
-            [0x53, 0x48, 0x03, 0x7F],  // "SH", version 3, type 0x7F ERROR
+            [0x53, 0x48, 0x04, 0x7F],  // "SH", version 4, type 0x7F ERROR
             [
                 0x02, 0x00,  // code = 2 unsupported-version
                 0x01,  // in_reply_to = 0x01 HELLO
@@ -453,7 +466,7 @@ extension Golden {
         message: .error(ErrorReply(
             code: .other(0x1234), inReplyTo: 0x30, requestID: 42, message: "", minVersion: 1, maxVersion: 3)),
         frames: [
-            [0x53, 0x48, 0x03, 0x7F],  // "SH", version 3, type 0x7F ERROR
+            [0x53, 0x48, 0x04, 0x7F],  // "SH", version 4, type 0x7F ERROR
             [
                 0x34, 0x12,  // code = 0x1234 (not defined)
                 0x30,  // in_reply_to = 0x30 SUBMIT

@@ -1,28 +1,48 @@
 import ZeroMQ
 
 /// TASK, coordinator → worker: one or more attempts to run. Several small tasks share one message.
-/// Each assignment's spec travels as its own payload frame, followed by its attachments (bulk bytes such as a
-/// training step's parameters), in assignment order. An attachment whose bytes are in a shared-memory segment
-/// goes by reference to a worker that maps this host's shared memory (`FramePlacement`); the coordinator keeps
-/// the segment's file, which several tasks share.
+/// Their specs travel together in the first payload frame, each given by its length in the body, or as the same
+/// as the assignment's before (a job's tasks often share one: a thousand `noop` tasks carry it once); then each
+/// assignment's attachments (bulk bytes such as a training step's parameters), in assignment order. A frame per
+/// spec cost libzmq, and the worker, a message part per task. An attachment whose bytes are in a shared-memory
+/// segment goes by reference to a worker that maps this host's shared memory (`FramePlacement`); the coordinator
+/// keeps the segment's file, which several tasks share.
 public struct TaskBatch: WireMessage {
     public static let type = MessageType.task
     public var assignments: [TaskAssignment]
     /// The worker it goes to maps the coordinator's shared memory (WELCOME said so). Not itself on the wire.
     public var peerSharesMemory: Bool
 
+    /// `spec_length` of an assignment whose spec is the one before it.
+    static let sameSpec = UInt32.max
+
     public init(_ assignments: [TaskAssignment], peerSharesMemory: Bool = false) {
         self.assignments = assignments
         self.peerSharesMemory = peerSharesMemory
     }
 
+    /// Whether assignment `index` carries the spec of the one before (and no bytes of its own).
+    private func repeatsSpec(_ index: Int) -> Bool {
+        index > 0 && assignments[index].spec == assignments[index - 1].spec
+    }
+
     // Both below loop by hand: arrays made per assignment (a spec-plus-attachments array to flatten, a list of
     // attachment indices) were a share of a no-op task's cost at the coordinator.
     public var payloads: [Frame] {
-        var frames: [Frame] = []
-        frames.reserveCapacity(assignments.count)
+        var total = 0
+        for index in assignments.indices where !repeatsSpec(index) { total += assignments[index].spec.count }
+        let specs = Frame(unsafeUninitializedCapacity: total) { buffer in
+            var offset = 0
+            for index in assignments.indices where !repeatsSpec(index) {
+                assignments[index].spec.withUnsafeBytes { spec in
+                    guard let base = spec.baseAddress, spec.count > 0 else { return }
+                    (buffer.baseAddress! + offset).copyMemory(from: base, byteCount: spec.count)
+                    offset += spec.count
+                }
+            }
+        }
+        var frames = [specs]
         for a in assignments {
-            frames.append(a.spec)
             for index in a.attachments.indices {
                 frames.append(
                     a.placement(ofAttachment: index, peerSharesMemory: peerSharesMemory).wireFrame(for: a.attachments[index]))
@@ -32,41 +52,69 @@ public struct TaskBatch: WireMessage {
     }
 
     public func encodeBody(into w: inout WireWriter) {
-        w.list(assignments) { w, a in
-            a.task.encode(into: &w)
-            w.u64(a.jobID)
-            w.string(a.kind)
-            w.u32(a.timeoutMs)
-            w.u32(UInt32(a.attachments.count))
-            for index in a.attachments.indices {
-                w.u8(a.placement(ofAttachment: index, peerSharesMemory: peerSharesMemory).rawValue)
+        w.u32(UInt32(assignments.count))
+        for index in assignments.indices {
+            assignments[index].task.encode(into: &w)
+            w.u64(assignments[index].jobID)
+            w.string(assignments[index].kind)
+            w.u32(assignments[index].timeoutMs)
+            w.u32(repeatsSpec(index) ? Self.sameSpec : UInt32(assignments[index].spec.count))
+            w.u32(UInt32(assignments[index].attachments.count))
+            for attachment in assignments[index].attachments.indices {
+                w.u8(assignments[index].placement(ofAttachment: attachment, peerSharesMemory: peerSharesMemory).rawValue)
             }
         }
     }
 
     public init(body r: inout WireReader, payloads: ArraySlice<Frame>) throws(ProtocolError) {
-        let heads = try r.list("assignments", minimumElementBytes: TaskRef.encodedSize + 8 + 4 + 4 + 4) {
+        let heads = try r.list("assignments", minimumElementBytes: TaskRef.encodedSize + 8 + 4 + 4 + 4 + 4) {
             (r: inout WireReader) throws(ProtocolError) in
             (try TaskRef(from: &r), try r.u64("job_id"), try r.string("kind"), try r.u32("timeout_ms"),
+             try r.u32("spec_length"),
              try r.list("attachments", minimumElementBytes: 1) { (r: inout WireReader) throws(ProtocolError) in
                  try FramePlacement(wire: try r.u8("attachments[]"), field: "attachments[]")
              })
         }
         guard !heads.isEmpty else { throw .invalidValue(field: "assignments", reason: "a TASK carries at least one") }
         // Checked before summing: the frame limit caps the total anyway, and a forged count must not overflow.
-        guard heads.allSatisfy({ $0.4.count <= payloads.count }) else {
-            throw .frameCount(type: Self.type.description, expected: heads.count + 2, got: payloads.count + 2)
+        guard heads.allSatisfy({ $0.5.count <= payloads.count }) else {
+            throw .frameCount(type: Self.type.description, expected: heads.count + 3, got: payloads.count + 2)
         }
-        let frames = try Self.requirePayloads(payloads, count: heads.reduce(0) { $0 + 1 + $1.4.count }, limits: r.limits)
-        var next = 0
-        assignments = heads.map { head in
-            let spec = frames[next]
-            let attachments = Array(frames[(next + 1)..<(next + 1 + head.4.count)])
-            next += 1 + head.4.count
-            return TaskAssignment(
+        let frames = try Self.requirePayloads(payloads, count: heads.reduce(1) { $0 + $1.5.count }, limits: r.limits)
+        let specs = frames[0]
+        var offset = 0
+        var next = 1
+        var previous: Frame?
+        var decoded: [TaskAssignment] = []
+        decoded.reserveCapacity(heads.count)
+        for (index, head) in heads.enumerated() {
+            let spec: Frame
+            if head.4 == Self.sameSpec {
+                guard let previous else {
+                    throw .invalidValue(field: "assignments[0].spec_length", reason: "the first spec cannot repeat one before it")
+                }
+                spec = previous
+            } else {
+                let length = Int(head.4)
+                guard length <= specs.count - offset else {
+                    throw .invalidValue(
+                        field: "assignments[\(index)].spec_length",
+                        reason: "\(length) bytes past the \(specs.count - offset) left in the specs frame")
+                }
+                spec = specs.withUnsafeBytes { Frame(copying: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+                offset += length
+            }
+            previous = spec
+            let attachments = Array(frames[next..<(next + head.5.count)])
+            next += head.5.count
+            decoded.append(TaskAssignment(
                 task: head.0, jobID: head.1, kind: head.2, timeoutMs: head.3, spec: spec, attachments: attachments,
-                attachmentPlacements: head.4)
+                attachmentPlacements: head.5))
         }
+        guard offset == specs.count else {
+            throw .invalidValue(field: "specs", reason: "\(specs.count - offset) bytes no assignment's spec_length covers")
+        }
+        assignments = decoded
         peerSharesMemory = false
     }
 }
