@@ -31,20 +31,47 @@ extension StateStore {
         _ directives: [SchedulerDirective], now: Date = Date(), if proceed: @escaping @Sendable () -> Bool = { true },
         then: @escaping @Sendable ((any Error)?) -> Void
     ) {
-        let persists = directives.contains(where: Self.persists)
-        let time = now.timeIntervalSince1970
+        let write = StoreWrite.directives(directives, time: now.timeIntervalSince1970)
+        writeInOrder(take: { proceed() ? [write] : [] }, then: { _, error in then(error) })
+    }
+
+    /// A write on the store's own queue, after everything queued or begun before it: when its turn comes, `take`
+    /// says what to write — a caller that queues writes faster than SQLite commits them hands over all those
+    /// waiting by then, in their order, so that they share one transaction (group commit: each transaction
+    /// rewrote the pages it touched, and the coordinator's store spent a sixth of its time in `pwrite`) — and
+    /// they are written in one transaction. `then` gets them, and nil or the error (then nothing of them is kept).
+    public func writeInOrder(
+        take: @escaping @Sendable () -> [StoreWrite],
+        then: @escaping @Sendable ([StoreWrite], (any Error)?) -> Void
+    ) {
         database.asyncWriteWithoutTransaction { db in
+            let writes = take()
             do {
-                if persists && proceed() {
+                if writes.contains(where: \.persists) {
                     try db.inTransaction {
-                        try Self.write(directives, time: time, in: db)
+                        for write in writes { try Self.perform(write, in: db) }
                         return .commit
                     }
                 }
-                then(nil)
+                then(writes, nil)
             } catch {
-                then(error)
+                then(writes, error)
             }
+        }
+    }
+
+    static func perform(_ write: StoreWrite, in db: Database) throws {
+        switch write {
+        case .directives(let directives, let time):
+            try Self.write(directives, time: time, in: db)
+        case .job(let job, let planned, let firstTask):
+            let (jobID, taskID) = (try Self.nextJobID(db), try Self.nextTaskID(db))
+            guard jobID == Int64(job.id), taskID == Int64(firstTask) else {
+                throw StageError(description: "job \(job.id) was to have ids from job \(job.id), task "
+                    + "\(firstTask), but the next are job \(jobID), task \(taskID)")
+            }
+            try Self.insertJobRow(job, taskCount: planned.count, id: job.id, db: db)
+            try Self.insertChunks(planned, job: job.id, stage: 0, firstID: taskID, db: db)
         }
     }
 
@@ -179,6 +206,22 @@ extension StateStore {
         switch directive {
         case .start, .attemptEnded, .taskChanged, .jobChanged: true
         case .commit, .cancel, .workerJoined, .workerLeft, .dismiss, .stageCompleted: false
+        }
+    }
+}
+
+/// One of the writes `StateStore.writeInOrder` queues.
+public enum StoreWrite: Sendable {
+    /// What a batch of directives changes (`StateStore.apply`), `time` its Unix time.
+    case directives([SchedulerDirective], time: Double)
+    /// A new job and its tasks, under the ids `StateStore.nextIDs` gave (`job.id`, `firstTask`): refused, and
+    /// nothing written, if another insert took them meanwhile.
+    case job(JobRecord, tasks: [PlannedTask], firstTask: TaskID)
+
+    var persists: Bool {
+        switch self {
+        case .directives(let directives, _): directives.contains(where: StateStore.persists)
+        case .job: true
         }
     }
 }

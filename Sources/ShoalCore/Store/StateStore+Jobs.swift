@@ -92,25 +92,8 @@ extension StateStore {
         _ job: JobRecord, tasks planned: [PlannedTask], firstTask: TaskID,
         if proceed: @escaping @Sendable () -> Bool = { true }, then: @escaping @Sendable ((any Error)?) -> Void
     ) {
-        database.asyncWriteWithoutTransaction { db in
-            do {
-                if proceed() {
-                    try db.inTransaction {
-                        let (jobID, taskID) = (try Self.nextJobID(db), try Self.nextTaskID(db))
-                        guard jobID == Int64(job.id), taskID == Int64(firstTask) else {
-                            throw StageError(description: "job \(job.id) was to have ids from job \(job.id), task "
-                                + "\(firstTask), but the next are job \(jobID), task \(taskID)")
-                        }
-                        try Self.insertJobRow(job, taskCount: planned.count, id: job.id, db: db)
-                        try Self.insertChunks(planned, job: job.id, stage: 0, firstID: taskID, db: db)
-                        return .commit
-                    }
-                }
-                then(nil)
-            } catch {
-                then(error)
-            }
-        }
+        let write = StoreWrite.job(job, tasks: planned, firstTask: firstTask)
+        writeInOrder(take: { proceed() ? [write] : [] }, then: { _, error in then(error) })
     }
 
     /// The scheduler's descriptors of `planned` (stage `stage` of job `job`), their ids consecutive from `firstID`.
