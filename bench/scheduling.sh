@@ -12,6 +12,9 @@
 #     finished_at − t0.
 #   Peers: `../shared/bench/peers/run_peers.sh WORKDIR b1` once (multiprocessing.Pool, Dask, Ray: 20,000 no-op tasks,
 #     2 processes × 1 thread), and the raw ZeroMQ limit `zmq_rt 2 100 100000` (pipelined 16-byte round trips).
+#     multiprocessing.Pool, whose figure moves ±30% from one run to the next here, is also run once per throughput
+#     round (`b1_tasks.py mp`, between the round's Shoal rows), so its row is a median over the same machine phases
+#     as Shoal's, like theirs.
 # Prints markdown tables and rewrites the section "Scheduling throughput" of docs/benchmarks.md.
 #
 # Usage: bench/scheduling.sh [--rounds N] [--startup-rounds N] [--tasks N] [--no-peers] [--no-docs] [--no-wait]
@@ -70,6 +73,9 @@ done
 [ -f "$peers/zmq_rt.c" ] || { echo "scheduling.sh: $peers/zmq_rt.c is missing (set SHOAL_PEERS_DIR)" >&2; exit 1; }
 if [ "$run_peers" = 1 ] && [ ! -x "$peers/run_peers.sh" ]; then
   echo "scheduling.sh: $peers/run_peers.sh is missing (set SHOAL_PEERS_DIR, or --no-peers)" >&2; exit 1
+fi
+if [ "$run_peers" = 1 ] && [ ! -f "$peers/b1_tasks.py" ]; then
+  echo "scheduling.sh: $peers/b1_tasks.py is missing (set SHOAL_PEERS_DIR, or --no-peers)" >&2; exit 1
 fi
 
 trap cleanup EXIT
@@ -135,6 +141,18 @@ cpu_mark() {
   echo "$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat) $ours"
 }
 
+# pool_round ROUND: multiprocessing.Pool's run of the peers' own script (`b1_tasks.py mp`), once per throughput round;
+# appends tasks/s to peer_mp.txt, where run_peers.sh's figure joins them. The Python of run_peers.sh's virtualenv
+# when it exists (the same interpreter as the peers' run), else python3: the Pool needs only the standard library.
+pool_round() {
+  local python=python3 out
+  [ -x "$peers_work/venv/bin/python" ] && python=$peers_work/venv/bin/python
+  quiet "multiprocessing.Pool round $1"
+  echo "== round $1/$rounds: multiprocessing.Pool(2), ${tasks} no-op tasks" >&2
+  out=$(timeout -k 5 300 "$python" "$peers/b1_tasks.py" mp "$tasks" 2>&1) || fail "b1_tasks.py mp failed: $out"
+  sed -n "s|^B1 mp tasks=[0-9]* seconds=[0-9.]* tasks_per_s=\([0-9.]*\).*|\1|p" <<<"$out" >>"$work/peer_mp.txt"
+}
+
 # throughput ROUND SLOTS: one 20,000-task job on a fresh cluster; appends tasks/s to s$SLOTS.txt. A round during
 # which other processes took 10% or more of the CPUs (a build started meanwhile) is discarded and run again, up to
 # 3 times; the third is kept and counted as disturbed.
@@ -195,6 +213,7 @@ for round in $(seq "$rounds"); do
   # Alternate which row goes first, so neither always runs on a machine just warmed by the other.
   if [ $((round % 2)) = 1 ]; then order=$slot_counts; else order=$(echo "$slot_counts" | tr ' ' '\n' | sort -rn | tr '\n' ' '); fi
   for slots in $order; do throughput "$round" "$slots"; done
+  if [ "$run_peers" = 1 ]; then pool_round "$round"; fi
 done
 for round in $(seq "$startup_rounds"); do startup "$round"; done
 
@@ -222,7 +241,7 @@ if [ "$run_peers" = 1 ]; then
   groups=()
   for system in mp dask ray; do
     sed -n "s|^B1 $system tasks=[0-9]* seconds=[0-9.]* tasks_per_s=\([0-9.]*\).*|\1|p" "$work/peers.log" \
-      >"$work/peer_$system.txt"
+      >>"$work/peer_$system.txt"
   done
   versions=$("$peers_work/venv/bin/python" -c '
 import sys, dask, distributed, ray
@@ -261,7 +280,7 @@ row() {  # row LABEL FILE: one system's line, with Shoal's 1-slot row and its be
   row "**Shoal**, 2 workers × 256 slots (\`shoal up --slots 256\`)" "$work/s256.txt"
   row "**Shoal**, 2 workers × 1,024 slots (\`shoal up --slots 1024\`)" "$work/s1024.txt"
   if [ "$run_peers" = 1 ]; then
-    row "multiprocessing.Pool(2), chunksize=1" "$work/peer_mp.txt"
+    row "multiprocessing.Pool(2), chunksize=1 (one run per round and run_peers.sh's)" "$work/peer_mp.txt"
     row "Dask distributed LocalCluster, 2 workers × 1 thread" "$work/peer_dask.txt"
     row "Ray, num_cpus=2" "$work/peer_ray.txt"
   fi
@@ -332,7 +351,7 @@ ${startup_table}
 - Machine: ${machine}.
 - Build: commit ${commit}, \`swift build -c release --product shoal\`.
 - Run: ${started}, ${rounds} rounds per Shoal row (order alternated), ${startup_rounds} start-up rounds, 3 \`zmq_rt\`
-  runs, the peers once; ${elapsed} s in all; ${quiet_note}; ${others_note}. ${retries_total} retries over all Shoal jobs;
+  runs, multiprocessing.Pool once per round and the peers once; ${elapsed} s in all; ${quiet_note}; ${others_note}. ${retries_total} retries over all Shoal jobs;
   ${leftover_note}.
 - Command: \`${command_line}\` (from the repository root; needs \`../shared/bench/peers\` and, for the peers,
   the virtualenv \`run_peers.sh\` keeps in its WORKDIR, here \`${peers_work}\`).
@@ -347,7 +366,8 @@ ${startup_table}
   worker holds are what hides that round trip (about 6 ms under load here).
 - Peers: \`run_peers.sh WORKDIR b1\` runs \`b1_tasks.py\` for multiprocessing, Dask and Ray (${peer_note}):
   ${tasks} tasks of \`def noop(x): return x\` on 2 processes × 1 thread, timed from the first submit to the last
-  result after a 100-task warm-up, one run each. Raw ZeroMQ: \`zmq_rt 2 100 100000\` from \`../shared/bench/peers\`
+  result after a 100-task warm-up, one run each; multiprocessing.Pool also once per throughput round, between
+  its Shoal rows (the same script; its figure moved ±30% between back-to-back runs here). Raw ZeroMQ: \`zmq_rt 2 100 100000\` from \`../shared/bench/peers\`
   (compiled with \`cc -O2\` at run time), 16-byte messages echoed by a ROUTER to 2 DEALER processes, 100 in flight
   each: the transport's limit, not a scheduler.
 - Start-up: t0 is taken just before \`shoal up --workers 2\` starts (default slots, a fresh state directory), then
