@@ -462,18 +462,24 @@ import ZeroMQ
         #expect(s.liveStatus(of: descriptor.id, now: at(1))?.counts == counts)
     }
 
-    @Test func anUndeliveredTaskIsRequeuedAtOnceAndFreesItsSlot() {
+    @Test func anUndeliveredTaskIsRequeuedAtOnceAndItsWorkerGetsNoMoreUntilHeardFrom() {
         var s = scheduler()
-        let (descriptor, tasks) = job(1, tasks: 1, maxAttempts: 1)
+        let (descriptor, tasks) = job(1, tasks: 2, maxAttempts: 1)
         _ = s.addJob(descriptor, tasks: tasks)
         _ = register(&s, "a", slots: 1, at: at(0))
         let attempt = starts(s.dispatch(now: at(0)))["a"]![0]
         let ended = s.undelivered([attempt], to: "a", now: at(0.1))
         #expect(endings(ended)[attempt] == .unreported)
         #expect(jobStates(ended).isEmpty, "not the task's fault: max_attempts 1 is not used up")
-        #expect(starts(s.dispatch(now: at(0.1)))["a"] == [TaskRef(taskID: attempt.taskID, attempt: 2)],
-                "the slot is free and the task queued again")
-        #expect(s.undelivered([attempt], to: "a", now: at(0.2)).isEmpty, "an attempt ends once")
+        // Its connection is gone: a lease to it would fail again at once, over and over until the heartbeat
+        // timeout.
+        #expect(starts(s.dispatch(now: at(0.1))).isEmpty, "no lease to a worker whose connection is gone")
+        _ = register(&s, "b", slots: 1, at: at(0.2))
+        #expect(starts(s.dispatch(now: at(0.2)))["b"] == [TaskRef(taskID: attempt.taskID, attempt: 2)],
+                "the task is queued again, first")
+        s.seen("a", now: at(0.3))
+        #expect(starts(s.dispatch(now: at(0.3)))["a"]?.count == 1, "heard from again, it gets its free slot's task")
+        #expect(s.undelivered([attempt], to: "a", now: at(0.4)).isEmpty, "an attempt ends once")
     }
 
     @Test func returnedAttemptsRequeueWithoutCountingAsFailures() {

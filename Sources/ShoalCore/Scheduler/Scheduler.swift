@@ -360,11 +360,13 @@ public struct Scheduler: Sendable {
 
     /// The TASK that carried `attempts` could not be handed to `workerID`'s connection (it went away, and ZeroMQ
     /// refused the message): the attempts never reached the worker, and go back to their tasks' queues now, not
-    /// at the hang timeout. Not the tasks' fault.
+    /// at the hang timeout. Not the tasks' fault. The worker gets no more leases until it is heard from again
+    /// (`WorkerEntry.unreachable`).
     public mutating func undelivered(_ attempts: [TaskRef], to workerID: WorkerID, now: ContinuousClock.Instant)
         -> [SchedulerDirective]
     {
-        attempts.flatMap { attempt in
+        workers.update(workerID) { $0.unreachable = true }
+        return attempts.flatMap { attempt in
             endAttempt(attempt, on: workerID, as: .unreported,
                        error: "its TASK could not be delivered: the worker's connection was gone", now: now)
         }

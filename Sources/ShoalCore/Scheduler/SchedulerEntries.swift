@@ -273,7 +273,15 @@ struct WorkerEntry: Sendable {
     /// `leases` when its last HELLO was handled. Attempts leased after that (numbered above it) were sent while
     /// a HELLO may have been in flight, which cannot list them: a repeated HELLO does not count them as vanished.
     var leasesAtHello: UInt64 = 0
-    var lastSeen: ContinuousClock.Instant
+    /// When it was last heard from. Hearing from it makes it reachable again.
+    var lastSeen: ContinuousClock.Instant {
+        didSet { unreachable = false }
+    }
+    /// A TASK to it could not be sent: its connection is gone (`Scheduler.undelivered`). It gets no leases until
+    /// it is heard from again — over its new connection — or the heartbeat timeout declares it dead: its credit
+    /// came back with the undelivered attempts, and leasing them to it again failed again at once, a loop that
+    /// wrote ~200,000 unreported attempts in the 5 s before a worker killed mid-job was declared dead.
+    var unreachable = false
     /// False for a worker known only from a lease reloaded after a restart, until it says HELLO.
     var registered = false
     var draining = false
@@ -285,7 +293,7 @@ struct WorkerEntry: Sendable {
         self.lastSeen = now
     }
 
-    var credit: Int { registered && !draining ? max(0, slots - attempts.count) : 0 }
+    var credit: Int { registered && !draining && !unreachable ? max(0, slots - attempts.count) : 0 }
 }
 
 /// A FIFO of task ids with retries put first; amortised O(1) at both ends.
