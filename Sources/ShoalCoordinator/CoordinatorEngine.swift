@@ -184,6 +184,10 @@ final class CoordinatorEngine {
             if socket == Coordinator.Socket.workers, frames.count >= 2, let worker = frames[0].utf8String,
                case .task(let batch)? = try? ShoalCodec.decode(frames.dropFirst())
             {
+                logger.warning("worker unreachable: a TASK could not be sent, its connection is gone", metadata: [
+                    "worker": "\(worker)", "attempts": "\(batch.assignments.count)",
+                    "until": "heard from again, or declared dead",
+                ])
                 decide(scheduler.undelivered(batch.assignments.map(\.task), to: worker, now: now))
             }
         case .socket(.event(let socket, let event)):

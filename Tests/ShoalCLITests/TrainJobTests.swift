@@ -133,7 +133,11 @@ import Testing
         workers[3].signal(SIGKILL)
         let afterKill = try await cluster.waitForEnd(of: killed, timeout: .seconds(240))
         #expect(afterKill.record.state == .succeeded, "\(afterKill)")
-        #expect(cluster.coordinator?.stderr.contains("worker left") == true, "the coordinator saw the worker die")
+        // Declared dead at the heartbeat timeout if it held an attempt; found gone when a TASK to it could not be
+        // sent if it held none (its tasks then went to the others at once).
+        let coordinatorLog = cluster.coordinator?.stderr ?? ""
+        #expect(coordinatorLog.contains("worker left") || coordinatorLog.contains("worker unreachable"),
+                "the coordinator saw the worker die")
         #expect(try Self.model(cluster, output: "out/worker-killed", steps: steps).map(\.bitPattern) == reference.map(\.bitPattern))
 
         // The coordinator killed mid-training and restarted on its state: it restores the newest checkpoint,
