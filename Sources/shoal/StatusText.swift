@@ -23,7 +23,8 @@ enum StatusText {
         for worker in workers {
             lines.append(pad([
                 worker.id, worker.host, "\(worker.pid)", "\(worker.running)", "\(worker.slots)",
-                worker.kinds.joined(separator: ","), worker.draining ? "draining" : "ready",
+                worker.kinds.joined(separator: ","),
+                worker.unreachable == true ? "unreachable" : worker.draining ? "draining" : "ready",
                 String(format: "%.1fs ago", worker.lastSeen),
                 worker.sharedMemory == true ? "shared memory" : "socket",
             ]))

@@ -474,10 +474,12 @@ import ZeroMQ
         // Its connection is gone: a lease to it would fail again at once, over and over until the heartbeat
         // timeout.
         #expect(starts(s.dispatch(now: at(0.1))).isEmpty, "no lease to a worker whose connection is gone")
+        #expect(s.workerStatuses(now: at(0.1)).first { $0.id == "a" }?.unreachable == true, "shoal workers says so")
         _ = register(&s, "b", slots: 1, at: at(0.2))
         #expect(starts(s.dispatch(now: at(0.2)))["b"] == [TaskRef(taskID: attempt.taskID, attempt: 2)],
                 "the task is queued again, first")
         s.seen("a", now: at(0.3))
+        #expect(s.workerStatuses(now: at(0.3)).first { $0.id == "a" }?.unreachable == nil)
         #expect(starts(s.dispatch(now: at(0.3)))["a"]?.count == 1, "heard from again, it gets its free slot's task")
         #expect(s.undelivered([attempt], to: "a", now: at(0.4)).isEmpty, "an attempt ends once")
     }

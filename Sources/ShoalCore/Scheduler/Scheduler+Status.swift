@@ -53,10 +53,12 @@ extension Scheduler {
     public func workerStatuses(now: ContinuousClock.Instant) -> [WorkerStatus] {
         workerOrder.compactMap { id in
             guard let worker = workers[id], worker.registered else { return nil }
-            return WorkerStatus(
+            var status = WorkerStatus(
                 id: id, host: worker.info?.host ?? "", pid: worker.info?.pid ?? 0, slots: worker.slots,
                 running: worker.attempts.count, kinds: worker.kinds.sorted(), draining: worker.draining,
                 lastSeen: worker.lastSeen.duration(to: now).seconds)
+            status.unreachable = worker.unreachable ? true : nil
+            return status
         }
     }
 

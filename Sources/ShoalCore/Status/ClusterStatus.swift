@@ -187,6 +187,9 @@ public struct WorkerStatus: Sendable, Codable, Equatable {
     public var lastSeen: Double
     /// Bulk frames to and from it go through shared memory (it runs on the coordinator's host); `nil`: no.
     public var sharedMemory: Bool?
+    /// A TASK to it could not be sent (its connection is gone): it gets no tasks until it is heard from again,
+    /// or is declared dead at the heartbeat timeout; `nil`: no.
+    public var unreachable: Bool?
 
     public init(id: WorkerID, host: String, pid: UInt32, slots: Int, running: Int, kinds: [String], draining: Bool,
                 lastSeen: Double) {
