@@ -93,15 +93,28 @@ final class CoordinatorEngine {
         for reloaded in try store.loadUnfinished() {
             var tasks = reloaded.tasks
             var reconciled: [SchedulerDirective] = []
+            // Tasks whose shard was found in place, with the attempt that committed it when its record says.
+            var foundInPlace: [TaskID: UInt32?] = [:]
             if reloaded.record.outputDirectory != nil {
                 // A shard renamed into place by a coordinator that died before recording it is committed.
-                for index in tasks.indices where tasks[index].state != .succeeded
-                    && FileManager.default.fileExists(atPath: OutputCommitter.shardPath(
-                        reloaded.record.commitDirectory(stage: tasks[index].stage)!, index: tasks[index].index))
-                {
+                for index in tasks.indices where tasks[index].state != .succeeded {
+                    let directory = reloaded.record.commitDirectory(stage: tasks[index].stage)!
+                    guard FileManager.default.fileExists(
+                        atPath: OutputCommitter.shardPath(directory, index: tasks[index].index)) else { continue }
                     tasks[index].state = .succeeded
-                    reconciled.append(.taskChanged(
-                        task: tasks[index].id, job: reloaded.record.id, state: .succeeded, failures: tasks[index].failures))
+                    // Its attempt recorded as the dead coordinator would have: ended succeeded, its counters
+                    // counted. Without a record (lost to a power cut), only the task's state.
+                    if let commit = CommitRecord.read(directory, index: tasks[index].index),
+                       commit.task == tasks[index].id, commit.attempt >= 1, commit.attempt <= tasks[index].lastAttempt
+                    {
+                        reconciled.append(.attemptEnded(commit.attemptRecord(job: reloaded.record.id)))
+                        foundInPlace[tasks[index].id] = commit.attempt
+                    } else {
+                        reconciled.append(.taskChanged(
+                            task: tasks[index].id, job: reloaded.record.id, state: .succeeded,
+                            failures: tasks[index].failures))
+                        foundInPlace[tasks[index].id] = .some(nil)
+                    }
                 }
             }
             records[reloaded.record.id] = reloaded.record
@@ -111,10 +124,9 @@ final class CoordinatorEngine {
             var closed: [SchedulerDirective] = []
             for lease in reloaded.leases {
                 let age = Duration.milliseconds(Int64(max(0, wallNow - lease.startedAt) * 1000))
-                let settled = reconciled.contains {
-                    if case .taskChanged(let task, _, _, _) = $0 { task == lease.attempt.taskID } else { false }
-                }
-                if !settled, scheduler.restoreLease(lease.attempt, worker: lease.worker, startedAt: now - age, now: now) {
+                if let committed = foundInPlace[lease.attempt.taskID] {
+                    if committed == lease.attempt.attempt { continue }  // ended by its commit record, above
+                } else if scheduler.restoreLease(lease.attempt, worker: lease.worker, startedAt: now - age, now: now) {
                     continue
                 }
                 // Left open, the lease would be restored at the next restart ahead of its task's real attempt.
@@ -269,7 +281,10 @@ final class CoordinatorEngine {
             }
             do {
                 let outcome = try committer.commit(
-                    commit.outputs, index: commit.index, attempt: commit.task, outputDirectory: directory?.path)
+                    commit.outputs, index: commit.index, attempt: commit.task, outputDirectory: directory?.path,
+                    record: directory?.path == nil ? nil : CommitRecord(
+                        task: commit.task, worker: commit.worker, runtime: commit.runtime, logTail: commit.logTail,
+                        counters: commit.counters))
                 if case .alreadyCommitted(let path) = outcome {
                     logger.info("shard already committed; this copy discarded", metadata: [
                         "task": "\(commit.task)", "path": "\(path)",

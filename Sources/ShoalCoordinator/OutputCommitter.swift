@@ -27,11 +27,16 @@ public struct OutputCommitter: Sendable {
     }
 
     /// Writes `outputs` as shard `index` of the job's output directory, from attempt `attempt`.
-    /// - Parameter durable: `fsync` the files and the directory (false only for outputs that can be made again:
-    ///   `PlannedTask.ephemeral`).
+    /// - Parameters:
+    ///   - durable: `fsync` the files and the directory (false only for outputs that can be made again:
+    ///     `PlannedTask.ephemeral`).
+    ///   - record: what the store will record of the attempt, written beside the shard just before its rename
+    ///     (`CommitRecord`), for a coordinator that dies in between; best effort: a record that cannot be written
+    ///     costs only that.
     /// - Throws: `CommitError` naming the file at fault (a bad output name, a write or rename failure).
     public func commit(
-        _ outputs: [NamedFrame], index: Int, attempt: TaskRef, outputDirectory: String?, durable: Bool = true
+        _ outputs: [NamedFrame], index: Int, attempt: TaskRef, outputDirectory: String?, durable: Bool = true,
+        record: CommitRecord? = nil
     ) throws -> Outcome {
         guard let outputDirectory else { return .nothingToCommit }
         let final = Self.shardPath(outputDirectory, index: index)
@@ -66,6 +71,9 @@ public struct OutputCommitter: Sendable {
         } catch {
             try? files.removeItem(atPath: temporary)
             throw CommitError(path: temporary, reason: "\(error)")
+        }
+        if let record, let data = try? JSONEncoder().encode(record) {
+            try? data.write(to: URL(fileURLWithPath: OutputPaths.commitRecord(outputDirectory, index: index)))
         }
         if rename(temporary, final) != 0 {
             let code = errno

@@ -9,12 +9,15 @@ import Testing
 /// Serialized: each test runs several processes, and the machine has two cores.
 @Suite(.serialized) struct ClusterTests {
     /// A command job whose shard `i` prints "shard i" (optionally slowly), committed under `output`.
+    /// A `command` job whose shard N writes "shard N attempt A" to stdout; with `counter`, each attempt also
+    /// reports the counter `echo.shards` = 1.
     func echoJob(name: String = "echo", shards: Int, output: String = "out", sleep: String = "0",
-                 extra: String = "") -> String {
-        """
+                 extra: String = "", counter: Bool = false) -> String {
+        let report = counter ? "echo reporter:counter:echo,shards,1 >&2; " : ""
+        return """
         kind: command
         name: \(name)
-        command: ["sh", "-c", "sleep \(sleep); echo shard {shard} attempt {attempt}"]
+        command: ["sh", "-c", "sleep \(sleep); \(report)echo shard {shard} attempt {attempt}"]
         shards: \(shards)
         output: \(output)
         \(extra)
@@ -71,7 +74,7 @@ import Testing
         try await cluster.startCoordinator()
         try await cluster.startWorker("w1", slots: 2)
         try await cluster.startWorker("w2", slots: 2)
-        let job = try await cluster.submit(echoJob(shards: 30, sleep: "0.3"))
+        let job = try await cluster.submit(echoJob(shards: 30, sleep: "0.3", counter: true))
         try await cluster.waitFor("some tasks to commit", job: job) { ($0.jobs.first?.counts.succeeded ?? 0) >= 4 }
         cluster.coordinator?.signal(SIGKILL)
         #expect(await cluster.coordinator?.waitForExit(timeout: .seconds(60)) != nil)
@@ -80,6 +83,10 @@ import Testing
         #expect(final.record.state == .succeeded, "\(final)")
         #expect(try shardOutputs(cluster) == expectedOutputs(30))
         #expect(try cluster.committedFiles(in: "out").count == 31)
+        // Each shard's counter counted once across the kill. (A shard renamed into place but not yet recorded
+        // when the coordinator died counts through its commit record; the kill seldom lands in that window, so
+        // `aShardFoundInPlaceWithItsCommitRecordKeepsItsAttemptAndCounters` sets it up.)
+        #expect(final.counters == ["echo.shards": 30], "\(final.counters)")
         // Both workers came back to the new coordinator by themselves.
         try await cluster.waitFor("workers to re-register") { Set($0.workers.map(\.id)) == ["w1", "w2"] }
     }
@@ -318,6 +325,47 @@ import Testing
         let status = try await cluster.client().status(job: job)
         let closed = try #require(status.jobs.first?.troubles.first { $0.task == attempts[0].taskID })
         #expect(closed.attempt == 1 && closed.ending == .unreported, "\(closed)")
+        #expect(status.jobs.first?.counts.running == 1, "the other task's lease waits for its worker")
+    }
+
+    /// The same, with the record the committer wrote beside the shard before its rename: at reload the attempt
+    /// is recorded as the dead coordinator would have — succeeded, on its worker — and its counters count.
+    @Test func aShardFoundInPlaceWithItsCommitRecordKeepsItsAttemptAndCounters() async throws {
+        let cluster = try ClusterFixture()
+        let output = cluster.directory.path("out")
+        let record = JobRecord(
+            name: "found", kind: "noop", priority: 0, maxAttempts: 3, timeoutMs: nil, hangTimeoutMs: 60_000,
+            speculation: false, source: cluster.directory.path("job.yaml"), workingDirectory: cluster.directory.path,
+            specHash: "found-with-record", outputDirectory: output, taskCount: 2)
+        let attempts: [TaskRef]
+        let job: JobID
+        do {
+            let store = try StateStore(directory: cluster.stateDirectory)
+            let (stored, tasks) = try store.insertJob(record, tasks: (0..<2).map {
+                PlannedTask(index: $0, label: "shard \($0)", spec: [UInt8($0)], inputBytes: 1)
+            })
+            job = stored.id
+            attempts = tasks.map { TaskRef(taskID: $0.id, attempt: 1) }
+            try store.apply([.start(worker: "gone", attempts: zip(attempts, tasks).map { attempt, task in
+                AttemptStart(task: attempt, job: stored.id, kind: "noop", timeoutMs: 0, spec: task.spec, speculative: false)
+            })])
+        }
+        try FileManager.default.createDirectory(
+            atPath: OutputPaths.shard(output, index: 0), withIntermediateDirectories: true)
+        let commit = CommitRecord(
+            task: attempts[0], worker: "gone", runtime: .milliseconds(250), logTail: "the last line",
+            counters: [Counter(name: "rows", value: 42)])
+        try FileManager.default.createDirectory(atPath: OutputPaths.staging(output), withIntermediateDirectories: true)
+        try JSONEncoder().encode(commit).write(to: URL(fileURLWithPath: OutputPaths.commitRecord(output, index: 0)))
+        try await cluster.startCoordinator()
+        try await cluster.waitFor("the reload", job: job) { $0.jobs.first?.counts.succeeded == 1 }
+        let status = try await cluster.client().status(job: job, task: attempts[0].taskID)
+        #expect(status.jobs.first?.counters == ["rows": 42], "the found shard's counters count")
+        #expect(status.jobs.first?.troubles.contains { $0.task == attempts[0].taskID } == false,
+                "its attempt is not closed as unreported: \(String(describing: status.jobs.first?.troubles))")
+        let history = try #require(status.task?.attempts)
+        #expect(history.count == 1 && history.first?.ending == .succeeded && history.first?.worker == "gone",
+                "\(history)")
         #expect(status.jobs.first?.counts.running == 1, "the other task's lease waits for its worker")
     }
 

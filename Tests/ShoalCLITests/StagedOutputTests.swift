@@ -53,6 +53,31 @@ import ZeroMQ
         #expect(!FileManager.default.fileExists(atPath: OutputPaths.attempt(output, taskID: 8, attempt: 1)))
     }
 
+    /// The record of the attempt that commits a shard is beside it once the shard is in place; a later copy,
+    /// discarded, leaves it as it was.
+    @Test func aCommitLeavesItsAttemptsRecordAndALosingCopyDoesNot() throws {
+        let directory = try TemporaryDirectory()
+        let output = directory.path("out")
+        let committer = OutputCommitter()
+        let first = TaskRef(taskID: 9, attempt: 1)
+        let record = CommitRecord(
+            task: first, worker: "w1", runtime: .milliseconds(1_500), logTail: "done",
+            counters: [Counter(name: "rows", value: 7), Counter(name: "bad", value: 1)])
+        #expect(try committer.commit([NamedFrame(name: "a.txt", frame: Frame("a"))], index: 2, attempt: first,
+                                     outputDirectory: output, record: record) == .committed(path: OutputPaths.shard(output, index: 2)))
+        #expect(CommitRecord.read(output, index: 2) == record)
+        let ended = try #require(CommitRecord.read(output, index: 2)).attemptRecord(job: 3)
+        #expect(ended == AttemptRecord(task: first, job: 3, worker: "w1", ending: .succeeded, exitStatus: 0,
+                                       logTail: "done", runtime: .milliseconds(1_500), counters: record.attemptRecord(job: 3).counters))
+        #expect(ended.counters == [Counter(name: "rows", value: 7), Counter(name: "bad", value: 1)])
+        let second = TaskRef(taskID: 9, attempt: 2)
+        let loser = CommitRecord(task: second, worker: "w2", runtime: .zero, logTail: "", counters: [])
+        #expect(try committer.commit([NamedFrame(name: "a.txt", frame: Frame("b"))], index: 2, attempt: second,
+                                     outputDirectory: output, record: loser) == .alreadyCommitted(path: OutputPaths.shard(output, index: 2)))
+        #expect(CommitRecord.read(output, index: 2) == record, "the shard's own attempt stays on record")
+        #expect(CommitRecord.read(output, index: 3) == nil)
+    }
+
     @Test func stagedFilesAreCommittedOnceWithTheFramesBesideThem() throws {
         let directory = try TemporaryDirectory()
         let staging = probedOutput(in: directory)

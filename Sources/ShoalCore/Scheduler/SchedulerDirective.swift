@@ -76,6 +76,8 @@ public struct AttemptCommit: Sendable {
     public var outputs: [NamedFrame]
     public var counters: [Counter]
     public var logTail: String
+    /// How long the attempt ran on its worker.
+    public var runtime: Duration = .zero
     /// `PlannedTask.ephemeral`: commit without `fsync`.
     public var ephemeral = false
 }

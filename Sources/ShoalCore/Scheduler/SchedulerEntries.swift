@@ -110,7 +110,8 @@ struct TaskEntry: Sendable {
         self.committing = committing
         return AttemptCommit(
             task: attempt, job: job, index: index, stage: stage, worker: committing.worker, outputs: outputs,
-            counters: committing.counters, logTail: committing.logTail, ephemeral: ephemeral)
+            counters: committing.counters, logTail: committing.logTail, runtime: committing.runtime,
+            ephemeral: ephemeral)
     }
 
     /// The committing attempt's outputs are committed: the task succeeded. Returns the attempts still live
