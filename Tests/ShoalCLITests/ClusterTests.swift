@@ -292,31 +292,35 @@ import Testing
         await client.close()
     }
 
+    /// What a coordinator killed after renaming shard 0 into place but before recording it leaves: a 2-task job
+    /// whose first attempts are leased to a worker "gone", and `shard-00000` in `output`.
+    static func twoLeasesWithTheFirstShardInPlace(_ cluster: ClusterFixture, output: String) throws
+        -> (job: JobID, attempts: [TaskRef])
+    {
+        let record = JobRecord(
+            name: "found", kind: "noop", priority: 0, maxAttempts: 3, timeoutMs: nil, hangTimeoutMs: 60_000,
+            speculation: false, source: cluster.directory.path("job.yaml"), workingDirectory: cluster.directory.path,
+            specHash: "found-in-place", outputDirectory: output, taskCount: 2)
+        let store = try StateStore(directory: cluster.stateDirectory)
+        let (stored, tasks) = try store.insertJob(record, tasks: (0..<2).map {
+            PlannedTask(index: $0, label: "shard \($0)", spec: [UInt8($0)], inputBytes: 1)
+        })
+        let attempts = tasks.map { TaskRef(taskID: $0.id, attempt: 1) }
+        try store.apply([.start(worker: "gone", attempts: zip(attempts, tasks).map { attempt, task in
+            AttemptStart(task: attempt, job: stored.id, kind: "noop", timeoutMs: 0, spec: task.spec, speculative: false)
+        })])
+        try FileManager.default.createDirectory(
+            atPath: OutputPaths.shard(output, index: 0), withIntermediateDirectories: true)
+        return (stored.id, attempts)
+    }
+
     /// A coordinator killed after renaming a shard into place but before recording it: at reload the shard
     /// counts as committed, and the lease of the attempt that made it is closed, not left open for the next
     /// restart to hand back ahead of the task's later attempts.
     @Test func aLeaseWhoseShardWasFoundInPlaceIsClosedAtReload() async throws {
         let cluster = try ClusterFixture()
         let output = cluster.directory.path("out")
-        let record = JobRecord(
-            name: "found", kind: "noop", priority: 0, maxAttempts: 3, timeoutMs: nil, hangTimeoutMs: 60_000,
-            speculation: false, source: cluster.directory.path("job.yaml"), workingDirectory: cluster.directory.path,
-            specHash: "found-in-place", outputDirectory: output, taskCount: 2)
-        let attempts: [TaskRef]
-        let job: JobID
-        do {
-            let store = try StateStore(directory: cluster.stateDirectory)
-            let (stored, tasks) = try store.insertJob(record, tasks: (0..<2).map {
-                PlannedTask(index: $0, label: "shard \($0)", spec: [UInt8($0)], inputBytes: 1)
-            })
-            job = stored.id
-            attempts = tasks.map { TaskRef(taskID: $0.id, attempt: 1) }
-            try store.apply([.start(worker: "gone", attempts: zip(attempts, tasks).map { attempt, task in
-                AttemptStart(task: attempt, job: stored.id, kind: "noop", timeoutMs: 0, spec: task.spec, speculative: false)
-            })])
-        }
-        try FileManager.default.createDirectory(
-            atPath: OutputPaths.shard(output, index: 0), withIntermediateDirectories: true)
+        let (job, attempts) = try Self.twoLeasesWithTheFirstShardInPlace(cluster, output: output)
         try await cluster.startCoordinator()
         try await cluster.waitFor("the reload", job: job) { status in
             guard let found = status.jobs.first else { return false }
@@ -333,25 +337,7 @@ import Testing
     @Test func aShardFoundInPlaceWithItsCommitRecordKeepsItsAttemptAndCounters() async throws {
         let cluster = try ClusterFixture()
         let output = cluster.directory.path("out")
-        let record = JobRecord(
-            name: "found", kind: "noop", priority: 0, maxAttempts: 3, timeoutMs: nil, hangTimeoutMs: 60_000,
-            speculation: false, source: cluster.directory.path("job.yaml"), workingDirectory: cluster.directory.path,
-            specHash: "found-with-record", outputDirectory: output, taskCount: 2)
-        let attempts: [TaskRef]
-        let job: JobID
-        do {
-            let store = try StateStore(directory: cluster.stateDirectory)
-            let (stored, tasks) = try store.insertJob(record, tasks: (0..<2).map {
-                PlannedTask(index: $0, label: "shard \($0)", spec: [UInt8($0)], inputBytes: 1)
-            })
-            job = stored.id
-            attempts = tasks.map { TaskRef(taskID: $0.id, attempt: 1) }
-            try store.apply([.start(worker: "gone", attempts: zip(attempts, tasks).map { attempt, task in
-                AttemptStart(task: attempt, job: stored.id, kind: "noop", timeoutMs: 0, spec: task.spec, speculative: false)
-            })])
-        }
-        try FileManager.default.createDirectory(
-            atPath: OutputPaths.shard(output, index: 0), withIntermediateDirectories: true)
+        let (job, attempts) = try Self.twoLeasesWithTheFirstShardInPlace(cluster, output: output)
         let commit = CommitRecord(
             task: attempts[0], worker: "gone", runtime: .milliseconds(250), logTail: "the last line",
             counters: [Counter(name: "rows", value: 42)])
