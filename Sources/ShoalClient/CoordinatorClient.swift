@@ -92,15 +92,23 @@ public final class CoordinatorClient: Sendable {
     func request(timeout: Duration, _ build: (UInt64) -> some WireMessage) async throws -> ShoalMessage {
         let id = nextRequest.add(1, ordering: .relaxed).newValue
         let frames = ShoalCodec.encode(build(id))
-        let reply = await withCheckedContinuation { (waiter: CheckedContinuation<ShoalMessage?, Never>) in
-            waiters.register(id, waiter)
-            loop.send(frames, on: 0)
-            Task { [waiters] in
-                try? await Task.sleep(for: timeout)
-                waiters.resolve(id, with: nil)
+        // Cancelling the calling task ends the wait at once (its reply, if one comes, is dropped).
+        let reply = await withTaskCancellationHandler {
+            await withCheckedContinuation { (waiter: CheckedContinuation<ShoalMessage?, Never>) in
+                waiters.register(id, waiter)
+                // Cancelled before the waiter was there to end: the handler below found nothing.
+                if Task.isCancelled { return waiters.resolve(id, with: nil) }
+                loop.send(frames, on: 0)
+                Task { [waiters] in
+                    try? await Task.sleep(for: timeout)
+                    waiters.resolve(id, with: nil)
+                }
             }
+        } onCancel: { [waiters] in
+            waiters.resolve(id, with: nil)
         }
         guard let reply else {
+            try Task.checkCancellation()
             if let reason = waiters.handshakeFailure { throw ClientError.handshakeFailed(reason) }
             throw ClientError.noAnswer(endpoint: endpoint, timeout: timeout)
         }

@@ -60,14 +60,21 @@ final class LocalCluster {
     static let stopGrace: TimeInterval = 10
 
     /// Why this cluster cannot finish a job any more, or nil: its coordinator exited, or every worker did.
-    func failure() -> String? {
-        if let coordinator, !coordinator.isRunning {
-            return "the coordinator exited (status \(coordinator.terminationStatus)); see \(logPath("coordinator.log"))"
+    func failure() -> String? { failureCheck() }
+
+    /// `failure`, for another task to ask: of the processes started so far.
+    var failureCheck: @Sendable () -> String? {
+        let (coordinator, workers) = (self.coordinator, self.workers)
+        let (coordinatorLog, logDirectory) = (logPath("coordinator.log"), self.logDirectory)
+        return {
+            if let coordinator, !coordinator.isRunning {
+                return "the coordinator exited (status \(coordinator.terminationStatus)); see \(coordinatorLog)"
+            }
+            if !workers.isEmpty, !workers.contains(where: \.isRunning) {
+                return "every worker exited; see the worker-N.log files in \(logDirectory)"
+            }
+            return nil
         }
-        if !workers.isEmpty, !workers.contains(where: \.isRunning) {
-            return "every worker exited; see the worker-N.log files in \(logDirectory)"
-        }
-        return nil
     }
 
     /// A new, empty directory under the system's temporary directory, named `prefix` and six random characters.

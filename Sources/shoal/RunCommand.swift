@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import ShoalClient
 import ShoalCore
+import ShoalProtocol
 import ZeroMQ
 
 /// `shoal run`: the embedded default — a local coordinator and workers, one job, then everything torn down.
@@ -95,9 +96,7 @@ enum EmbeddedRun {
         var succeeded = true
         for job in jobs where succeeded {
             do {
-                let accepted = try await client.submit(
-                    jobFile: job.text, source: job.path, workingDirectory: FileManager.default.currentDirectoryPath,
-                    restart: restart)
+                let accepted = try await submit(job, restart: restart, client: client, giveUp: cluster.failureCheck)
                 let final = try await JobProgress.follow(accepted.jobID, client: client, giveUp: cluster.failure)
                 succeeded = final.record.state == .succeeded
             } catch let error as ClientError {
@@ -113,6 +112,30 @@ enum EmbeddedRun {
         }
         await client.close()
         return succeeded
+    }
+
+    /// Submits `job`, given up as soon as `giveUp` has a reason — the local coordinator exited before it answered
+    /// (it crashed planning the job, or was killed) — rather than at the request's timeout, a minute later.
+    static func submit(
+        _ job: (path: String, text: String), restart: Bool, client: CoordinatorClient,
+        giveUp: @escaping @Sendable () -> String?
+    ) async throws -> JobAccepted {
+        let directory = FileManager.default.currentDirectoryPath
+        return try await withThrowingTaskGroup(of: JobAccepted?.self) { group in
+            group.addTask {
+                try await client.submit(jobFile: job.text, source: job.path, workingDirectory: directory, restart: restart)
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .milliseconds(100))
+                    if let reason = giveUp() { throw JobProgress.Abandoned(description: reason) }
+                }
+            }
+            defer { group.cancelAll() }
+            // The submission's answer, or the reason to stop waiting for it; the watch never ends otherwise.
+            guard let accepted = try await group.next() ?? nil else { throw CancellationError() }
+            return accepted
+        }
     }
 }
 

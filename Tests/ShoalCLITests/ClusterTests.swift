@@ -374,6 +374,28 @@ import Testing
         #expect(run.stderr.contains("the coordinator exited"), "\(run.stderr.suffix(2_000))")
     }
 
+    /// `shoal run` whose coordinator stops answering before it has accepted the job, then dies: it stops at once
+    /// and says so, rather than waiting out the submission's one-minute timeout.
+    @Test func shoalRunWhoseCoordinatorDiesBeforeAcceptingExitsAtOnce() async throws {
+        let directory = try TemporaryDirectory(prefix: "shoal-run-dies-early")
+        try echoJob(shards: 4, sleep: "60").write(toFile: directory.path("job.yaml"), atomically: true, encoding: .utf8)
+        let run = try ChildProcess(
+            try BuiltProducts.shoal, ["run", directory.path("job.yaml"), "--workers", "1"],
+            in: directory, currentDirectory: directory.path, name: "run")
+        let child = { @Sendable (role: String) in
+            Self.processes { $0.contains(" \(role) ") }.first { Self.parent(of: $0) == run.pid }
+        }
+        // Its worker is started once the coordinator is ready, just before the job is submitted: stop the
+        // coordinator then, so that it cannot answer (if the answer got out first, this is the test above).
+        #expect(await waitUntil(timeout: .seconds(60), every: .milliseconds(1)) { child("worker") != nil })
+        let coordinator = try #require(child("coordinator"), "no coordinator under shoal run: \(run.stderr.suffix(2_000))")
+        kill(coordinator, SIGSTOP)
+        kill(coordinator, SIGKILL)
+        let status = try #require(await run.waitForExit(timeout: .seconds(30)), "shoal run kept waiting: \(run.stderr.suffix(2_000))")
+        #expect(status == 1)
+        #expect(run.stderr.contains("the coordinator exited"), "\(run.stderr.suffix(2_000))")
+    }
+
     /// `shoal submit --wait` gives up once the coordinator has been silent for --max-silence, exit 1.
     @Test func submitWaitGivesUpOnASilentCoordinator() async throws {
         let cluster = try ClusterFixture()
