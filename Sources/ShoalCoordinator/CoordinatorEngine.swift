@@ -93,8 +93,8 @@ final class CoordinatorEngine {
         for reloaded in try store.loadUnfinished() {
             var tasks = reloaded.tasks
             var reconciled: [SchedulerDirective] = []
-            // Tasks whose shard was found in place, with the attempt that committed it when its record says.
-            var foundInPlace: [TaskID: UInt32?] = [:]
+            // Tasks whose shard was found in place, with the attempt that committed it (0: no record says).
+            var foundInPlace: [TaskID: UInt32] = [:]
             if reloaded.record.outputDirectory != nil {
                 // A shard renamed into place by a coordinator that died before recording it is committed.
                 for index in tasks.indices where tasks[index].state != .succeeded {
@@ -113,7 +113,7 @@ final class CoordinatorEngine {
                         reconciled.append(.taskChanged(
                             task: tasks[index].id, job: reloaded.record.id, state: .succeeded,
                             failures: tasks[index].failures))
-                        foundInPlace[tasks[index].id] = .some(nil)
+                        foundInPlace[tasks[index].id] = 0
                     }
                 }
             }

@@ -63,12 +63,7 @@ public struct CommitRecord: Codable, Sendable, Equatable {
     public var runtimeMs: Int64
     public var logTail: String
     /// The attempt's counters, in its order.
-    public var counters: [CounterValue]
-
-    public struct CounterValue: Codable, Sendable, Equatable {
-        public var name: String
-        public var value: Int64
-    }
+    public var counters: [Counter]
 
     public init(task: TaskRef, worker: WorkerID, runtime: Duration, logTail: String, counters: [Counter]) {
         self.task = task.taskID
@@ -76,15 +71,14 @@ public struct CommitRecord: Codable, Sendable, Equatable {
         self.worker = worker
         self.runtimeMs = runtime.milliseconds
         self.logTail = logTail
-        self.counters = counters.map { CounterValue(name: $0.name, value: $0.value) }
+        self.counters = counters
     }
 
     /// The attempt's ending as the store records a commit.
     public func attemptRecord(job: JobID) -> AttemptRecord {
         AttemptRecord(
             task: TaskRef(taskID: task, attempt: attempt), job: job, worker: worker, ending: .succeeded,
-            exitStatus: 0, logTail: logTail, runtime: .milliseconds(runtimeMs),
-            counters: counters.map { Counter(name: $0.name, value: $0.value) })
+            exitStatus: 0, logTail: logTail, runtime: .milliseconds(runtimeMs), counters: counters)
     }
 
     /// The record of the attempt that committed shard `index` of `directory`, or nil if none was written (or it

@@ -54,7 +54,7 @@ public struct TaskRef: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A named integer counter (records read, rows quarantined, …).
-public struct Counter: Sendable, Hashable {
+public struct Counter: Sendable, Hashable, Codable {
     public var name: String
     public var value: Int64
 

@@ -59,10 +59,8 @@ final class LocalCluster {
     /// killed mid-way would leave a command that ignores SIGTERM running (`CommandProcessGroups`).
     static let stopGrace: TimeInterval = 10
 
-    /// Why this cluster cannot finish a job any more, or nil: its coordinator exited, or every worker did.
-    func failure() -> String? { failureCheck() }
-
-    /// `failure`, for another task to ask: of the processes started so far.
+    /// Why this cluster cannot finish a job any more, or nil: its coordinator exited, or every worker did — of
+    /// the processes started so far; any task may ask.
     var failureCheck: @Sendable () -> String? {
         let (coordinator, workers) = (self.coordinator, self.workers)
         let (coordinatorLog, logDirectory) = (logPath("coordinator.log"), self.logDirectory)

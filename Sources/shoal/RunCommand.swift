@@ -97,7 +97,7 @@ enum EmbeddedRun {
         for job in jobs where succeeded {
             do {
                 let accepted = try await submit(job, restart: restart, client: client, giveUp: cluster.failureCheck)
-                let final = try await JobProgress.follow(accepted.jobID, client: client, giveUp: cluster.failure)
+                let final = try await JobProgress.follow(accepted.jobID, client: client, giveUp: cluster.failureCheck)
                 succeeded = final.record.state == .succeeded
             } catch let error as ClientError {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -357,13 +357,9 @@ import Testing
 
     /// `shoal run` whose coordinator dies mid-job stops and says so, exit 1 — not a progress bar waiting for ever.
     @Test func shoalRunWhoseCoordinatorDiesExitsNonZero() async throws {
-        let directory = try TemporaryDirectory(prefix: "shoal-run-dies")
-        try echoJob(shards: 4, sleep: "60").write(toFile: directory.path("job.yaml"), atomically: true, encoding: .utf8)
-        let run = try ChildProcess(
-            try BuiltProducts.shoal, ["run", directory.path("job.yaml"), "--workers", "1"],
-            in: directory, currentDirectory: directory.path, name: "run")
+        let (directory, run) = try shoalRunOfALongJob(prefix: "shoal-run-dies")
         // Its coordinator is the child started with `coordinator`; wait until the job runs on its worker.
-        let child = { @Sendable in Self.processes { $0.contains(" coordinator ") }.first { Self.parent(of: $0) == run.pid } }
+        let child = { @Sendable in Self.child(of: run.pid, role: "coordinator") }
         #expect(await waitUntil(timeout: .seconds(60)) { child() != nil })
         let coordinator = try #require(child(), "no coordinator under shoal run; stderr: \(run.stderr.suffix(2_000))")
         // Following the job: its progress line is out (the job was accepted).
@@ -372,19 +368,14 @@ import Testing
         let status = try #require(await run.waitForExit(timeout: .seconds(60)), "shoal run kept waiting: \(run.stderr.suffix(2_000))")
         #expect(status == 1)
         #expect(run.stderr.contains("the coordinator exited"), "\(run.stderr.suffix(2_000))")
+        withExtendedLifetime(directory) {}  // its output files live there
     }
 
     /// `shoal run` whose coordinator stops answering before it has accepted the job, then dies: it stops at once
     /// and says so, rather than waiting out the submission's one-minute timeout.
     @Test func shoalRunWhoseCoordinatorDiesBeforeAcceptingExitsAtOnce() async throws {
-        let directory = try TemporaryDirectory(prefix: "shoal-run-dies-early")
-        try echoJob(shards: 4, sleep: "60").write(toFile: directory.path("job.yaml"), atomically: true, encoding: .utf8)
-        let run = try ChildProcess(
-            try BuiltProducts.shoal, ["run", directory.path("job.yaml"), "--workers", "1"],
-            in: directory, currentDirectory: directory.path, name: "run")
-        let child = { @Sendable (role: String) in
-            Self.processes { $0.contains(" \(role) ") }.first { Self.parent(of: $0) == run.pid }
-        }
+        let (directory, run) = try shoalRunOfALongJob(prefix: "shoal-run-dies-early")
+        let child = { @Sendable (role: String) in Self.child(of: run.pid, role: role) }
         // Its worker is started once the coordinator is ready, just before the job is submitted: stop the
         // coordinator then, so that it cannot answer (if the answer got out first, this is the test above).
         #expect(await waitUntil(timeout: .seconds(60), every: .milliseconds(1)) { child("worker") != nil })
@@ -394,6 +385,7 @@ import Testing
         let status = try #require(await run.waitForExit(timeout: .seconds(30)), "shoal run kept waiting: \(run.stderr.suffix(2_000))")
         #expect(status == 1)
         #expect(run.stderr.contains("the coordinator exited"), "\(run.stderr.suffix(2_000))")
+        withExtendedLifetime(directory) {}  // its output files live there
     }
 
     /// `shoal submit --wait` gives up once the coordinator has been silent for --max-silence, exit 1.
@@ -437,6 +429,21 @@ import Testing
     }
 
     /// PIDs of the processes whose command line matches.
+    /// `shoal run` of a 4-shard command job whose tasks sleep a minute, on one worker, in a fresh directory.
+    func shoalRunOfALongJob(prefix: String) throws -> (TemporaryDirectory, ChildProcess) {
+        let directory = try TemporaryDirectory(prefix: prefix)
+        try echoJob(shards: 4, sleep: "60").write(toFile: directory.path("job.yaml"), atomically: true, encoding: .utf8)
+        let run = try ChildProcess(
+            try BuiltProducts.shoal, ["run", directory.path("job.yaml"), "--workers", "1"],
+            in: directory, currentDirectory: directory.path, name: "run")
+        return (directory, run)
+    }
+
+    /// The child of `parent` started as `shoal ROLE` (`coordinator`, `worker`), if there is one.
+    static func child(of parent: Int32, role: String) -> Int32? {
+        processes { $0.contains(" \(role) ") }.first { Self.parent(of: $0) == parent }
+    }
+
     static func processes(matching: (String) -> Bool) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry in
